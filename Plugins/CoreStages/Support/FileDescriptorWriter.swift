@@ -1,0 +1,29 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Errors from writing to a file descriptor.
+struct WriteError: Error, CustomStringConvertible {
+    let target: String
+    let errno: Int32
+    var description: String { "cannot write to \(target): \(String(cString: strerror(errno)))" }
+}
+
+/// Writes whole buffers to a file descriptor, retrying short writes and interrupts.
+enum FileDescriptorWriter {
+    static func writeAll(_ bytes: [UInt8], to descriptor: Int32, target: String) throws {
+        try bytes.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 {
+                    if errno == EINTR || errno == EAGAIN { continue }
+                    throw WriteError(target: target, errno: errno)
+                }
+                offset += written
+            }
+        }
+    }
+}

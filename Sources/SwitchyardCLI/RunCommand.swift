@@ -1,0 +1,87 @@
+import ArgumentParser
+@preconcurrency import Dispatch
+import Logging
+import Synchronization
+import SwitchyardKit
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `switchyard run PIPELINE.yaml`: runs until the sources end or a signal stops it.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a pipeline until its sources end or SIGINT/SIGTERM (a second signal exits at once)."
+    )
+
+    @Argument(help: "The pipeline file.")
+    var pipeline: String
+
+    @OptionGroup var logging: LoggingOptions
+
+    func run() async throws {
+        let logger = logging.bootstrap()
+        let plan: PipelinePlan
+        do {
+            plan = try PipelineLoader(registry: SwitchyardCommand.registry).load(file: pipeline)
+        } catch {
+            printDiagnostics(error.diagnostics)
+            throw ExitCode(1)
+        }
+        printDiagnostics(plan.warnings)
+
+        let running = Pipeline(plan: plan, logger: logger)
+        let signals = SignalHandler(logger: logger) { running.stop() }
+        defer { signals.cancel() }
+        logger.info("pipeline started", metadata: ["file": "\(pipeline)", "stages": "\(plan.stages.count)"])
+        do {
+            try await running.run()
+        } catch {
+            logger.error("pipeline failed: \(error)")
+            throw ExitCode(1)
+        }
+        logger.info("pipeline drained; exiting")
+    }
+}
+
+/// SIGINT/SIGTERM: the first asks for a graceful stop, the second exits at once.
+final class SignalHandler: @unchecked Sendable {
+    private let sources: [any DispatchSourceSignal]
+
+    init(logger: Logger, stop: @escaping @Sendable () -> Void) {
+        signal(SIGPIPE, SIG_IGN)
+        let received = Counter()
+        sources = [SIGINT, SIGTERM].map { (number: Int32) -> any DispatchSourceSignal in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                let count = received.increment()
+                if count == 1 {
+                    logger.notice("received signal \(number); draining (send it again to exit at once)")
+                    stop()
+                } else {
+                    logger.warning("received signal \(number) again; exiting without draining")
+                    _exit(128 + number)
+                }
+            }
+            source.resume()
+            return source
+        }
+    }
+
+    func cancel() { sources.forEach { $0.cancel() } }
+}
+
+/// A thread-safe count of received signals.
+private final class Counter: Sendable {
+    private let value = Mutex(0)
+
+    func increment() -> Int {
+        value.withLock { count in
+            count += 1
+            return count
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import ArgumentParser
+import Logging
+import Synchronization
+import SwitchyardKit
+
+/// The `switchyard` command line: run, validate, stages, graph.
+///
+/// A binary registers the stage families it wants and hands over:
+///
+/// ```swift
+/// var registry = StageRegistry()
+/// registry.registerCoreStages()
+/// await SwitchyardCommand.main(registry: registry)
+/// ```
+public struct SwitchyardCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "switchyard",
+        abstract: "An event router: YAML-wired sources, transforms and sinks with backpressure.",
+        subcommands: [RunCommand.self, ValidateCommand.self, StagesCommand.self, GraphCommand.self]
+    )
+
+    private static let installedRegistry = Mutex(StageRegistry())
+
+    /// The stage types this binary knows.
+    static var registry: StageRegistry { installedRegistry.withLock { $0 } }
+
+    public init() {}
+
+    /// Parses the process arguments and runs the command, with `registry` as the known stage types.
+    public static func main(registry: StageRegistry) async {
+        installedRegistry.withLock { $0 = registry }
+        await main()
+    }
+}
+
+/// Options every command that reads pipelines shares.
+struct LoggingOptions: ParsableArguments {
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: Logger.Level = .info
+
+    /// Sends logs to standard error at the chosen level; returns the root logger.
+    func bootstrap() -> Logger {
+        let level = logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        return Logger(label: "switchyard")
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}

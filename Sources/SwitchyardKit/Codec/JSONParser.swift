@@ -1,0 +1,47 @@
+/// A byte-level JSON parser for the event hot path.
+///
+/// Strict RFC 8259: one value with optional surrounding white space, valid UTF-8,
+/// no trailing commas, no comments, no leading zeros. Errors carry the byte
+/// offset. Nesting deeper than ``maximumDepth`` is an error, not a stack overflow.
+public struct JSONParser: Sendable {
+    /// The default nesting limit (arrays and objects inside each other).
+    public static let defaultMaximumDepth = 128
+
+    /// How deep arrays and objects may nest.
+    public var maximumDepth: Int
+
+    public init(maximumDepth: Int = JSONParser.defaultMaximumDepth) {
+        self.maximumDepth = maximumDepth
+    }
+
+    /// Parses one JSON text. Throws ``JSONParseError``.
+    public func parse(_ bytes: [UInt8]) throws -> JSONValue {
+        try bytes.withUnsafeBufferPointer { try parseResult($0).get() }
+    }
+
+    /// Parses one JSON text. Throws ``JSONParseError``.
+    public func parse(_ text: String) throws -> JSONValue {
+        var text = text
+        return try text.withUTF8 { try parseResult($0).get() }
+    }
+
+    /// Parses one JSON text held in `buffer`. Throws ``JSONParseError``.
+    public func parse(buffer: UnsafeBufferPointer<UInt8>) throws -> JSONValue {
+        try parseResult(buffer).get()
+    }
+
+    private func parseResult(_ buffer: UnsafeBufferPointer<UInt8>) -> Result<JSONValue, JSONParseError> {
+        var reader = JSONByteReader(bytes: buffer, maximumDepth: maximumDepth)
+        do throws(JSONParseError) {
+            reader.skipWhitespace()
+            let value = try reader.readValue(depth: 0)
+            reader.skipWhitespace()
+            if reader.position < buffer.count {
+                throw reader.error("unexpected data after the value")
+            }
+            return .success(value)
+        } catch {
+            return .failure(error)
+        }
+    }
+}

@@ -1,0 +1,95 @@
+/// A node of a parsed configuration file, with its position.
+///
+/// Built from the YAML document after `${VAR}` interpolation. A scalar that came
+/// (wholly or partly) from the environment is marked, so that error messages
+/// never print it: it may be a secret.
+public struct ConfigNode: Sendable {
+    /// What the node holds.
+    public enum Content: Sendable {
+        /// A YAML null (`~`, `null` or nothing).
+        case null
+        /// A scalar's text; `quoted` when it was written in quotes (and so is always a string).
+        case scalar(String, quoted: Bool)
+        case sequence([ConfigNode])
+        case mapping([(key: ConfigNode, value: ConfigNode)])
+    }
+
+    public var content: Content
+    public var location: SourceLocation
+    /// The environment variables interpolated into this scalar, if any.
+    public var interpolatedVariables: [String]
+
+    public init(_ content: Content, at location: SourceLocation, interpolatedVariables: [String] = []) {
+        self.content = content
+        self.location = location
+        self.interpolatedVariables = interpolatedVariables
+    }
+
+    /// The scalar text, when this is a non-null scalar.
+    public var scalar: String? {
+        if case .scalar(let text, _) = content { return text }
+        return nil
+    }
+
+    /// The members, when this is a mapping.
+    public var mapping: [(key: ConfigNode, value: ConfigNode)]? {
+        if case .mapping(let members) = content { return members }
+        return nil
+    }
+
+    /// The elements, when this is a sequence.
+    public var sequence: [ConfigNode]? {
+        if case .sequence(let elements) = content { return elements }
+        return nil
+    }
+
+    /// The value of the mapping member named `key`.
+    public subscript(key: String) -> ConfigNode? {
+        mapping?.first { $0.key.scalar == key }?.value
+    }
+
+    /// What kind of node this is, for error messages.
+    public var kindName: String {
+        switch content {
+        case .null: "null"
+        case .scalar: "a scalar"
+        case .sequence: "a list"
+        case .mapping: "a mapping"
+        }
+    }
+
+    /// How to show this node's value in a message without leaking a secret.
+    public var displayValue: String {
+        if !interpolatedVariables.isEmpty {
+            return "the value of " + interpolatedVariables.map { "${\($0)}" }.joined(separator: ", ")
+        }
+        switch content {
+        case .scalar(let text, _): return "\"\(text)\""
+        default: return kindName
+        }
+    }
+
+    /// The node as a JSON value, reading plain scalars by YAML's core schema.
+    public var jsonValue: JSONValue {
+        switch content {
+        case .null: return .null
+        case .scalar(let text, let quoted):
+            if quoted { return .string(text) }
+            switch text {
+            case "true", "True", "TRUE": return .bool(true)
+            case "false", "False", "FALSE": return .bool(false)
+            default: break
+            }
+            if let integer = Int64(text) { return .int(integer) }
+            if text.first.map({ $0.isNumber || $0 == "-" || $0 == "." }) == true, let double = Double(text),
+                double.isFinite
+            {
+                return .double(double)
+            }
+            return .string(text)
+        case .sequence(let elements): return .array(elements.map(\.jsonValue))
+        case .mapping(let members):
+            return .object(JSONObject(members.map { (key: $0.key.scalar ?? "", value: $0.value.jsonValue) }))
+        }
+    }
+}

@@ -1,0 +1,34 @@
+/// One problem found in a configuration: where, how bad, and what is wrong.
+public struct Diagnostic: Sendable, Hashable, CustomStringConvertible, Error {
+    /// How bad a problem is.
+    public enum Severity: String, Sendable, Hashable {
+        /// The pipeline cannot run.
+        case error
+        /// The pipeline runs, but probably not as meant.
+        case warning
+    }
+
+    public var location: SourceLocation
+    public var severity: Severity
+    public var message: String
+
+    public init(_ severity: Severity = .error, at location: SourceLocation, _ message: String) {
+        self.severity = severity
+        self.location = location
+        self.message = message
+    }
+
+    /// `FILE:LINE:COLUMN: message` (warnings say so).
+    public var description: String {
+        severity == .warning ? "\(location): warning: \(message)" : "\(location): \(message)"
+    }
+}
+
+/// The problems that stopped a configuration from loading, all of them, in file order.
+public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
+    public var diagnostics: [Diagnostic]
+
+    public init(_ diagnostics: [Diagnostic]) { self.diagnostics = diagnostics }
+
+    public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
+}

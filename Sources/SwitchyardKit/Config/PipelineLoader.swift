@@ -1,0 +1,192 @@
+import Foundation
+
+/// Reads a pipeline file and checks it completely: YAML, environment variables,
+/// stage types and options, and the graph. Reports every problem at once.
+public struct PipelineLoader: Sendable {
+    /// The top-level keys of a pipeline file.
+    public static let topLevelKeys = ["data_dir", "sources", "transforms", "sinks"]
+
+    public let registry: StageRegistry
+    public let environment: [String: String]
+
+    public init(registry: StageRegistry, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.registry = registry
+        self.environment = environment
+    }
+
+    /// Loads and checks the pipeline in `path`.
+    public func load(file path: String) throws(ConfigurationError) -> PipelinePlan {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigurationError([
+                Diagnostic(at: SourceLocation(file: path, line: 1, column: 1), "cannot read the file: \(error.localizedDescription)")
+            ])
+        }
+        return try load(yaml: text, file: path)
+    }
+
+    /// Loads and checks a pipeline from YAML text; `file` names it in messages.
+    public func load(yaml text: String, file: String) throws(ConfigurationError) -> PipelinePlan {
+        var builder = ConfigNodeBuilder(file: file, environment: environment)
+        let root = builder.build(yaml: text)
+        var diagnostics = builder.diagnostics
+        guard let root else { throw ConfigurationError(diagnostics) }
+        let origin = SourceLocation(file: file, line: 1, column: 1)
+
+        var dataDirectory: String?
+        var stages: [PlannedStage] = []
+        switch root.content {
+        case .null:
+            diagnostics.append(Diagnostic(at: origin, "the pipeline is empty; it needs at least a `sources:` and a `sinks:` section"))
+        case .mapping(let members):
+            for member in members {
+                guard let key = member.key.scalar else {
+                    diagnostics.append(Diagnostic(at: member.key.location, "expected a key"))
+                    continue
+                }
+                switch key {
+                case "data_dir":
+                    if let value = member.value.scalar { dataDirectory = value } else {
+                        diagnostics.append(Diagnostic(at: member.value.location, "data_dir: expected a path, found \(member.value.kindName)"))
+                    }
+                case "sources": stages += declarations(member.value, kind: .source, diagnostics: &diagnostics)
+                case "transforms": stages += declarations(member.value, kind: .transform, diagnostics: &diagnostics)
+                case "sinks": stages += declarations(member.value, kind: .sink, diagnostics: &diagnostics)
+                default:
+                    var message = "unknown top-level key '\(key)'"
+                    if let suggestion = Suggestion.closest(to: key, in: Self.topLevelKeys) {
+                        message += "; did you mean '\(suggestion)'?"
+                    } else {
+                        message += "; valid keys: " + Self.topLevelKeys.joined(separator: ", ")
+                    }
+                    diagnostics.append(Diagnostic(at: member.key.location, message))
+                }
+            }
+        default:
+            diagnostics.append(Diagnostic(at: root.location, "a pipeline must be a mapping with sources, transforms and sinks, found \(root.kindName)"))
+        }
+        stages.sort { StageKind.allCases.firstIndex(of: $0.kind)! < StageKind.allCases.firstIndex(of: $1.kind)! }
+
+        let graph = GraphValidator(stages: stages, file: file).validate()
+        diagnostics += graph.errors
+        if !diagnostics.isEmpty {
+            throw ConfigurationError(diagnostics.sorted { $0.location < $1.location } + graph.warnings)
+        }
+        return PipelinePlan(file: file, dataDirectory: dataDirectory, stages: stages, warnings: graph.warnings)
+    }
+
+    private func declarations(_ section: ConfigNode, kind: StageKind, diagnostics: inout [Diagnostic]) -> [PlannedStage] {
+        switch section.content {
+        case .null: return []
+        case .mapping(let members):
+            return members.compactMap { member in
+                declaration(id: member.key, body: member.value, kind: kind, diagnostics: &diagnostics)
+            }
+        default:
+            diagnostics.append(Diagnostic(at: section.location, "\(kind.section): expected a mapping of stage ids to stages, found \(section.kindName)"))
+            return []
+        }
+    }
+
+    private func declaration(id idNode: ConfigNode, body: ConfigNode, kind: StageKind,
+                             diagnostics: inout [Diagnostic]) -> PlannedStage? {
+        guard let id = idNode.scalar, !id.isEmpty else {
+            diagnostics.append(Diagnostic(at: idNode.location, "\(kind.section): expected a stage id"))
+            return nil
+        }
+        let path = "\(kind.section).\(id)"
+        guard id.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }) else {
+            diagnostics.append(Diagnostic(at: idNode.location, "\(path): a stage id may hold only letters, digits, '_' and '-'"))
+            return nil
+        }
+        guard let members = body.mapping else {
+            diagnostics.append(Diagnostic(at: body.location, "\(path): expected a mapping with `type:` and options, found \(body.kindName)"))
+            return nil
+        }
+        var options: [(key: ConfigNode, value: ConfigNode)] = []
+        var typeNode: ConfigNode?
+        var inputsNode: ConfigNode?
+        var bufferNode: ConfigNode?
+        for member in members {
+            switch member.key.scalar {
+            case "type": typeNode = member.value
+            case "inputs": inputsNode = member.value
+            case "buffer" where kind == .sink: bufferNode = member.value
+            default: options.append(member)
+            }
+        }
+
+        func problem(_ location: SourceLocation, _ message: String) {
+            diagnostics.append(Diagnostic(at: location, "\(path): \(message)"))
+        }
+
+        var inputs: [InputReference] = []
+        if kind == .source {
+            if let inputsNode { problem(inputsNode.location, "a source takes no inputs") }
+        } else if let inputsNode {
+            if let list = inputsNode.sequence {
+                for element in list {
+                    if let text = element.scalar, !text.isEmpty {
+                        inputs.append(InputReference(parsing: text, at: element.location))
+                    } else {
+                        problem(element.location, "inputs: expected a stage id, found \(element.kindName)")
+                    }
+                }
+                if list.isEmpty { problem(inputsNode.location, "inputs: a \(kind.rawValue) needs at least one input") }
+            } else {
+                problem(inputsNode.location, "inputs: expected a list of stage ids, such as [source_id]")
+            }
+        } else {
+            problem(idNode.location, "a \(kind.rawValue) needs `inputs:` (a list of stage ids)")
+        }
+
+        var buffer = BufferPolicy()
+        if let bufferNode {
+            do {
+                let configuration = try ConfigDecoder().decode(BufferConfiguration.self, from: bufferNode, path: [path, "buffer"])
+                if let first = configuration.problems().first {
+                    problem(bufferNode.location, "buffer.\(first.option ?? ""): \(first.message)")
+                }
+                buffer = configuration.policy
+            } catch {
+                diagnostics += error.diagnostics
+            }
+        }
+
+        // A stage with problems still joins the graph (as a placeholder), so graph checks see its id.
+        var stage = PlannedStage(id: id, kind: kind, typeName: typeNode?.scalar ?? "", location: idNode.location,
+                                 inputs: inputs, namedOutputs: [], buffer: buffer) { _ in
+            throw ConfigurationError([Diagnostic(at: idNode.location, "\(path): the stage did not load")])
+        }
+        guard let typeNode else {
+            problem(idNode.location, "missing `type:`; \(kind.rawValue) types: \(registry.typeNames(kind).joined(separator: ", "))")
+            return stage
+        }
+        guard let typeName = typeNode.scalar else {
+            problem(typeNode.location, "type: expected a type name, found \(typeNode.kindName)")
+            return stage
+        }
+        guard let type = registry.type(typeName, kind: kind) else {
+            var message = "unknown \(kind.rawValue) type '\(typeName)'"
+            if let suggestion = Suggestion.closest(to: typeName, in: registry.typeNames(kind)) {
+                message += "; did you mean '\(suggestion)'?"
+            } else {
+                message += "; \(kind.rawValue) types: " + registry.typeNames(kind).joined(separator: ", ")
+            }
+            problem(typeNode.location, message)
+            return stage
+        }
+
+        let optionsNode = ConfigNode(.mapping(options), at: body.location)
+        do {
+            let prepared = try type.prepare(optionsNode, [path])
+            stage.namedOutputs = prepared.namedOutputs
+            stage.make = prepared.make
+        } catch {
+            diagnostics += error.diagnostics
+        }
+        return stage
+    }
+}

@@ -1,0 +1,15 @@
+/// A stage of a checked pipeline: where it sits in the graph and how to make it.
+public struct PlannedStage: Sendable {
+    public var id: String
+    public var kind: StageKind
+    public var typeName: String
+    /// Where the stage is declared (its id).
+    public var location: SourceLocation
+    public var inputs: [InputReference]
+    /// Outputs besides the default one.
+    public var namedOutputs: [String]
+    /// The stage's input buffer (sinks and transforms).
+    public var buffer: BufferPolicy
+    /// Makes the stage.
+    public var make: @Sendable (StageContext) throws -> AnyStage
+}

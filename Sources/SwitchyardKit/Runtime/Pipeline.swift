@@ -1,0 +1,198 @@
+import Logging
+import Synchronization
+
+/// A running pipeline: one structured task tree with a child task per stage.
+///
+/// ``run()`` returns when the graph has drained: every source ended (or was
+/// stopped by ``stop()``), every transform passed on what it had, every sink
+/// flushed. It throws ``PipelineFailure`` when any stage failed; a failure stops
+/// the sources so the rest of the graph still drains.
+public final class Pipeline: Sendable {
+    /// The stages' counters, by id.
+    public let metrics: [String: StageMetrics]
+    private let plan: PipelinePlan
+    private let logger: Logger
+    private let stopSignal = StopSignal()
+    private let failures = Mutex<[PipelineFailure.StageFailure]>([])
+
+    public init(plan: PipelinePlan, logger: Logger) {
+        self.plan = plan
+        self.logger = logger
+        var metrics: [String: StageMetrics] = [:]
+        for stage in plan.stages { metrics[stage.id] = StageMetrics() }
+        self.metrics = metrics
+    }
+
+    /// Asks the sources to stop; the graph then drains. Safe to call from anywhere, more than once.
+    public func stop() {
+        if stopSignal.fire() { logger.info("stopping: sources stop, the graph drains") }
+    }
+
+    /// Runs the pipeline until it has drained.
+    public func run() async throws {
+        let wiring = try wire()
+        await withTaskGroup(of: Void.self) { group in
+            for (stage, made) in wiring.stages {
+                switch made {
+                case .source: continue
+                case .transform(let transform):
+                    group.addTask { await self.runTransform(transform, stage: stage, wiring: wiring) }
+                case .sink(let sink):
+                    group.addTask { await self.runSink(sink, stage: stage, wiring: wiring) }
+                }
+            }
+            group.addTask { await self.runSources(wiring: wiring) }
+        }
+        let failed = failures.withLock { $0 }
+        logSummary()
+        if !failed.isEmpty { throw PipelineFailure(failures: failed) }
+    }
+
+    private func context(for stage: PlannedStage) -> StageContext {
+        StageContext(id: stage.id, typeName: stage.typeName, logger: logger, metrics: metrics[stage.id]!,
+                     dataDirectory: plan.dataDirectory.map { "\($0)/\(stage.id)" })
+    }
+
+    /// Makes every stage and connects outputs to input buffers.
+    private func wire() throws -> Wiring {
+        var made: [(PlannedStage, AnyStage)] = []
+        var madeFailures: [PipelineFailure.StageFailure] = []
+        for stage in plan.stages {
+            do {
+                made.append((stage, try stage.make(context(for: stage))))
+            } catch {
+                madeFailures.append(.init(stageID: stage.id, message: "\(error)"))
+            }
+        }
+        if !madeFailures.isEmpty { throw PipelineFailure(failures: madeFailures) }
+
+        var channels: [String: EventChannel] = [:]
+        for stage in plan.stages where stage.kind != .source {
+            channels[stage.id] = EventChannel(capacity: stage.buffer.maxEvents, producers: stage.inputs.count)
+        }
+        var ports: [String: OutputPort] = [:]
+        for stage in plan.stages where stage.kind != .sink {
+            for output in [nil] + stage.namedOutputs.map(Optional.some) {
+                let edges = plan.stages.flatMap { consumer in
+                    consumer.inputs.filter { $0.stageID == stage.id && $0.output == output }.map { _ in
+                        OutputPort.Edge(consumerID: consumer.id, channel: channels[consumer.id]!,
+                                        whenFull: consumer.buffer.whenFull, consumerMetrics: metrics[consumer.id]!)
+                    }
+                }
+                let key = output.map { "\(stage.id).\($0)" } ?? stage.id
+                ports[key] = OutputPort(edges: edges, logger: context(for: stage).logger)
+            }
+        }
+        return Wiring(stages: made, channels: channels, ports: ports)
+    }
+
+    private func fail(_ stage: PlannedStage, _ error: any Error) {
+        context(for: stage).logger.error("stage failed: \(error)")
+        failures.withLock { $0.append(.init(stageID: stage.id, message: "\(error)")) }
+        stop()
+    }
+
+    private func runSources(wiring: Wiring) async {
+        let sources = wiring.stages.compactMap { stage, made -> (PlannedStage, any Source)? in
+            if case .source(let source) = made { return (stage, source) }
+            return nil
+        }
+        await withTaskGroup(of: Bool.self) { group in
+            for (stage, source) in sources {
+                group.addTask {
+                    let port = wiring.ports[stage.id]!
+                    do {
+                        try await source.run(output: SourceOutput(port: port, metrics: self.metrics[stage.id]!))
+                    } catch is CancellationError where self.stopSignal.isFired {
+                        // Stopped on request: a normal end.
+                    } catch {
+                        self.fail(stage, error)
+                    }
+                    port.finish()
+                    return true
+                }
+            }
+            group.addTask {
+                await self.stopSignal.wait()
+                return false
+            }
+            var running = sources.count
+            for await isSource in group {
+                if isSource {
+                    running -= 1
+                    if running == 0 { group.cancelAll() }
+                } else {
+                    group.cancelAll()
+                }
+            }
+        }
+    }
+
+    private func runTransform(_ transform: any Transform, stage: PlannedStage, wiring: Wiring) async {
+        var transform = transform
+        let channel = wiring.channels[stage.id]!
+        let stageMetrics = metrics[stage.id]!
+        let defaultPort = wiring.ports[stage.id]!
+        let namedPorts = Dictionary(uniqueKeysWithValues: stage.namedOutputs.map { ($0, wiring.ports["\(stage.id).\($0)"]!) })
+
+        func deliver(_ output: TransformOutput) async {
+            stageMetrics.addDropped(output.dropped)
+            stageMetrics.addOut(output.events.count)
+            await defaultPort.deliver(EventBatch(output.events))
+            for (name, events) in output.named {
+                stageMetrics.addOut(events.count)
+                await namedPorts[name]?.deliver(EventBatch(events))
+            }
+        }
+
+        do {
+            while let batch = await channel.receive() {
+                stageMetrics.addIn(batch.count)
+                var output = TransformOutput()
+                try transform.process(batch, into: &output)
+                await deliver(output)
+            }
+            var output = TransformOutput()
+            try transform.finish(into: &output)
+            await deliver(output)
+        } catch {
+            stageMetrics.addDropped(channel.consumerFailed())
+            fail(stage, error)
+        }
+        defaultPort.finish()
+        namedPorts.values.forEach { $0.finish() }
+    }
+
+    private func runSink(_ sink: any Sink, stage: PlannedStage, wiring: Wiring) async {
+        let channel = wiring.channels[stage.id]!
+        do {
+            try await sink.run(input: SinkInput(channel: channel, metrics: metrics[stage.id]!))
+        } catch {
+            metrics[stage.id]!.addDropped(channel.consumerFailed())
+            fail(stage, error)
+        }
+    }
+
+    private func logSummary() {
+        for stage in plan.stages {
+            let stageMetrics = metrics[stage.id]!
+            var metadata: Logger.Metadata = [
+                "stage": "\(stage.id)", "in": "\(stageMetrics.eventsIn)", "out": "\(stageMetrics.eventsOut)",
+            ]
+            if stageMetrics.dropped > 0 { metadata["dropped"] = "\(stageMetrics.dropped)" }
+            if stageMetrics.errors > 0 { metadata["errors"] = "\(stageMetrics.errors)" }
+            if stageMetrics.dropped > 0 || stageMetrics.errors > 0 {
+                logger.warning("stage summary", metadata: metadata)
+            } else {
+                logger.info("stage summary", metadata: metadata)
+            }
+        }
+    }
+}
+
+/// The made stages and their connections.
+private struct Wiring: Sendable {
+    let stages: [(PlannedStage, AnyStage)]
+    let channels: [String: EventChannel]
+    let ports: [String: OutputPort]
+}

@@ -1,0 +1,25 @@
+import Synchronization
+
+/// One stage's counters, updated by the runtime and the stage, read by anyone.
+public final class StageMetrics: Sendable {
+    private let received = Atomic<Int>(0)
+    private let sent = Atomic<Int>(0)
+    private let droppedCount = Atomic<Int>(0)
+    private let errorCount = Atomic<Int>(0)
+
+    public init() {}
+
+    /// Events that came into the stage.
+    public var eventsIn: Int { received.load(ordering: .relaxed) }
+    /// Events the stage passed on.
+    public var eventsOut: Int { sent.load(ordering: .relaxed) }
+    /// Events dropped at or by the stage: a full buffer with `drop_newest`, a filter, a failed consumer.
+    public var dropped: Int { droppedCount.load(ordering: .relaxed) }
+    /// Errors the stage hit (bad input lines, failed writes...).
+    public var errors: Int { errorCount.load(ordering: .relaxed) }
+
+    public func addIn(_ count: Int) { received.add(count, ordering: .relaxed) }
+    public func addOut(_ count: Int) { sent.add(count, ordering: .relaxed) }
+    public func addDropped(_ count: Int) { droppedCount.add(count, ordering: .relaxed) }
+    public func addErrors(_ count: Int) { errorCount.add(count, ordering: .relaxed) }
+}

@@ -1,0 +1,37 @@
+/// A stage that turns each batch into zero or more events on one or more outputs.
+///
+/// A filter is a transform that keeps or drops. Transforms run synchronously
+/// per batch in their own task; `process` may keep state (it is `mutating`).
+public protocol Transform: StageType {
+    /// Names of the outputs besides the default one (`<id>.<name>` in `inputs`).
+    static func namedOutputs(for configuration: Configuration) -> [String]
+
+    /// Handles one batch, emitting results into `output`.
+    mutating func process(_ batch: EventBatch, into output: inout TransformOutput) throws
+
+    /// Called once after the last batch, to emit anything held back.
+    mutating func finish(into output: inout TransformOutput) throws
+}
+
+extension Transform {
+    public static func namedOutputs(for configuration: Configuration) -> [String] { [] }
+    public mutating func finish(into output: inout TransformOutput) throws {}
+}
+
+/// Where a transform puts its results for one batch.
+public struct TransformOutput: Sendable {
+    /// Events for the default output.
+    public var events: [Event] = []
+    /// Events for named outputs.
+    public var named: [String: [Event]] = [:]
+    /// Events the transform dropped on purpose (counted in metrics).
+    public var dropped = 0
+
+    public init() {}
+
+    /// Emits `event` on the default output.
+    public mutating func emit(_ event: Event) { events.append(event) }
+
+    /// Emits `event` on the named output `name`.
+    public mutating func emit(_ event: Event, to name: String) { named[name, default: []].append(event) }
+}
