@@ -55,13 +55,11 @@ public struct FileSource: Source {
         var state = ReadState(decoder: LineDecoder(format: configuration.format ?? .ndjson, context: context,
                                                    inputName: configuration.path),
                               sourceID: context.id)
-        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 1)
-        defer { chunk.deallocate() }
 
         while !Task.isCancelled {
-            let count = try reader.read(into: chunk)
-            if count > 0 {
-                state.consume(UnsafeBufferPointer(start: chunk.baseAddress!.assumingMemoryBound(to: UInt8.self), count: count))
+            let chunk = try reader.readChunk()
+            if !chunk.isEmpty {
+                state.consume(chunk)
                 await state.send(to: output)
                 continue
             }
@@ -82,9 +80,9 @@ public struct FileSource: Source {
             case .replaced:
                 // Rotation: drain what was written to the old file before the rename, then switch.
                 while true {
-                    let count = try reader.read(into: chunk)
-                    if count == 0 { break }
-                    state.consume(UnsafeBufferPointer(start: chunk.baseAddress!.assumingMemoryBound(to: UInt8.self), count: count))
+                    let chunk = try reader.readChunk()
+                    if chunk.isEmpty { break }
+                    state.consume(chunk)
                     await state.send(to: output)
                 }
                 state.finishLine()
@@ -123,7 +121,7 @@ private struct ReadState {
         self.sourceID = sourceID
     }
 
-    mutating func consume(_ bytes: UnsafeBufferPointer<UInt8>) {
+    mutating func consume(_ bytes: [UInt8]) {
         let metadata = EventMetadata(sourceID: sourceID, receivedAt: Date().timeIntervalSince1970)
         splitter.split(bytes) { line, number in
             if let event = decoder.decode(line, lineNumber: number, metadata: metadata) { events.append(event) }

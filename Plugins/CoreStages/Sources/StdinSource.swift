@@ -34,7 +34,6 @@ public struct StdinSource: Source {
     public func run(output: SourceOutput) async throws {
         var decoder = LineDecoder(format: configuration.format ?? .ndjson, context: context, inputName: "stdin")
         var splitter = LineSplitter()
-        var buffer = [UInt8](repeating: 0, count: 1 << 16)
         while !Task.isCancelled {
             // Never block a shared thread on a quiet pipe: wait for data with a cancellable sleep.
             var poller = pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0)
@@ -42,22 +41,18 @@ public struct StdinSource: Source {
                 try await Task.sleep(for: .milliseconds(20))
                 continue
             }
-            let count = buffer.withUnsafeMutableBytes { read(STDIN_FILENO, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR || errno == EAGAIN { continue }
-                throw ReadError(description: "cannot read stdin: \(String(cString: strerror(errno)))")
-            }
+            let chunk = try ChunkReader.read(STDIN_FILENO, maximum: 1 << 20, name: "stdin")
             var events: [Event] = []
             let metadata = EventMetadata(sourceID: context.id, receivedAt: Date().timeIntervalSince1970)
-            let decode = { (line: UnsafeBufferPointer<UInt8>, number: Int) in
+            let decode = { (line: ArraySlice<UInt8>, number: Int) in
                 if let event = decoder.decode(line, lineNumber: number, metadata: metadata) { events.append(event) }
             }
-            if count == 0 {
+            if chunk.isEmpty {
                 splitter.finish(decode)
                 await output.send(events)
                 return
             }
-            buffer.withUnsafeBufferPointer { splitter.split(UnsafeBufferPointer(rebasing: $0[0..<count]), decode) }
+            splitter.split(chunk, decode)
             await output.send(events)
         }
     }

@@ -36,17 +36,11 @@ struct FileReader: ~Copyable {
         offset = Int64(lseek(descriptor, 0, SEEK_SET))
     }
 
-    /// Reads up to `buffer.count` bytes; 0 at the end of the file.
-    mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        while true {
-            let count = Glibc.read(descriptor, buffer.baseAddress, buffer.count)
-            if count >= 0 {
-                offset += Int64(count)
-                return count
-            }
-            if errno == EINTR { continue }
-            throw WriteError(target: path, errno: errno).asReadError
-        }
+    /// Reads the next chunk of up to `maximum` bytes; empty at the end of the file.
+    mutating func readChunk(maximum: Int = 1 << 20) throws -> [UInt8] {
+        let chunk = try ChunkReader.read(descriptor, maximum: maximum, name: path)
+        offset += Int64(chunk.count)
+        return chunk
     }
 
     /// What happened to the path since the file was opened.
@@ -68,6 +62,30 @@ struct ReadError: Error, CustomStringConvertible {
     let description: String
 }
 
-extension WriteError {
-    var asReadError: ReadError { ReadError(description: "cannot read \(target): \(String(cString: strerror(errno)))") }
+/// Reads chunks from a file descriptor into arrays that events can share.
+enum ChunkReader {
+    /// Below this size a chunk is copied into an exact-size array, so that
+    /// events cut from a small read do not keep a large buffer alive.
+    static let compactBelow = 64 * 1024
+
+    /// Reads up to `maximum` bytes; empty at the end of input.
+    static func read(_ descriptor: Int32, maximum: Int, name: String) throws -> [UInt8] {
+        var failure: Int32 = 0
+        let chunk = [UInt8](unsafeUninitializedCapacity: maximum) { buffer, initialized in
+            while true {
+                let count = Glibc.read(descriptor, buffer.baseAddress, maximum)
+                if count >= 0 {
+                    initialized = count
+                    return
+                }
+                if errno != EINTR {
+                    failure = errno
+                    initialized = 0
+                    return
+                }
+            }
+        }
+        if failure != 0 { throw ReadError(description: "cannot read \(name): \(String(cString: strerror(failure)))") }
+        return chunk.count < compactBelow ? Array(chunk[...]) : chunk
+    }
 }

@@ -17,9 +17,12 @@ struct LineDecoder {
     }
 
     /// Decodes one line (without its newline); nil when the line is blank or invalid (then counted).
-    mutating func decode(_ line: UnsafeBufferPointer<UInt8>, lineNumber: Int, metadata: EventMetadata) -> Event? {
+    ///
+    /// JSON lines are only checked here, not parsed: the event keeps a slice of
+    /// `line` (sharing its storage) and builds its value when a stage reads it.
+    mutating func decode(_ line: ArraySlice<UInt8>, lineNumber: Int, metadata: EventMetadata) -> Event? {
         var line = line
-        if let last = line.last, last == UInt8(ascii: "\r") { line = UnsafeBufferPointer(rebasing: line.dropLast()) }
+        if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
         switch format {
         case .lines:
             let text = String(decoding: line, as: UTF8.self)
@@ -27,8 +30,8 @@ struct LineDecoder {
         case .ndjson:
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return nil }
             do {
-                let value = try parser.parse(buffer: line)
-                return Event(value: value, rawJSON: Array(line), metadata: metadata)
+                try line.withUnsafeBufferPointer { try parser.validate(buffer: $0) }
+                return Event(validatedJSON: line, metadata: metadata)
             } catch {
                 context.metrics.addErrors(1)
                 // Every bad line is counted; the first hundred are also logged with their place.

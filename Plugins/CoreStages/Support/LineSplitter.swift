@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Splits a byte stream into lines, holding back an unfinished last line until more data comes.
 struct LineSplitter {
     private var pending: [UInt8] = []
@@ -8,30 +14,35 @@ struct LineSplitter {
     var hasPartialLine: Bool { !pending.isEmpty }
 
     /// Calls `body` with each complete line (without its newline) in `chunk`.
-    mutating func split(_ chunk: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>, Int) -> Void) {
+    ///
+    /// Lines are slices of `chunk` (no copy), except a line that began in an
+    /// earlier chunk, which is joined into its own array.
+    mutating func split(_ chunk: [UInt8], _ body: (ArraySlice<UInt8>, Int) -> Void) {
         var start = 0
-        while start < chunk.count {
-            let rest = UnsafeBufferPointer(rebasing: chunk[start...])
-            guard let newline = rest.firstIndex(of: 0x0A) else { break }
-            lineCount += 1
-            if pending.isEmpty {
-                body(UnsafeBufferPointer(rebasing: chunk[start..<newline]), lineCount)
-            } else {
-                pending.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[start..<newline]))
-                pending.withUnsafeBufferPointer { body($0, lineCount) }
-                pending.removeAll(keepingCapacity: true)
+        chunk.withUnsafeBufferPointer { buffer in
+            while start < buffer.count {
+                guard let found = memchr(buffer.baseAddress! + start, 0x0A, buffer.count - start) else { break }
+                let newline = buffer.baseAddress!.distance(to: found.assumingMemoryBound(to: UInt8.self))
+                lineCount += 1
+                if pending.isEmpty {
+                    body(chunk[start..<newline], lineCount)
+                } else {
+                    pending.append(contentsOf: chunk[start..<newline])
+                    body(pending[...], lineCount)
+                    pending = []
+                }
+                start = newline + 1
             }
-            start = newline + 1
         }
-        if start < chunk.count { pending.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[start...])) }
+        if start < chunk.count { pending.append(contentsOf: chunk[start...]) }
     }
 
     /// Hands out the held-back partial line, if any (at the end of the input).
-    mutating func finish(_ body: (UnsafeBufferPointer<UInt8>, Int) -> Void) {
+    mutating func finish(_ body: (ArraySlice<UInt8>, Int) -> Void) {
         guard !pending.isEmpty else { return }
         lineCount += 1
-        pending.withUnsafeBufferPointer { body($0, lineCount) }
-        pending.removeAll()
+        body(pending[...], lineCount)
+        pending = []
     }
 
     /// Forgets a held-back partial line (the file was truncated under it).

@@ -1,12 +1,18 @@
 /// The cursor behind ``JSONParser``: reads values from a byte buffer.
+///
+/// With `buildsValues` false it only checks the text (same grammar, same errors)
+/// and allocates nothing: that is how sources accept JSON lines cheaply and
+/// leave building the value to the first stage that reads it.
 struct JSONByteReader {
     let bytes: UnsafeBufferPointer<UInt8>
     let maximumDepth: Int
+    let buildsValues: Bool
     var position = 0
 
-    init(bytes: UnsafeBufferPointer<UInt8>, maximumDepth: Int) {
+    init(bytes: UnsafeBufferPointer<UInt8>, maximumDepth: Int, buildsValues: Bool = true) {
         self.bytes = bytes
         self.maximumDepth = maximumDepth
+        self.buildsValues = buildsValues
     }
 
     func error(_ reason: String, at offset: Int? = nil) -> JSONParseError {
@@ -68,7 +74,7 @@ struct JSONByteReader {
             position += 1
             skipWhitespace()
             let value = try readValue(depth: depth)
-            object.appendUnchecked(key: key, value: value)
+            if buildsValues { object.appendUnchecked(key: key, value: value) }
             skipWhitespace()
             guard position < bytes.count else { throw error("unexpected end of input in an object") }
             switch bytes[position] {
@@ -90,7 +96,8 @@ struct JSONByteReader {
         }
         while true {
             skipWhitespace()
-            elements.append(try readValue(depth: depth))
+            let element = try readValue(depth: depth)
+            if buildsValues { elements.append(element) }
             skipWhitespace()
             guard position < bytes.count else { throw error("unexpected end of input in an array") }
             switch bytes[position] {
@@ -121,11 +128,10 @@ struct JSONByteReader {
         if !hasEscape {
             let slice = UnsafeBufferPointer(rebasing: bytes[start..<position])
             position += 1
-            if !hasNonASCII { return String(decoding: slice, as: UTF8.self) }
-            guard let string = String(validating: slice, as: UTF8.self) else {
-                throw error("invalid UTF-8 in a string", at: start + Self.firstInvalidUTF8(slice))
+            if hasNonASCII, let invalid = UTF8Validation.firstInvalidByte(in: slice) {
+                throw error("invalid UTF-8 in a string", at: start + invalid)
             }
-            return string
+            return buildsValues ? String(decoding: slice, as: UTF8.self) : ""
         }
         return try readEscapedString(from: start)
     }
@@ -137,10 +143,10 @@ struct JSONByteReader {
             switch byte {
             case UInt8(ascii: "\""):
                 position += 1
-                guard let string = String(validating: scratch, as: UTF8.self) else {
-                    throw error("invalid UTF-8 in a string", at: start)
+                if let invalid = scratch.withUnsafeBufferPointer({ UTF8Validation.firstInvalidByte(in: $0) }) {
+                    throw error("invalid UTF-8 in a string", at: start + invalid)
                 }
-                return string
+                return buildsValues ? String(decoding: scratch, as: UTF8.self) : ""
             case UInt8(ascii: "\\"):
                 position += 1
                 guard position < bytes.count else { throw error("unterminated escape") }
@@ -244,6 +250,7 @@ struct JSONByteReader {
             guard position < bytes.count, Self.isDigit(bytes[position]) else { throw error("expected a digit in the exponent") }
             while position < bytes.count, Self.isDigit(bytes[position]) { position += 1 }
         }
+        guard buildsValues else { return .null }
         if isInteger, !overflow {
             if !negative, magnitude <= UInt64(Int64.max) { return .int(Int64(magnitude)) }
             if negative, magnitude <= UInt64(Int64.max) + 1 { return .int(Int64(truncatingIfNeeded: 0 &- magnitude)) }
@@ -271,22 +278,5 @@ struct JSONByteReader {
     static func describe(_ byte: UInt8) -> String {
         if byte >= 0x20, byte < 0x7F { return "'\(Character(Unicode.Scalar(byte)))'" }
         return "byte 0x" + String(byte, radix: 16, uppercase: true)
-    }
-
-    /// The offset of the first byte that breaks UTF-8 in `slice` (0 when unknown).
-    private static func firstInvalidUTF8(_ slice: UnsafeBufferPointer<UInt8>) -> Int {
-        var decoder = UTF8()
-        var iterator = slice.makeIterator()
-        var offset = 0
-        var consumed = 0
-        while true {
-            switch decoder.decode(&iterator) {
-            case .scalarValue(let scalar):
-                consumed += UTF8.width(scalar)
-                offset = consumed
-            case .emptyInput: return 0
-            case .error: return offset
-            }
-        }
     }
 }

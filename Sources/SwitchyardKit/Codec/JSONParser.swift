@@ -30,8 +30,16 @@ public struct JSONParser: Sendable {
         try parseResult(buffer).get()
     }
 
-    private func parseResult(_ buffer: UnsafeBufferPointer<UInt8>) -> Result<JSONValue, JSONParseError> {
-        var reader = JSONByteReader(bytes: buffer, maximumDepth: maximumDepth)
+    /// Checks that `buffer` holds one valid JSON text, without building its value (no allocation).
+    /// Throws ``JSONParseError`` exactly where ``parse(buffer:)`` would.
+    public func validate(buffer: UnsafeBufferPointer<UInt8>) throws {
+        _ = try parseResult(buffer, buildsValues: false).get()
+    }
+
+    private func parseResult(_ buffer: UnsafeBufferPointer<UInt8>, buildsValues: Bool = true)
+        -> Result<JSONValue, JSONParseError>
+    {
+        var reader = JSONByteReader(bytes: buffer, maximumDepth: maximumDepth, buildsValues: buildsValues)
         do throws(JSONParseError) {
             reader.skipWhitespace()
             let value = try reader.readValue(depth: 0)

@@ -146,8 +146,9 @@ public struct PipelineLoader: Sendable {
         if let bufferNode {
             do {
                 let configuration = try ConfigDecoder().decode(BufferConfiguration.self, from: bufferNode, path: [path, "buffer"])
-                if let first = configuration.problems().first {
-                    problem(bufferNode.location, "buffer.\(first.option ?? ""): \(first.message)")
+                for found in configuration.problems() {
+                    let key = bufferNode.mapping?.first { $0.key.scalar == found.option }?.key
+                    problem(key?.location ?? bufferNode.location, "buffer.\(found.option ?? ""): \(found.message)")
                 }
                 buffer = configuration.policy
             } catch {

@@ -1,41 +1,79 @@
 /// One event: a JSON-like value plus where and when it entered the pipeline.
 ///
 /// Events are values (copy-on-write), so fan-out to several consumers copies
-/// nothing until a consumer changes its copy. An event read from JSON text keeps
-/// that text in ``rawJSON`` until its value changes, so a stage that passes the
-/// event on unchanged never pays for encoding it again.
+/// nothing until a consumer changes its copy.
+///
+/// A source that reads JSON text hands over the checked text itself
+/// (``init(validatedJSON:metadata:)``); the value is built from it only when a
+/// stage asks for ``value``, and a stage that passes the event on unchanged
+/// writes the original bytes without ever parsing or encoding them. Each read
+/// of ``value`` on such an event parses the text again, so a stage that reads
+/// several fields takes `let value = event.value` once; changing the value
+/// (`event.value[...] = ...`) parses once and keeps the result.
 public struct Event: Sendable, Equatable {
-    /// The payload. Changing it discards ``rawJSON``.
-    public var value: JSONValue {
-        didSet { rawJSON = nil }
+    private enum Payload: Sendable {
+        /// JSON text already checked by ``JSONParser/validate(buffer:)``.
+        case json(ArraySlice<UInt8>)
+        case value(JSONValue)
     }
 
-    /// The exact JSON text ``value`` was parsed from, while the value is unchanged.
-    public private(set) var rawJSON: [UInt8]?
+    private var payload: Payload
 
     /// Where and when the event entered the pipeline.
     public var metadata: EventMetadata
 
     /// An event with this value.
     public init(value: JSONValue, metadata: EventMetadata = EventMetadata()) {
-        self.value = value
-        self.rawJSON = nil
+        self.payload = .value(value)
         self.metadata = metadata
     }
 
-    /// An event whose value was parsed from `rawJSON`; the text is kept for re-use.
-    public init(value: JSONValue, rawJSON: [UInt8], metadata: EventMetadata = EventMetadata()) {
-        self.value = value
-        self.rawJSON = rawJSON
+    /// An event holding JSON text that ``JSONParser/validate(buffer:)`` accepted.
+    ///
+    /// The slice may share a larger read buffer: no bytes are copied.
+    public init(validatedJSON text: ArraySlice<UInt8>, metadata: EventMetadata = EventMetadata()) {
+        self.payload = .json(text)
         self.metadata = metadata
+    }
+
+    /// The payload.
+    public var value: JSONValue {
+        get {
+            switch payload {
+            case .value(let value): return value
+            case .json(let text): return Self.parse(text)
+            }
+        }
+        set {
+            payload = .value(newValue)
+        }
+        _modify {
+            var value = self.value
+            payload = .value(.null)
+            defer { payload = .value(value) }
+            yield &value
+        }
+    }
+
+    /// The exact JSON text the event was read from, while its value is unchanged.
+    public var rawJSON: ArraySlice<UInt8>? {
+        if case .json(let text) = payload { return text }
+        return nil
     }
 
     /// Appends the event's compact JSON text to `buffer`, re-using the original text when it has one.
     public func writeJSON(into buffer: inout [UInt8]) {
-        if let rawJSON {
-            buffer.append(contentsOf: rawJSON)
-        } else {
-            JSONWriter.write(value, into: &buffer)
+        switch payload {
+        case .json(let text): buffer.append(contentsOf: text)
+        case .value(let value): JSONWriter.write(value, into: &buffer)
+        }
+    }
+
+    private static func parse(_ text: ArraySlice<UInt8>) -> JSONValue {
+        do {
+            return try text.withUnsafeBufferPointer { try JSONParser().parse(buffer: $0) }
+        } catch {
+            preconditionFailure("Event(validatedJSON:) was given text that is not valid JSON: \(error)")
         }
     }
 

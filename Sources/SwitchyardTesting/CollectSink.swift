@@ -1,0 +1,47 @@
+import SwitchyardKit
+
+/// A sink for tests: keeps every event it receives in ``EventCollector`` under its `name`.
+public struct CollectSink: Sink {
+    public struct Configuration: StageConfiguration {
+        var name: String
+        var gate: String?
+        var fail_after: Int?
+    }
+
+    /// Thrown when `fail_after` is reached.
+    public struct InjectedFailure: Error, CustomStringConvertible {
+        public var description: String { "injected failure" }
+    }
+
+    public static let typeName = "collect"
+    public static let summary = "Keeps events in memory for tests (SwitchyardTesting)."
+    public static let options = [
+        StageOption("name", type: "string", required: true, "The EventCollector name to store events under."),
+        StageOption("gate", type: "string", "Take no batch until the Gate of this name is opened."),
+        StageOption("fail_after", type: "integer", "Fail once this many events were received."),
+    ]
+    public static let example = """
+        type: collect
+        inputs: [source]
+        name: results
+        """
+
+    private let configuration: Configuration
+    private let context: StageContext
+
+    public init(configuration: Configuration, context: StageContext) {
+        self.configuration = configuration
+        self.context = context
+    }
+
+    public func run(input: SinkInput) async throws {
+        if let gate = configuration.gate { await Gate.wait(gate) }
+        var received = 0
+        for await batch in input {
+            EventCollector.append(batch.events, to: configuration.name)
+            context.metrics.addOut(batch.count)
+            received += batch.count
+            if let limit = configuration.fail_after, received >= limit { throw InjectedFailure() }
+        }
+    }
+}

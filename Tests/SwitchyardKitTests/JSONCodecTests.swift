@@ -1,0 +1,168 @@
+import Testing
+@testable import SwitchyardKit
+
+@Suite("JSON codec")
+struct JSONCodecTests {
+    let parser = JSONParser()
+
+    private func roundTrip(_ text: String) throws -> String {
+        let value = try parser.parse(text)
+        let encoded = JSONWriter.string(value)
+        #expect(try parser.parse(encoded) == value, "re-parsing the encoding of \(text) changed the value")
+        return encoded
+    }
+
+    @Test("compact values round-trip to the same text", arguments: [
+        #"{"a":1,"b":[true,false,null],"c":{"d":"e"}}"#,
+        #"[]"#, #"{}"#, #"[[],{},[{}]]"#,
+        #""plain""#,
+        #"-0.5"#, #"21.5"#, #"1e-05"#, #"1.7976931348623157e+308"#,
+        #"9223372036854775807"#, #"-9223372036854775808"#,
+        #"123456789012345678901234567890"#,
+        #""°C ü 中文 😀""#,
+    ])
+    func compactRoundTrip(text: String) throws {
+        #expect(try roundTrip(text) == text)
+    }
+
+    @Test("escapes decode to the right characters and re-encode minimally")
+    func escapes() throws {
+        let value = try parser.parse(#""q\"b\\s\/n\nt\tr\rb\bf\fu\u0041\u00e9\u0001""#)
+        #expect(value == .string("q\"b\\s/n\nt\tr\rb\u{8}f\u{c}uAé\u{1}"))
+        #expect(JSONWriter.string(value) == #""q\"b\\s/n\nt\tr\rb\bf\fuAé\u0001""#)
+    }
+
+    @Test("surrogate pairs combine into one scalar")
+    func surrogatePairs() throws {
+        #expect(try parser.parse(#""\ud83d\ude00""#) == .string("😀"))
+        #expect(try parser.parse(#""\uD834\uDD1E""#) == .string("𝄞"))
+    }
+
+    @Test("numbers keep their exact value")
+    func numbers() throws {
+        #expect(try parser.parse("42") == .int(42))
+        #expect(try parser.parse("-7") == .int(-7))
+        #expect(try parser.parse("2.5E3") == .double(2500))
+        #expect(try parser.parse("18446744073709551616") == .number("18446744073709551616"))
+        #expect(try parser.parse("1e400") == .number("1e400"))
+        #expect(try parser.parse("1e-400") == .number("1e-400"))
+        #expect(try parser.parse("0.0") == .double(0))
+        #expect(JSONWriter.string(try parser.parse("0.1")) == "0.1")
+    }
+
+    @Test("white space around and inside values is accepted")
+    func whitespace() throws {
+        #expect(try parser.parse(" \t\r\n{ \"a\" : [ 1 , 2 ] }\n") == ["a": [1, 2]])
+    }
+
+    @Test("invalid input is rejected with the byte offset", arguments: [
+        (#"{"a":1,}"#, 7),
+        (#"[1,2"#, 4),
+        (#"{"a" 1}"#, 5),
+        (#""abc"#, 0),
+        (#""\x""#, 2),
+        (#"01"#, 1),
+        (#"1."#, 2),
+        (#"-"#, 1),
+        (#"tru"#, 0),
+        (#"nul!"#, 3),
+        (#"{"a":1} x"#, 8),
+        (#""\ud83d""#, 1),
+        (#""\ude00""#, 1),
+        ("", 0),
+        ("[1,]", 3),
+        ("\"a\u{1}\"", 2),
+    ])
+    func rejects(text: String, offset: Int) {
+        #expect {
+            try parser.parse(text)
+        } throws: { error in
+            (error as? JSONParseError)?.offset == offset
+        }
+    }
+
+    @Test("validation accepts and rejects exactly what parsing does", arguments: [
+        #"{"a":[1,2.5,"x\u00e9",null,true]}"#, #"{"a":1,}"#, #"[1,2"#, #""\ud83d""#, #"01"#, "", #"{"a":"°C"}"#,
+    ])
+    func validateMatchesParse(text: String) {
+        let bytes = Array(text.utf8)
+        let parseError = Result { try parser.parse(bytes) }.error as? JSONParseError
+        let validateError = Result { try bytes.withUnsafeBufferPointer { try parser.validate(buffer: $0) } }.error
+            as? JSONParseError
+        #expect(parseError == validateError)
+    }
+
+    @Test("invalid UTF-8 in a string is rejected at its byte")
+    func invalidUTF8() {
+        let bytes: [UInt8] = [0x22, 0x61, 0xC3, 0x28, 0x22]
+        #expect {
+            try parser.parse(bytes)
+        } throws: { error in
+            (error as? JSONParseError)?.offset == 2
+        }
+    }
+
+    @Test("nesting past the limit is an error, not a crash")
+    func depthLimit() throws {
+        let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+        #expect {
+            try parser.parse(deep)
+        } throws: { error in
+            (error as? JSONParseError)?.reason.contains("nesting deeper than 128") == true
+        }
+        let atLimit = String(repeating: "[", count: 128) + String(repeating: "]", count: 128)
+        #expect(throws: Never.self) { try parser.parse(atLimit) }
+        #expect(throws: (any Error).self) { try JSONParser(maximumDepth: 3).parse("[[[[1]]]]") }
+    }
+
+    @Test("control characters are escaped on output")
+    func controlCharacters() {
+        #expect(JSONWriter.string(.string("a\u{0}b\u{1f}")) == #""a\u0000b\u001f""#)
+    }
+
+    @Test("pretty output is valid JSON of the same value")
+    func pretty() throws {
+        let value = try parser.parse(#"{"a":[1,{"b":null}],"c":{}}"#)
+        var buffer: [UInt8] = []
+        JSONWriter.writePretty(value, into: &buffer)
+        let text = String(decoding: buffer, as: UTF8.self)
+        #expect(text.contains("\n  \"a\": [\n"))
+        #expect(try parser.parse(text) == value)
+    }
+
+    @Test("an unchanged event re-uses its original text; a changed one is encoded anew")
+    func rawJSONReuse() throws {
+        let raw = Array(#"{"b": 1,  "a": "x"}"#.utf8)
+        try raw.withUnsafeBufferPointer { try parser.validate(buffer: $0) }
+        var event = Event(validatedJSON: raw[...])
+        var buffer: [UInt8] = []
+        event.writeJSON(into: &buffer)
+        #expect(buffer == raw)
+        #expect(event.value["a"] == "x")
+        #expect(event.rawJSON != nil, "reading the value must not drop the original text")
+        event.value["c"] = true
+        #expect(event.rawJSON == nil)
+        buffer = []
+        event.writeJSON(into: &buffer)
+        #expect(String(decoding: buffer, as: UTF8.self) == #"{"b":1,"a":"x","c":true}"#)
+    }
+
+    @Test("object members keep their order; setting nil removes")
+    func objectOrder() {
+        var object = JSONObject()
+        object["z"] = 1
+        object["a"] = 2
+        object["z"] = 3
+        #expect(object.keys == ["z", "a"])
+        #expect(object["z"] == 3)
+        object["z"] = nil
+        #expect(object.keys == ["a"])
+    }
+}
+
+extension Result {
+    var error: Failure? {
+        if case .failure(let error) = self { return error }
+        return nil
+    }
+}
