@@ -41,6 +41,7 @@ public struct MemorySource: Source {
                 if batch.count == batchSize {
                     await output.send(batch)
                     batch = []
+                    if Task.isCancelled { return }
                 }
             }
         }

@@ -26,7 +26,8 @@ public struct ConfigDecoder {
         } catch {
             diagnostics.append(Diagnostic(at: node.location, "\(error)"))
         }
-        diagnostics += session.unknownKeyDiagnostics(topLevel: node, knownTopLevelKeys: knownKeys)
+        diagnostics += session.unknownKeyDiagnostics(topLevel: node, knownTopLevelKeys: knownKeys,
+                                                     decodingFailed: result == nil)
         if let result, diagnostics.isEmpty { return result }
         throw ConfigurationError(diagnostics.sorted { $0.location < $1.location })
     }
@@ -87,14 +88,19 @@ final class ConfigDecodingSession {
         return text
     }
 
-    func unknownKeyDiagnostics(topLevel: ConfigNode, knownTopLevelKeys: [String]) -> [Diagnostic] {
+    /// Keys nobody read. After a failed decode only the top mapping is checked, against
+    /// `knownTopLevelKeys`: decoding stopped early, so unread keys elsewhere may be valid.
+    func unknownKeyDiagnostics(topLevel: ConfigNode, knownTopLevelKeys: [String], decodingFailed: Bool) -> [Diagnostic] {
         var diagnostics: [Diagnostic] = []
         for id in order {
-            guard let mapping = visited[id], let members = mapping.node.mapping else { continue }
+            let isTop = id == Self.key(topLevel)
+            guard let mapping = visited[id], let members = mapping.node.mapping, isTop || !decodingFailed else { continue }
             var known = mapping.readKeys.union(mapping.missingKeys)
-            if id == Self.key(topLevel) { known.formUnion(knownTopLevelKeys) }
+            if isTop { known.formUnion(knownTopLevelKeys) }
             for member in members {
-                guard let name = member.key.scalar, !mapping.readKeys.contains(name) else { continue }
+                guard let name = member.key.scalar, !mapping.readKeys.contains(name),
+                    !(isTop && knownTopLevelKeys.contains(name))
+                else { continue }
                 let valid = known.sorted()
                 var message = "unknown option '\(name)'"
                 if !mapping.path.isEmpty { message += " in \(mapping.path)" }

@@ -30,7 +30,7 @@ public struct RegisteredStageType: Sendable {
             if !problems.isEmpty {
                 throw ConfigurationError(problems.map { problem in
                     let where_ = problem.option.flatMap { name in node.mapping?.first { $0.key.scalar == name }?.key }
-                    let prefix = problem.option.map { (path + [$0]).joined(separator: ".") + ": " } ?? ""
+                    let prefix = (path + (problem.option.map { [$0] } ?? [])).joined(separator: ".") + ": "
                     return Diagnostic(at: where_?.location ?? node.location, prefix + problem.message)
                 })
             }

@@ -1,0 +1,56 @@
+import Foundation
+import SwitchyardKit
+import SwitchyardTesting
+import Testing
+
+@Suite("file sink")
+struct FileSinkTests {
+    @Test("appends whole lines, making missing directories, keeping existing content")
+    func appends() async throws {
+        let directory = try Fixture.directory()
+        let path = "\(directory)/nested/dir/out.ndjson"
+        try FileManager.default.createDirectory(atPath: "\(directory)/nested/dir", withIntermediateDirectories: true)
+        try Fixture.append("{\"old\":true}\n", to: path)
+        try await Fixture.harness.run("""
+            sources:
+              gen: { type: generator, count: 3, lines: [a, "b \\"quoted\\""] }
+            sinks:
+              out: { type: file, inputs: [gen], path: \(path), fsync: true }
+            """)
+        #expect(try Fixture.read(path) == """
+            {"old":true}
+            {"message":"a","sequence":1}
+            {"message":"b \\"quoted\\"","sequence":2}
+            {"message":"a","sequence":3}
+
+            """)
+    }
+
+    @Test("a file left with a partial last line gets a newline before new lines")
+    func partialLineRepair() async throws {
+        let directory = try Fixture.directory()
+        let path = "\(directory)/out.ndjson"
+        try Fixture.append("{\"cut\":", to: path)
+        try await Fixture.harness.run("""
+            sources:
+              gen: { type: generator, count: 1, event: { a: 1 } }
+            sinks:
+              out: { type: file, inputs: [gen], path: \(path) }
+            """)
+        #expect(try Fixture.read(path) == "{\"cut\":\n{\"a\":1,\"sequence\":1}\n")
+    }
+
+    @Test("file in, file out: the original bytes pass through unchanged")
+    func passthroughKeepsBytes() async throws {
+        let directory = try Fixture.directory()
+        let input = "{ \"spaced\" : 1, \"u\": \"\\u00e9\" }\n{\"b\":[1,2]}\n"
+        try Fixture.append(input, to: "\(directory)/in.ndjson")
+        try await Fixture.harness.run("""
+            sources:
+              in: { type: file, path: \(directory)/in.ndjson }
+            sinks:
+              out: { type: file, inputs: [in], path: \(directory)/out.ndjson }
+            """)
+        #expect(try Fixture.read("\(directory)/out.ndjson") == input)
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import SwitchyardKit
+import SwitchyardTesting
+import Testing
+
+@Suite("file source")
+struct FileSourceTests {
+    @Test("reads every line to the end, including a last line without newline; bad lines are counted")
+    func readsToEnd() async throws {
+        let directory = try Fixture.directory()
+        let out = Fixture.unique("out")
+        try Fixture.append("{\"a\":1}\nnot json\n\n{\"a\":2}\r\n{\"a\":3}", to: "\(directory)/in.ndjson")
+        let metrics = try await Fixture.harness.run("""
+            sources:
+              in: { type: file, path: \(directory)/in.ndjson }
+            sinks:
+              out: { type: collect, inputs: [in], name: \(out) }
+            """)
+        #expect(EventCollector.events(out).map(\.value) == [["a": 1], ["a": 2], ["a": 3]])
+        #expect(metrics["in"]?.errors == 1)
+        #expect(metrics["in"]?.eventsOut == 3)
+    }
+
+    @Test("format lines wraps each line as message")
+    func linesFormat() async throws {
+        let directory = try Fixture.directory()
+        let out = Fixture.unique("out")
+        try Fixture.append("hello\nwörld {not json}\n", to: "\(directory)/in.log")
+        try await Fixture.harness.run("""
+            sources:
+              in: { type: file, path: \(directory)/in.log, format: lines }
+            sinks:
+              out: { type: collect, inputs: [in], name: \(out) }
+            """)
+        #expect(EventCollector.events(out).map(\.value) == [["message": "hello"], ["message": "wörld {not json}"]])
+    }
+
+    @Test("a missing file without follow fails the stage")
+    func missingFile() async throws {
+        let pipeline = try Fixture.harness.pipeline("""
+            sources:
+              in: { type: file, path: /nonexistent/switchyard/in.ndjson }
+            sinks:
+              out: { type: blackhole, inputs: [in] }
+            """)
+        await #expect {
+            try await pipeline.run()
+        } throws: { error in
+            "\(error)".contains("stage 'in' failed: cannot open /nonexistent/switchyard/in.ndjson")
+        }
+    }
+
+    @Test("follow: reads appended lines, follows rename+recreate rotation and truncation, in order")
+    func followRotationAndTruncation() async throws {
+        let directory = try Fixture.directory()
+        let path = "\(directory)/app.ndjson"
+        let out = Fixture.unique("out")
+        try Fixture.append("{\"n\":0}\n", to: path)
+        let pipeline = try Fixture.harness.pipeline("""
+            sources:
+              in: { type: file, path: \(path), follow: true, read_from: end }
+            sinks:
+              out: { type: collect, inputs: [in], name: \(out) }
+            """)
+        let run = Task { try await pipeline.run() }
+        let count = { EventCollector.events(out).count }
+
+        try await Task.sleep(for: .milliseconds(300))
+        try Fixture.append("{\"n\":1}\n{\"n\":2", to: path)
+        #expect(try await Fixture.eventually { count() == 1 }, "a partial line waits for its newline")
+        try Fixture.append("}\n", to: path)
+        #expect(try await Fixture.eventually { count() == 2 })
+
+        // Rotation: a last line lands in the old file, which is renamed; a new file takes its place.
+        try Fixture.append("{\"n\":3}\n", to: path)
+        try FileManager.default.moveItem(atPath: path, toPath: path + ".1")
+        try Fixture.append("{\"n\":4}\n", to: path)
+        #expect(try await Fixture.eventually { count() == 4 })
+
+        // Truncation: the file is emptied in place and written again from its start.
+        try Data().write(to: URL(fileURLWithPath: path))
+        try await Task.sleep(for: .milliseconds(300))
+        try Fixture.append("{\"n\":5}\n", to: path)
+        #expect(try await Fixture.eventually { count() == 5 })
+
+        pipeline.stop()
+        try await run.value
+        #expect(EventCollector.events(out).map { $0.value["n"] } == [1, 2, 3, 4, 5])
+    }
+}

@@ -1,0 +1,162 @@
+import SwitchyardTesting
+import Testing
+@testable import SwitchyardKit
+
+@Suite("Runtime: wiring, backpressure, drain")
+struct RuntimeTests {
+    let harness = PipelineHarness(registry: TestStages.registry)
+
+    /// A unique collector or gate name per test, since tests run in parallel.
+    private func unique(_ name: String) -> String { "\(name)-\(UInt64.random(in: 0...UInt64.max))" }
+
+    private func numbers(_ name: String) -> [Int64] { EventCollector.events(name).compactMap(\.number) }
+
+    @Test("fan-out: every consumer of an output gets every event")
+    func fanOut() async throws {
+        let (a, b) = (unique("a"), unique("b"))
+        try await harness.run("""
+            sources:
+              src: { type: memory, events: [{ x: 1 }, { x: 2 }], repeat: 50, batch_size: 7 }
+            sinks:
+              a: { type: collect, inputs: [src], name: \(a) }
+              b: { type: collect, inputs: [src], name: \(b) }
+            """)
+        #expect(numbers(a) == Array(1...100))
+        #expect(numbers(b) == Array(1...100))
+    }
+
+    @Test("fan-in: a consumer of several inputs gets all of them, each in order")
+    func fanIn() async throws {
+        let out = unique("out")
+        let metrics = try await harness.run("""
+            sources:
+              one: { type: memory, events: [{ from: one }], repeat: 300, batch_size: 10 }
+              two: { type: memory, events: [{ from: two }], repeat: 200, batch_size: 3 }
+            transforms:
+              tagged: { type: tag, inputs: [one, two], field: seen }
+            sinks:
+              out: { type: collect, inputs: [tagged], name: \(out) }
+            """)
+        let events = EventCollector.events(out)
+        #expect(events.count == 500)
+        #expect(events.allSatisfy { $0.value["seen"] == true })
+        for source in ["one", "two"] {
+            let ordered = events.filter { $0.value["from"] == .string(source) }.compactMap(\.number)
+            #expect(ordered == ordered.sorted())
+            #expect(events.filter { $0.metadata.sourceID == source }.count == (source == "one" ? 300 : 200))
+        }
+        #expect(metrics["tagged"]?.eventsIn == 500)
+        #expect(metrics["tagged"]?.eventsOut == 500)
+    }
+
+    @Test("named outputs reach only the stages wired to them")
+    func namedOutputs() async throws {
+        let (main, copies) = (unique("main"), unique("copies"))
+        try await harness.run("""
+            sources:
+              src: { type: memory, events: [{ a: 1 }], repeat: 10 }
+            transforms:
+              split: { type: tag, inputs: [src], field: f, outputs: [copies, unused] }
+            sinks:
+              main: { type: collect, inputs: [split], name: \(main) }
+              copies: { type: collect, inputs: [split.copies], name: \(copies) }
+            """)
+        #expect(numbers(main) == Array(1...10))
+        #expect(numbers(copies) == Array(1...10))
+    }
+
+    @Test("backpressure: a full buffer suspends the producer until the consumer takes more")
+    func backpressure() async throws {
+        let (out, gate) = (unique("out"), unique("gate"))
+        let pipeline = try harness.pipeline("""
+            sources:
+              src: { type: memory, events: [{ a: 1 }], repeat: 1000, batch_size: 1 }
+            sinks:
+              out: { type: collect, inputs: [src], name: \(out), gate: \(gate), buffer: { max_events: 10 } }
+            """)
+        let run = Task { try await pipeline.run() }
+        // The sink takes nothing until the gate opens: the source can fill the buffer and no more.
+        while pipeline.metrics["src"]!.eventsOut < 10 { try await Task.sleep(for: .milliseconds(5)) }
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(pipeline.metrics["src"]!.eventsOut <= 11, "the source ran ahead of a full buffer")
+        #expect(EventCollector.events(out).isEmpty)
+        Gate.open(gate)
+        try await run.value
+        #expect(numbers(out) == Array(1...1000))
+        #expect(pipeline.metrics["out"]!.dropped == 0)
+    }
+
+    @Test("drop_newest: a full buffer drops and counts instead of blocking; nothing vanishes uncounted")
+    func dropNewest() async throws {
+        let (out, gate) = (unique("out"), unique("gate"))
+        let pipeline = try harness.pipeline("""
+            sources:
+              src: { type: memory, events: [{ a: 1 }], repeat: 500, batch_size: 1 }
+            sinks:
+              out:
+                type: collect
+                inputs: [src]
+                name: \(out)
+                gate: \(gate)
+                buffer: { max_events: 20, when_full: drop_newest }
+            """)
+        let run = Task { try await pipeline.run() }
+        // The source is never held up: it sends all 500 while the sink is gated.
+        while pipeline.metrics["src"]!.eventsOut < 500 { try await Task.sleep(for: .milliseconds(5)) }
+        Gate.open(gate)
+        try await run.value
+        let delivered = EventCollector.events(out).count
+        #expect(delivered == 20)
+        #expect(pipeline.metrics["out"]!.dropped == 480)
+        #expect(numbers(out) == Array(1...20))
+    }
+
+    @Test("a failing stage is reported by id; the rest of the graph still drains")
+    func stageFailure() async throws {
+        let (bad, good) = (unique("bad"), unique("good"))
+        let pipeline = try harness.pipeline("""
+            sources:
+              src: { type: memory, events: [{ a: 1 }], repeat: 300, batch_size: 10 }
+            sinks:
+              bad: { type: collect, inputs: [src], name: \(bad), fail_after: 50 }
+              good: { type: collect, inputs: [src], name: \(good) }
+            """)
+        await #expect {
+            try await pipeline.run()
+        } throws: { error in
+            let failure = error as? PipelineFailure
+            return failure?.failures.map(\.stageID) == ["bad"] && failure?.description.contains("injected failure") == true
+        }
+        #expect(numbers(good) == Array(1...300))
+        #expect(pipeline.metrics["bad"]!.eventsIn + pipeline.metrics["bad"]!.dropped == 300,
+                "events meant for the failed sink are counted as dropped")
+    }
+
+    @Test("stop(): the sources stop, everything already sent is delivered, run returns")
+    func stop() async throws {
+        let out = unique("out")
+        let pipeline = try harness.pipeline("""
+            sources:
+              src: { type: memory, events: [{ a: 1 }], repeat: 100000000, batch_size: 5 }
+            transforms:
+              tagged: { type: tag, inputs: [src], field: seen }
+            sinks:
+              out: { type: collect, inputs: [tagged], name: \(out), buffer: { max_events: 100 } }
+            """)
+        let run = Task { try await pipeline.run() }
+        while EventCollector.events(out).count < 1000 { try await Task.sleep(for: .milliseconds(5)) }
+        pipeline.stop()
+        try await run.value
+        let received = numbers(out)
+        #expect(received == Array(1...Int64(received.count)), "no gaps, no duplicates")
+        #expect(Int(pipeline.metrics["src"]!.eventsOut) == received.count)
+    }
+}
+
+extension Event {
+    /// The `n` field `memory` sources number their events with.
+    var number: Int64? {
+        if case .int(let n)? = value["n"] { return n }
+        return nil
+    }
+}
