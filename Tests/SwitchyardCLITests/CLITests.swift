@@ -1,0 +1,186 @@
+import Foundation
+import Testing
+
+/// The real binary, run as a child process: exit codes, output, signals.
+@Suite("switchyard CLI", .serialized)
+struct CLITests {
+    private func temporaryDirectory() throws -> String {
+        let path = NSTemporaryDirectory() + "switchyard-cli-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    private func write(_ text: String, to path: String) throws {
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+    }
+
+    private func lines(_ path: String) -> [String] {
+        ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+    }
+
+    @Test("every pipeline in pipelines/ validates")
+    func examplePipelinesValidate() throws {
+        let directory = SwitchyardProcess.repositoryRoot.appendingPathComponent("pipelines")
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+            .filter { $0.hasSuffix(".yaml") }.map { directory.appendingPathComponent($0).path }
+        #expect(files.contains { $0.hasSuffix("demo.yaml") })
+        let result = try SwitchyardProcess.run(["validate"] + files)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.split(separator: "\n").count == files.count)
+    }
+
+    @Test("validate reports every error as FILE:LINE:COLUMN, never prints secrets, exits 1")
+    func validateErrors() throws {
+        let directory = try temporaryDirectory()
+        let file = "\(directory)/bad.yaml"
+        try write("""
+            sources:
+              home: { type: generator, lines: [x], count: "${SECRET_TOKEN}" }
+            sinks:
+              out: { type: stdot, inputs: [hme] }
+            """, to: file)
+        let result = try SwitchyardProcess.run(["validate", file], environment: ["SECRET_TOKEN": "hunter2-secret"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("\(file):2:47: sources.home.count: expected an integer, found the value of ${SECRET_TOKEN}"))
+        #expect(result.stderr.contains("\(file):4:16: sinks.out: unknown sink type 'stdot'; did you mean 'stdout'?"))
+        #expect(result.stderr.contains("\(file):4:32: sinks.out: unknown input 'hme'; did you mean 'home'?"))
+        #expect(!result.stderr.contains("hunter2") && !result.stdout.contains("hunter2"))
+        #expect(result.stdout.contains("invalid (3 errors)"))
+    }
+
+    @Test("run: a finite pipeline drains to its sinks and exits 0; logs stay off stdout")
+    func runToCompletion() throws {
+        let directory = try temporaryDirectory()
+        let file = "\(directory)/p.yaml"
+        try write("""
+            sources:
+              gen: { type: generator, count: 5, lines: [hello] }
+            sinks:
+              console: { type: stdout, inputs: [gen], encoding: text }
+              archive: { type: file, inputs: [gen], path: \(directory)/out.ndjson }
+            """, to: file)
+        let result = try SwitchyardProcess.run(["run", file])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == String(repeating: "hello\n", count: 5))
+        #expect(lines("\(directory)/out.ndjson").count == 5)
+        #expect(result.stderr.contains("pipeline drained"))
+    }
+
+    @Test("run: the demo pipeline works from the repository root")
+    func demo() throws {
+        let directory = try temporaryDirectory()
+        let output = "\(directory)/demo.ndjson"
+        let result = try SwitchyardProcess.run(
+            ["run", "pipelines/demo.yaml"], environment: ["DEMO_OUTPUT": output],
+            directory: SwitchyardProcess.repositoryRoot.path)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.split(separator: "\n").count == 20)
+        #expect(lines(output).count == 20)
+    }
+
+    @Test("run: stdin until end of input")
+    func stdin() throws {
+        let directory = try temporaryDirectory()
+        let file = "\(directory)/p.yaml"
+        try write("""
+            sources:
+              in: { type: stdin }
+            sinks:
+              out: { type: stdout, inputs: [in] }
+            """, to: file)
+        let result = try SwitchyardProcess.run(["run", file], input: "{\"a\":1}\n{\"b\":2}\n")
+        #expect(result.status == 0)
+        #expect(result.stdout == "{\"a\":1}\n{\"b\":2}\n")
+    }
+
+    @Test("SIGTERM: sources stop, the graph drains, sinks flush, exit 0, nothing lost or cut")
+    func sigtermDrains() throws {
+        let directory = try temporaryDirectory()
+        let file = "\(directory)/p.yaml"
+        let output = "\(directory)/out.ndjson"
+        try write("""
+            sources:
+              gen: { type: generator, interval: 1ms, event: { kind: tick } }
+            sinks:
+              out: { type: file, inputs: [gen], path: \(output), flush_interval: 50ms }
+            """, to: file)
+        let child = try SwitchyardProcess(["run", file])
+        #expect(waitUntil { lines(output).count >= 20 }, "the pipeline never wrote")
+        child.signal(SIGTERM)
+        let result = child.finish()
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("draining"))
+        let written = lines(output)
+        let sequences = written.compactMap { line -> Int? in
+            guard let range = line.range(of: "\"sequence\":") else { return nil }
+            return Int(line[range.upperBound...].prefix { $0.isNumber })
+        }
+        #expect(sequences == Array(1...written.count), "every event, in order, each line whole")
+        #expect(written.allSatisfy { $0.hasPrefix("{") && $0.hasSuffix("}") })
+    }
+
+    @Test("a second signal exits at once, without waiting for the drain")
+    func secondSignalExits() throws {
+        let directory = try temporaryDirectory()
+        let fifo = "\(directory)/blocked.fifo"
+        #expect(mkfifo(fifo, 0o644) == 0)
+        let file = "\(directory)/p.yaml"
+        // Nobody reads the FIFO, so the file sink blocks opening it and the drain cannot finish.
+        try write("""
+            sources:
+              gen: { type: generator, interval: 10ms, lines: [x] }
+            sinks:
+              out: { type: file, inputs: [gen], path: \(fifo) }
+            """, to: file)
+        let child = try SwitchyardProcess(["run", file])
+        Thread.sleep(forTimeInterval: 0.5)
+        child.signal(SIGINT)
+        Thread.sleep(forTimeInterval: 0.5)
+        #expect(child.process.isRunning, "the drain should still be waiting on the blocked sink")
+        child.signal(SIGINT)
+        let result = child.finish()
+        #expect(result.status == 128 + SIGINT)
+        #expect(result.stderr.contains("exiting without draining"))
+    }
+
+    @Test("a failing stage is named and the exit status is non-zero")
+    func stageFailure() throws {
+        let directory = try temporaryDirectory()
+        let file = "\(directory)/p.yaml"
+        try write("""
+            sources:
+              missing: { type: file, path: \(directory)/does-not-exist.ndjson }
+            sinks:
+              out: { type: blackhole, inputs: [missing] }
+            """, to: file)
+        let result = try SwitchyardProcess.run(["run", file])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("stage 'missing' failed: cannot open \(directory)/does-not-exist.ndjson"))
+    }
+
+    @Test("stages lists every type; stages TYPE documents options and an example")
+    func stages() throws {
+        let list = try SwitchyardProcess.run(["stages"])
+        #expect(list.status == 0)
+        for name in ["file", "stdin", "generator", "stdout", "blackhole"] { #expect(list.stdout.contains("  \(name) ")) }
+        let file = try SwitchyardProcess.run(["stages", "file"])
+        #expect(file.stdout.contains("file (source)"))
+        #expect(file.stdout.contains("file (sink)"))
+        #expect(file.stdout.contains("follow: bool (default: false)"))
+        #expect(file.stdout.contains("Example:"))
+        let unknown = try SwitchyardProcess.run(["stages", "fil"])
+        #expect(unknown.status != 0)
+        #expect(unknown.stderr.contains("did you mean 'file'?"))
+    }
+
+    @Test("graph prints Mermaid and DOT")
+    func graph() throws {
+        let demo = SwitchyardProcess.repositoryRoot.appendingPathComponent("pipelines/demo.yaml").path
+        let mermaid = try SwitchyardProcess.run(["graph", demo])
+        #expect(mermaid.status == 0)
+        #expect(mermaid.stdout.hasPrefix("flowchart LR\n"))
+        #expect(mermaid.stdout.contains("  home --> console\n"))
+        let dot = try SwitchyardProcess.run(["graph", "--format", "dot", demo])
+        #expect(dot.stdout.contains("\"home\" -> \"archive\";"))
+    }
+}
