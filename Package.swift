@@ -38,7 +38,6 @@ let package = Package(
             name: "CoreStages",
             dependencies: ["SwitchyardKit", .product(name: "Logging", package: "swift-log")],
             path: "Plugins/CoreStages",
-            exclude: ["README.md"],
             swiftSettings: strictSettings
         ),
         .target(
