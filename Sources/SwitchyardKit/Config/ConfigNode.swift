@@ -18,11 +18,38 @@ public struct ConfigNode: Sendable {
     public var location: SourceLocation
     /// The environment variables interpolated into this scalar, if any.
     public var interpolatedVariables: [String]
+    /// Where a scalar's text begins (after an opening quote, or on the line after `|`).
+    public var textStart: SourceLocation
+    /// Whether the scalar is a block (`|` or `>`): each of its lines starts at `textStart.column`.
+    public var isBlock: Bool
 
-    public init(_ content: Content, at location: SourceLocation, interpolatedVariables: [String] = []) {
+    public init(_ content: Content, at location: SourceLocation, interpolatedVariables: [String] = [],
+                textStart: SourceLocation? = nil, isBlock: Bool = false) {
         self.content = content
         self.location = location
         self.interpolatedVariables = interpolatedVariables
+        self.textStart = textStart ?? location
+        self.isBlock = isBlock
+    }
+
+    /// The position in the file of the character at `offset` (in unicode scalars) of this scalar's text.
+    public func location(ofTextOffset offset: Int) -> SourceLocation {
+        guard let text = scalar else { return location }
+        var line = 0
+        var column = 0
+        for (index, character) in text.unicodeScalars.enumerated() {
+            if index == offset { break }
+            if character == "\n" {
+                line += 1
+                column = 0
+            } else {
+                column += 1
+            }
+        }
+        if line == 0 { return SourceLocation(file: textStart.file, line: textStart.line, column: textStart.column + column) }
+        // Continuation lines: exact for block scalars; for flow scalars the indentation is not kept, so approximate.
+        let base = isBlock ? textStart.column : 1
+        return SourceLocation(file: textStart.file, line: textStart.line + line, column: base + column)
     }
 
     /// The scalar text, when this is a non-null scalar.

@@ -11,6 +11,7 @@ struct ConfigNodeBuilder {
     let file: String
     let environment: [String: String]
     var diagnostics: [Diagnostic] = []
+    private var lines: [Substring] = []
 
     init(file: String, environment: [String: String]) {
         self.file = file
@@ -19,6 +20,7 @@ struct ConfigNodeBuilder {
 
     /// Parses `text`; returns nil (with a diagnostic) when it is not YAML.
     mutating func build(yaml text: String) -> ConfigNode? {
+        lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         let node: Node?
         do {
             node = try Yams.compose(yaml: text)
@@ -45,7 +47,16 @@ struct ConfigNodeBuilder {
                 return ConfigNode(.null, at: location(scalar.mark))
             }
             let (text, variables) = interpolate(scalar.string, at: location(scalar.mark))
-            return ConfigNode(.scalar(text, quoted: quoted), at: location(scalar.mark), interpolatedVariables: variables)
+            let start = location(scalar.mark)
+            var textStart = start
+            let isBlock = scalar.style == .literal || scalar.style == .folded
+            if isBlock {
+                textStart = blockTextStart(after: start)
+            } else if quoted {
+                textStart.column += 1
+            }
+            return ConfigNode(.scalar(text, quoted: quoted), at: start, interpolatedVariables: variables,
+                              textStart: textStart, isBlock: isBlock)
         case .sequence(let sequence):
             return ConfigNode(.sequence(sequence.map { convert($0) }), at: location(sequence.mark))
         case .mapping(let mapping):
@@ -54,6 +65,15 @@ struct ConfigNodeBuilder {
         case .alias(let alias):
             return ConfigNode(.null, at: location(alias.mark))
         }
+    }
+
+    /// Where a block scalar's text starts: its first non-blank line after the indicator, at its indentation.
+    private func blockTextStart(after indicator: SourceLocation) -> SourceLocation {
+        var index = indicator.line
+        while index < lines.count, lines[index].allSatisfy({ $0 == " " }) { index += 1 }
+        guard index < lines.count else { return indicator }
+        let indent = lines[index].prefix { $0 == " " }.count
+        return SourceLocation(file: file, line: index + 1, column: indent + 1)
     }
 
     /// Replaces `${NAME}` and `${NAME:-default}`; `$$` stands for a literal `$`.

@@ -8,12 +8,15 @@
 /// stage asks for ``value``, and a stage that passes the event on unchanged
 /// writes the original bytes without ever parsing or encoding them. Each read
 /// of ``value`` on such an event parses the text again, so a stage that reads
-/// several fields takes `let value = event.value` once; changing the value
-/// (`event.value[...] = ...`) parses once and keeps the result.
+/// takes ``loadValue()`` once: it parses, keeps the tree beside the text, and an
+/// unchanged event is still written from its original bytes. Changing the value
+/// (`event.value[...] = ...`) parses at most once and drops the text.
 public struct Event: Sendable, Equatable {
-    private enum Payload: Sendable {
+    enum Payload: Sendable {
         /// JSON text already checked by ``JSONParser/validate(buffer:)``.
         case json(ArraySlice<UInt8>)
+        /// The text and the tree built from it, while unchanged.
+        case parsed(JSONValue, ArraySlice<UInt8>)
         case value(JSONValue)
     }
 
@@ -40,7 +43,7 @@ public struct Event: Sendable, Equatable {
     public var value: JSONValue {
         get {
             switch payload {
-            case .value(let value): return value
+            case .value(let value), .parsed(let value, _): return value
             case .json(let text): return Self.parse(text)
             }
         }
@@ -55,16 +58,36 @@ public struct Event: Sendable, Equatable {
         }
     }
 
+    /// Builds the value once (if the event holds only text) and keeps it; returns it.
+    @discardableResult
+    public mutating func loadValue() -> JSONValue {
+        switch payload {
+        case .value(let value), .parsed(let value, _): return value
+        case .json(let text):
+            let value = Self.parse(text)
+            payload = .parsed(value, text)
+            return value
+        }
+    }
+
     /// The exact JSON text the event was read from, while its value is unchanged.
     public var rawJSON: ArraySlice<UInt8>? {
-        if case .json(let text) = payload { return text }
+        switch payload {
+        case .json(let text), .parsed(_, let text): return text
+        case .value: return nil
+        }
+    }
+
+    /// The text, while no tree has been built from it (for ``EvaluationSubject``).
+    var unparsedText: Payload? {
+        if case .json = payload { return payload }
         return nil
     }
 
     /// Appends the event's compact JSON text to `buffer`, re-using the original text when it has one.
     public func writeJSON(into buffer: inout [UInt8]) {
         switch payload {
-        case .json(let text): buffer.append(contentsOf: text)
+        case .json(let text), .parsed(_, let text): buffer.append(contentsOf: text)
         case .value(let value): JSONWriter.write(value, into: &buffer)
         }
     }

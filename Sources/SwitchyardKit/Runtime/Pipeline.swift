@@ -136,7 +136,9 @@ public final class Pipeline: Sendable {
         let namedPorts = Dictionary(uniqueKeysWithValues: stage.namedOutputs.map { ($0, wiring.ports["\(stage.id).\($0)"]!) })
 
         func deliver(_ output: TransformOutput) async {
-            stageMetrics.addDropped(output.dropped)
+            stageMetrics.addDiscarded(output.discarded)
+            stageMetrics.addDropped(output.failed)
+            stageMetrics.addErrors(output.failed)
             stageMetrics.addOut(output.events.count)
             await defaultPort.deliver(EventBatch(output.events))
             for (name, events) in output.named {
@@ -179,6 +181,7 @@ public final class Pipeline: Sendable {
             var metadata: Logger.Metadata = [
                 "stage": "\(stage.id)", "in": "\(stageMetrics.eventsIn)", "out": "\(stageMetrics.eventsOut)",
             ]
+            if stageMetrics.discarded > 0 { metadata["discarded"] = "\(stageMetrics.discarded)" }
             if stageMetrics.dropped > 0 { metadata["dropped"] = "\(stageMetrics.dropped)" }
             if stageMetrics.errors > 0 { metadata["errors"] = "\(stageMetrics.errors)" }
             if stageMetrics.dropped > 0 || stageMetrics.errors > 0 {

@@ -6,6 +6,7 @@ public final class StageMetrics: Sendable {
     private let sent = Atomic<Int>(0)
     private let droppedCount = Atomic<Int>(0)
     private let errorCount = Atomic<Int>(0)
+    private let discardedCount = Atomic<Int>(0)
 
     public init() {}
 
@@ -13,13 +14,17 @@ public final class StageMetrics: Sendable {
     public var eventsIn: Int { received.load(ordering: .relaxed) }
     /// Events the stage passed on.
     public var eventsOut: Int { sent.load(ordering: .relaxed) }
-    /// Events dropped at or by the stage: a full buffer with `drop_newest`, a filter, a failed consumer.
+    /// Events lost at the stage's input or by an error: a full buffer with `drop_newest`, a failed stage,
+    /// an event whose evaluation failed.
     public var dropped: Int { droppedCount.load(ordering: .relaxed) }
-    /// Errors the stage hit (bad input lines, failed writes...).
+    /// Errors the stage hit (bad input lines, failed evaluations, failed writes...).
     public var errors: Int { errorCount.load(ordering: .relaxed) }
+    /// Events the stage's own configuration removed on purpose (a filter's condition, sampling, throttling, dedupe).
+    public var discarded: Int { discardedCount.load(ordering: .relaxed) }
 
     public func addIn(_ count: Int) { received.add(count, ordering: .relaxed) }
     public func addOut(_ count: Int) { sent.add(count, ordering: .relaxed) }
     public func addDropped(_ count: Int) { droppedCount.add(count, ordering: .relaxed) }
     public func addErrors(_ count: Int) { errorCount.add(count, ordering: .relaxed) }
+    public func addDiscarded(_ count: Int) { discardedCount.add(count, ordering: .relaxed) }
 }

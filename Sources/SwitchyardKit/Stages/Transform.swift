@@ -24,8 +24,10 @@ public struct TransformOutput: Sendable {
     public var events: [Event] = []
     /// Events for named outputs.
     public var named: [String: [Event]] = [:]
-    /// Events the transform dropped on purpose (counted in metrics).
-    public var dropped = 0
+    /// Events the transform's configuration removed on purpose (counted as `discarded`).
+    public var discarded = 0
+    /// Events lost to errors (counted as `dropped` and `errors`).
+    public var failed = 0
 
     public init() {}
 

@@ -1,0 +1,46 @@
+import Logging
+import SwitchyardKit
+
+/// What a transform does with an event whose evaluation failed: drop and count it
+/// (`drop_on_error: true`, the default), or send it to the `<id>.errors` output
+/// with the error attached as `_error: {stage, message}`.
+struct ErrorRouting {
+    /// The name of the output failed events go to when `drop_on_error` is false.
+    static let outputName = "errors"
+    /// The field the error is attached under.
+    static let errorField = "_error"
+    /// How many failures are logged one by one; the rest are only counted.
+    static let logLimit = 20
+
+    let sendsToOutput: Bool
+    let context: StageContext
+    private var logged = 0
+
+    init(dropOnError: Bool?, context: StageContext) {
+        sendsToOutput = dropOnError == false
+        self.context = context
+    }
+
+    /// The named outputs a transform with this setting has.
+    static func outputs(dropOnError: Bool?) -> [String] { dropOnError == false ? [outputName] : [] }
+
+    mutating func handle(_ event: Event, _ error: EvaluationError, into output: inout TransformOutput) {
+        if logged < Self.logLimit {
+            logged += 1
+            let suffix = logged == Self.logLimit ? " (further errors are counted, not logged)" : ""
+            context.logger.warning("evaluation failed: \(error)\(suffix)")
+        }
+        guard sendsToOutput else {
+            output.failed += 1
+            return
+        }
+        var failed = event
+        failed.value[Self.errorField] = ["stage": .string(context.id), "message": .string(error.description)]
+        output.emit(failed, to: Self.outputName)
+    }
+}
+
+/// The `drop_on_error` option's documentation, shared by the transforms that evaluate expressions.
+let dropOnErrorOption = StageOption(
+    "drop_on_error", type: "bool", default: "true",
+    "true: an event whose evaluation fails is dropped and counted. false: it goes to the `<id>.errors` output with `_error: {stage, message}` attached.")

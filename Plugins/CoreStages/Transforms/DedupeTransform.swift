@@ -1,0 +1,81 @@
+import SwitchyardKit
+
+/// Discards events whose `fields` repeat those of one of the last `cache_size` distinct events.
+public struct DedupeTransform: Transform {
+    public struct Configuration: StageConfiguration {
+        var fields: [String]
+        var cache_size: Int?
+
+        public func problems() -> [OptionProblem] {
+            var problems: [OptionProblem] = []
+            if fields.isEmpty { problems.append(OptionProblem(option: "fields", "needs at least one path")) }
+            for field in fields where (try? Expression(field))?.isPath != true {
+                problems.append(OptionProblem(option: "fields", "'\(field)' is not a path such as .context.id"))
+            }
+            if let cache_size, cache_size < 1 { problems.append(OptionProblem(option: "cache_size", "must be 1 or more")) }
+            return problems
+        }
+    }
+
+    public static let typeName = "dedupe"
+    public static let summary = "Discards events whose `fields` match one of the last `cache_size` distinct events."
+    public static let options = [
+        StageOption("fields", type: "list of paths", required: true, "The paths that together identify an event (missing ones count as null)."),
+        StageOption("cache_size", type: "integer", default: "5000", "How many distinct keys are remembered (least recently seen forgotten first)."),
+    ]
+    public static let example = """
+        type: dedupe
+        inputs: [home]
+        fields: [.context.id, .event_type]
+        cache_size: 5000
+        """
+
+    private let paths: [Expression]
+    private var cache: RecentKeys
+
+    public init(configuration: Configuration, context: StageContext) throws {
+        self.paths = try configuration.fields.map { try Expression($0) }
+        self.cache = RecentKeys(capacity: configuration.cache_size ?? 5000)
+    }
+
+    public mutating func process(_ batch: EventBatch, into output: inout TransformOutput) throws {
+        for event in batch.events {
+            let key = JSONWriter.string(.array(paths.map { (try? $0.evaluate(event)) ?? .null }))
+            if cache.insert(key) { output.emit(event) } else { output.discarded += 1 }
+        }
+    }
+}
+
+/// The most recently seen keys, at most `capacity`; seeing a key again makes it recent.
+struct RecentKeys {
+    let capacity: Int
+    private var lastSeen: [String: Int] = [:]
+    private var order: [(key: String, tick: Int)] = []
+    private var head = 0
+    private var tick = 0
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    /// Records `key`; returns true when it was not among the recent keys.
+    mutating func insert(_ key: String) -> Bool {
+        tick += 1
+        let isNew = lastSeen.updateValue(tick, forKey: key) == nil
+        order.append((key, tick))
+        while lastSeen.count > capacity, head < order.count {
+            let oldest = order[head]
+            head += 1
+            // Only evict if this entry is the key's latest sighting.
+            if lastSeen[oldest.key] == oldest.tick { lastSeen[oldest.key] = nil }
+        }
+        if head > 1024, head * 2 > order.count {
+            order.removeFirst(head)
+            head = 0
+        }
+        // Stale entries of keys seen again pile up in `order`; compact when it grows far beyond capacity.
+        if order.count - head > capacity * 4 + 1024 {
+            order = order[head...].filter { lastSeen[$0.key] == $0.tick }
+            head = 0
+        }
+        return isNew
+    }
+}

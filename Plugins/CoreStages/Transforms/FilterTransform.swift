@@ -1,0 +1,48 @@
+import SwitchyardKit
+
+/// Keeps the events for which a condition holds.
+public struct FilterTransform: Transform {
+    public struct Configuration: StageConfiguration {
+        var condition: Condition
+        var drop_on_error: Bool?
+    }
+
+    public static let typeName = "filter"
+    public static let summary = "Keeps the events for which a condition holds; the rest are discarded (counted)."
+    public static let options = [
+        StageOption("condition", type: "expression", required: true, "Events for which this is true pass; false ones are discarded."),
+        dropOnErrorOption,
+    ]
+    public static let example = """
+        type: filter
+        inputs: [home]
+        condition: 'starts_with(.data.entity_id, "sensor.")'
+        """
+
+    private let configuration: Configuration
+    private var errors: ErrorRouting
+
+    public init(configuration: Configuration, context: StageContext) {
+        self.configuration = configuration
+        self.errors = ErrorRouting(dropOnError: configuration.drop_on_error, context: context)
+    }
+
+    public static func namedOutputs(for configuration: Configuration) -> [String] {
+        ErrorRouting.outputs(dropOnError: configuration.drop_on_error)
+    }
+
+    public mutating func process(_ batch: EventBatch, into output: inout TransformOutput) throws {
+        for event in batch.events {
+            do {
+                // Reads only the fields the condition names; the event stays unparsed for the next stage.
+                if try configuration.condition.test(event) {
+                    output.emit(event)
+                } else {
+                    output.discarded += 1
+                }
+            } catch {
+                errors.handle(event, error, into: &output)
+            }
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import SwitchyardKit
+
+/// Reshapes events with a program: assignments, `del()`, `if`/`else`, `abort`.
+public struct RemapTransform: Transform {
+    public struct Configuration: StageConfiguration {
+        var source: RemapProgram
+        var drop_on_error: Bool?
+    }
+
+    public static let typeName = "remap"
+    public static let summary = "Reshapes events with a program: `.path = expr`, `del(.path)`, `if`/`else`, `abort`."
+    public static let options = [
+        StageOption("source", type: "program", required: true,
+                    "Statements, one per line or separated by ';'. `abort` discards the event."),
+        dropOnErrorOption,
+    ]
+    public static let example = """
+        type: remap
+        inputs: [sensors]
+        source: |
+          .pipeline = "w2"
+          .timestamp = del(.time_fired)
+          del(.data.new_state.attributes)
+        """
+
+    private let configuration: Configuration
+    private var errors: ErrorRouting
+
+    public init(configuration: Configuration, context: StageContext) {
+        self.configuration = configuration
+        self.errors = ErrorRouting(dropOnError: configuration.drop_on_error, context: context)
+    }
+
+    public static func namedOutputs(for configuration: Configuration) -> [String] {
+        ErrorRouting.outputs(dropOnError: configuration.drop_on_error)
+    }
+
+    public mutating func process(_ batch: EventBatch, into output: inout TransformOutput) throws {
+        for event in batch.events {
+            var changed = event
+            do {
+                // Runs on a copy, so a failure part-way leaves the original event for the errors output.
+                if try configuration.source.run(on: &changed.value) {
+                    output.emit(changed)
+                } else {
+                    output.discarded += 1
+                }
+            } catch {
+                errors.handle(event, error, into: &output)
+            }
+        }
+    }
+}

@@ -1,0 +1,65 @@
+import SwitchyardKit
+
+/// Sends each event to every named output whose condition holds, or to `_unmatched`.
+public struct RouteTransform: Transform {
+    public struct Configuration: StageConfiguration {
+        var routes: [String: Condition]
+        var drop_on_error: Bool?
+
+        public func problems() -> [OptionProblem] {
+            var problems: [OptionProblem] = []
+            if routes.isEmpty { problems.append(OptionProblem(option: "routes", "needs at least one route")) }
+            for name in routes.keys where name == RouteTransform.unmatched || name == ErrorRouting.outputName {
+                problems.append(OptionProblem(option: "routes", "'\(name)' is a reserved output name"))
+            }
+            for name in routes.keys where !name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }) {
+                problems.append(OptionProblem(option: "routes", "route name '\(name)' may hold only letters, digits, '_' and '-'"))
+            }
+            return problems
+        }
+    }
+
+    /// The output for events no route matched.
+    public static let unmatched = "_unmatched"
+
+    public static let typeName = "route"
+    public static let summary = "Sends each event to every route whose condition holds (outputs <id>.<route>), else to <id>._unmatched."
+    public static let options = [
+        StageOption("routes", type: "mapping of name: condition", required: true,
+                    "Each route is an output `<id>.<name>`; an event goes to every route whose condition holds."),
+        dropOnErrorOption,
+    ]
+    public static let example = """
+        type: route
+        inputs: [home]
+        routes:
+          sensors: 'starts_with(.data.entity_id, "sensor.")'
+          lights: 'starts_with(.data.entity_id, "light.")'
+        """
+
+    private let routes: [(name: String, condition: Condition)]
+    private var errors: ErrorRouting
+
+    public init(configuration: Configuration, context: StageContext) {
+        self.routes = configuration.routes.keys.sorted().map { ($0, configuration.routes[$0]!) }
+        self.errors = ErrorRouting(dropOnError: configuration.drop_on_error, context: context)
+    }
+
+    public static func namedOutputs(for configuration: Configuration) -> [String] {
+        configuration.routes.keys.sorted() + [unmatched] + ErrorRouting.outputs(dropOnError: configuration.drop_on_error)
+    }
+
+    public mutating func process(_ batch: EventBatch, into output: inout TransformOutput) throws {
+        for var event in batch.events {
+            let value = event.loadValue()
+            do {
+                var matched: [String] = []
+                for route in routes where try route.condition.test(value) { matched.append(route.name) }
+                if matched.isEmpty { matched.append(Self.unmatched) }
+                for name in matched { output.emit(event, to: name) }
+            } catch {
+                errors.handle(event, error, into: &output)
+            }
+        }
+    }
+}

@@ -1,0 +1,79 @@
+import SwitchyardKit
+
+/// Lets at most `threshold` events through per `window` (per `key` when given); the excess is discarded and counted.
+public struct ThrottleTransform: Transform {
+    public struct Configuration: StageConfiguration {
+        var threshold: Int
+        var window: ConfigDuration
+        var key: Expression?
+        var drop_on_error: Bool?
+
+        public func problems() -> [OptionProblem] {
+            var problems: [OptionProblem] = []
+            if threshold < 1 { problems.append(OptionProblem(option: "threshold", "must be 1 or more")) }
+            if window.duration <= .zero { problems.append(OptionProblem(option: "window", "must be longer than 0")) }
+            return problems
+        }
+    }
+
+    public static let typeName = "throttle"
+    public static let summary = "At most `threshold` events per `window` (per `key`); the excess is discarded and counted."
+    public static let options = [
+        StageOption("threshold", type: "integer", required: true, "Events let through per window (per key)."),
+        StageOption("window", type: "duration", required: true, "The window length; windows start at the first event of a key."),
+        StageOption("key", type: "expression", "Throttle each value of this separately (e.g. .data.entity_id)."),
+        dropOnErrorOption,
+    ]
+    public static let example = """
+        type: throttle
+        inputs: [home]
+        threshold: 10
+        window: 1m
+        key: .data.entity_id
+        """
+
+    /// Keys whose window ended this long ago are forgotten (bounds memory).
+    private struct Window {
+        var start: ContinuousClock.Instant
+        var count: Int
+    }
+
+    private let configuration: Configuration
+    private var errors: ErrorRouting
+    private var windows: [String: Window] = [:]
+    private var lastSweep = ContinuousClock.now
+
+    public init(configuration: Configuration, context: StageContext) {
+        self.configuration = configuration
+        self.errors = ErrorRouting(dropOnError: configuration.drop_on_error, context: context)
+    }
+
+    public static func namedOutputs(for configuration: Configuration) -> [String] {
+        ErrorRouting.outputs(dropOnError: configuration.drop_on_error)
+    }
+
+    public mutating func process(_ batch: EventBatch, into output: inout TransformOutput) throws {
+        let now = ContinuousClock.now
+        let length = configuration.window.duration
+        if now - lastSweep > length {
+            windows = windows.filter { now - $0.value.start < length }
+            lastSweep = now
+        }
+        for event in batch.events {
+            var key = ""
+            if let expression = configuration.key {
+                do {
+                    key = ValueText.of(try expression.evaluate(event))
+                } catch {
+                    errors.handle(event, error, into: &output)
+                    continue
+                }
+            }
+            var window = windows[key] ?? Window(start: now, count: 0)
+            if now - window.start >= length { window = Window(start: now, count: 0) }
+            window.count += 1
+            windows[key] = window
+            if window.count <= configuration.threshold { output.emit(event) } else { output.discarded += 1 }
+        }
+    }
+}

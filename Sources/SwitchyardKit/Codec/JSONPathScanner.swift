@@ -1,0 +1,144 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Finds the value at a path inside JSON text without building the rest of the tree.
+///
+/// The text must already be valid (``JSONParser/validate(buffer:)``): the
+/// scanner skips over members it does not need with a cheap byte scan and
+/// parses only the value it was asked for. A filter that reads two fields of a
+/// 500-byte event reads those two, not all thirty.
+enum JSONPathScanner {
+    /// The value at `path` in `text`, or nil when the path does not exist.
+    static func value(at path: Path, in text: ArraySlice<UInt8>) -> JSONValue? {
+        text.withUnsafeBufferPointer { buffer in
+            guard let range = range(of: path, in: buffer) else { return nil }
+            return try? JSONParser().parse(buffer: UnsafeBufferPointer(rebasing: buffer[range]))
+        }
+    }
+
+    /// The byte range of the value at `path`.
+    static func range(of path: Path, in bytes: UnsafeBufferPointer<UInt8>) -> Range<Int>? {
+        var position = skipWhitespace(bytes, 0)
+        for segment in path.segments {
+            guard position < bytes.count else { return nil }
+            switch segment {
+            case .field(let name):
+                guard bytes[position] == UInt8(ascii: "{"), let found = member(name, in: bytes, objectAt: position) else { return nil }
+                position = found
+            case .index(let index):
+                guard bytes[position] == UInt8(ascii: "["), let found = element(index, in: bytes, arrayAt: position) else { return nil }
+                position = found
+            }
+        }
+        return position..<skipValue(bytes, position)
+    }
+
+    /// The start of member `name`'s value in the object starting at `start`.
+    private static func member(_ name: String, in bytes: UnsafeBufferPointer<UInt8>, objectAt start: Int) -> Int? {
+        var position = skipWhitespace(bytes, start + 1)
+        if bytes[position] == UInt8(ascii: "}") { return nil }
+        var found: Int?
+        var name = name
+        return name.withUTF8 { wanted in
+            while true {
+                let keyStart = position + 1
+                let keyEnd = skipString(bytes, position) - 1
+                let matches = keyMatches(UnsafeBufferPointer(rebasing: bytes[keyStart..<keyEnd]), wanted)
+                position = skipWhitespace(bytes, keyEnd + 1) + 1  // past ':'
+                position = skipWhitespace(bytes, position)
+                // The last occurrence wins if a key repeats, as in the parser's objects.
+                if matches { found = position }
+                position = skipWhitespace(bytes, skipValue(bytes, position))
+                if bytes[position] == UInt8(ascii: "}") { return found }
+                position = skipWhitespace(bytes, position + 1)  // past ','
+            }
+        }
+    }
+
+    /// Compares a raw key (perhaps with escapes) with a wanted name.
+    private static func keyMatches(_ raw: UnsafeBufferPointer<UInt8>, _ wanted: UnsafeBufferPointer<UInt8>) -> Bool {
+        if raw.firstIndex(of: UInt8(ascii: "\\")) == nil {
+            return raw.count == wanted.count && (raw.count == 0 || memcmp(raw.baseAddress!, wanted.baseAddress!, raw.count) == 0)
+        }
+        var quoted = [UInt8(ascii: "\"")] + Array(raw) + [UInt8(ascii: "\"")]
+        guard case .string(let key)? = try? quoted.withUnsafeMutableBufferPointer({ try JSONParser().parse(buffer: UnsafeBufferPointer($0)) })
+        else { return false }
+        return Array(key.utf8) == Array(wanted)
+    }
+
+    /// The start of element `index` (negative: from the end) in the array starting at `start`.
+    private static func element(_ index: Int, in bytes: UnsafeBufferPointer<UInt8>, arrayAt start: Int) -> Int? {
+        var position = skipWhitespace(bytes, start + 1)
+        if bytes[position] == UInt8(ascii: "]") { return nil }
+        var starts: [Int] = []
+        while true {
+            if index >= 0, starts.count == index { return position }
+            starts.append(position)
+            position = skipWhitespace(bytes, skipValue(bytes, position))
+            if bytes[position] == UInt8(ascii: "]") { break }
+            position = skipWhitespace(bytes, position + 1)
+        }
+        let resolved = index < 0 ? starts.count + index : index
+        return resolved >= 0 && resolved < starts.count ? starts[resolved] : nil
+    }
+
+    private static func skipWhitespace(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int) -> Int {
+        var position = start
+        while position < bytes.count {
+            switch bytes[position] {
+            case 0x20, 0x0A, 0x0D, 0x09: position += 1
+            default: return position
+            }
+        }
+        return position
+    }
+
+    /// The position just past the string that starts (with its quote) at `start`.
+    private static func skipString(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int) -> Int {
+        var position = start + 1
+        while true {
+            guard let quote = memchr(bytes.baseAddress! + position, Int32(UInt8(ascii: "\"")), bytes.count - position) else {
+                return bytes.count
+            }
+            let index = bytes.baseAddress!.distance(to: quote.assumingMemoryBound(to: UInt8.self))
+            var backslashes = 0
+            while index - backslashes - 1 >= position, bytes[index - backslashes - 1] == UInt8(ascii: "\\") { backslashes += 1 }
+            position = index + 1
+            if backslashes % 2 == 0 { return position }
+        }
+    }
+
+    /// The position just past the value that starts at `start`.
+    private static func skipValue(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int) -> Int {
+        switch bytes[start] {
+        case UInt8(ascii: "\""): return skipString(bytes, start)
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            var depth = 0
+            var position = start
+            while position < bytes.count {
+                switch bytes[position] {
+                case UInt8(ascii: "\""): position = skipString(bytes, position); continue
+                case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
+                case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                    depth -= 1
+                    if depth == 0 { return position + 1 }
+                default: break
+                }
+                position += 1
+            }
+            return position
+        default:
+            var position = start
+            while position < bytes.count {
+                switch bytes[position] {
+                case UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]"), 0x20, 0x0A, 0x0D, 0x09: return position
+                default: position += 1
+                }
+            }
+            return position
+        }
+    }
+}

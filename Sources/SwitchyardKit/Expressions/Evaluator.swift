@@ -1,0 +1,125 @@
+/// Walks checked expression trees against an event. Never parses.
+enum Evaluator {
+    /// Evaluates `node` with `event` as `.`; `del()` (programs only) changes `event`.
+    static func evaluate(_ node: ExpressionNode, _ event: inout EvaluationSubject) throws(EvaluationError) -> JSONValue {
+        do {
+            return try evaluateUnlocated(node, &event)
+        } catch {
+            // Errors from functions and value operations come without a place: give them this node's.
+            throw error.offset == 0 && node.offset != 0 ? EvaluationError(offset: node.offset, error.message) : error
+        }
+    }
+
+    private static func evaluateUnlocated(_ node: ExpressionNode, _ event: inout EvaluationSubject) throws(EvaluationError) -> JSONValue {
+        switch node.kind {
+        case .literal(let value):
+            return value
+        case .path(let path):
+            return event.lookup(path) ?? .null
+        case .exists(let path):
+            return .bool(event.lookup(path) != nil)
+        case .delete(let path):
+            var value = event.materialize()
+            event = .value(.null)
+            let removed = path.remove(from: &value)
+            event = .value(value)
+            return removed
+        case .array(let elements):
+            var values: [JSONValue] = []
+            values.reserveCapacity(elements.count)
+            for element in elements { values.append(try evaluate(element, &event)) }
+            return .array(values)
+        case .object(let members):
+            var object = JSONObject()
+            for member in members { object[member.key] = try evaluate(member.value, &event) }
+            return .object(object)
+        case .not(let operand):
+            return .bool(!(try ValueOperations.requireBool(try evaluate(operand, &event), "'!'")))
+        case .negate(let operand):
+            return try ValueOperations.arithmetic(.subtract, .int(0), try evaluate(operand, &event))
+        case .match(let subject, let pattern):
+            switch try evaluate(subject, &event) {
+            case .null: return .bool(false)
+            case .string(let text): return .bool(pattern.matches(text))
+            case let other: throw ValueOperations.fail("a regex match needs a string, found \(other.typeName)")
+            }
+        case .call(let function, let arguments):
+            var values: [JSONValue] = []
+            values.reserveCapacity(arguments.count)
+            for argument in arguments { values.append(try evaluate(argument, &event)) }
+            return try function.body(values)
+        case .binary(let op, let left, let right):
+            return try binary(op, left, right, &event)
+        }
+    }
+
+    private static func binary(_ op: BinaryOperator, _ left: ExpressionNode, _ right: ExpressionNode,
+                               _ event: inout EvaluationSubject) throws(EvaluationError) -> JSONValue {
+        switch op {
+        case .and:
+            guard try ValueOperations.requireBool(try evaluate(left, &event), "'&&'") else { return .bool(false) }
+            return .bool(try ValueOperations.requireBool(try evaluate(right, &event), "'&&'"))
+        case .or:
+            if try ValueOperations.requireBool(try evaluate(left, &event), "'||'") { return .bool(true) }
+            return .bool(try ValueOperations.requireBool(try evaluate(right, &event), "'||'"))
+        case .coalesce:
+            // The left side's null *or error* gives the right side: `to_number(.x) ?? 0`.
+            if let value = try? evaluate(left, &event), value != .null { return value }
+            return try evaluate(right, &event)
+        default:
+            break
+        }
+        let lhs = try evaluate(left, &event)
+        let rhs = try evaluate(right, &event)
+        switch op {
+        case .equal: return .bool(ValueOperations.equal(lhs, rhs))
+        case .notEqual: return .bool(!ValueOperations.equal(lhs, rhs))
+        case .contained: return .bool(try ValueOperations.contains(rhs, lhs))
+        case .less: return .bool(try ValueOperations.compare(lhs, rhs) < 0)
+        case .lessOrEqual: return .bool(try ValueOperations.compare(lhs, rhs) <= 0)
+        case .greater: return .bool(try ValueOperations.compare(lhs, rhs) > 0)
+        case .greaterOrEqual: return .bool(try ValueOperations.compare(lhs, rhs) >= 0)
+        default: return try ValueOperations.arithmetic(op, lhs, rhs)
+        }
+    }
+
+    /// The result of running a remap program on an event.
+    enum ProgramResult {
+        case keep
+        case abort
+    }
+
+    /// Runs `statements` on `event`.
+    static func run(_ statements: [RemapStatement], on event: inout JSONValue) throws(EvaluationError) -> ProgramResult {
+        var subject = EvaluationSubject.value(event)
+        event = .null
+        defer { event = subject.materialize() }
+        return try run(statements, on: &subject)
+    }
+
+    private static func run(_ statements: [RemapStatement], on event: inout EvaluationSubject) throws(EvaluationError) -> ProgramResult {
+        for statement in statements {
+            switch statement.kind {
+            case .assign(let path, let expression):
+                let value = try evaluate(expression, &event)
+                var target = event.materialize()
+                event = .value(.null)
+                defer { event = .value(target) }
+                do {
+                    try path.set(value, in: &target)
+                } catch {
+                    throw EvaluationError(offset: statement.offset, error.message)
+                }
+            case .evaluate(let expression):
+                _ = try evaluate(expression, &event)
+            case .conditional(let condition, let thenBranch, let elseBranch):
+                let chosen = try ValueOperations.requireBool(try evaluate(condition, &event), "an if condition")
+                    ? thenBranch : elseBranch
+                if case .abort = try run(chosen, on: &event) { return .abort }
+            case .abort:
+                return .abort
+            }
+        }
+        return .keep
+    }
+}

@@ -1,0 +1,142 @@
+/// An expression of Switchyard's language, parsed and checked once.
+///
+/// ```
+/// starts_with(.data.entity_id, "sensor.") && to_number(.data.new_state.state) ?? 0 > 20
+/// ```
+///
+/// In a configuration it is written as a string; syntax errors, unknown
+/// functions and wrong argument counts are load errors pointing at the column.
+public struct Expression: Sendable, Decodable, CustomStringConvertible {
+    /// The text as written.
+    public let text: String
+    let root: ExpressionNode
+
+    /// Parses and checks `text`.
+    public init(_ text: String) throws(ExpressionSyntaxError) {
+        var parser = try ExpressionParser(text)
+        self.text = text
+        self.root = try parser.parseWholeExpression()
+    }
+
+    public init(from decoder: any Decoder) throws {
+        self = try ExpressionDecoding.decode(from: decoder) { text throws(ExpressionSyntaxError) in try Expression(text) }
+    }
+
+    /// Whether the expression is just a path (`.a.b`).
+    public var isPath: Bool {
+        if case .path = root.kind { return true }
+        return false
+    }
+
+    /// What the expression can produce, as known before seeing an event.
+    public var resultTypes: ValueTypes { root.types }
+
+    /// Evaluates the expression with `value` as `.`.
+    public func evaluate(_ value: JSONValue) throws(EvaluationError) -> JSONValue {
+        var subject = EvaluationSubject.value(value)
+        return try Evaluator.evaluate(root, &subject)
+    }
+
+    /// Evaluates the expression on `event`, reading only the fields it needs when the
+    /// event still holds its original JSON text.
+    public func evaluate(_ event: Event) throws(EvaluationError) -> JSONValue {
+        var subject = event.evaluationSubject
+        return try Evaluator.evaluate(root, &subject)
+    }
+
+    public var description: String { text }
+}
+
+/// An expression used as a condition: it must be able to produce a boolean.
+public struct Condition: Sendable, Decodable, CustomStringConvertible {
+    public let expression: Expression
+
+    public init(_ text: String) throws(ExpressionSyntaxError) {
+        let expression = try Expression(text)
+        guard expression.resultTypes.contains(.bool) else {
+            throw ExpressionSyntaxError(offset: 0, "a condition must give true or false, but this is always \(expression.resultTypes)")
+        }
+        self.expression = expression
+    }
+
+    public init(from decoder: any Decoder) throws {
+        self = try ExpressionDecoding.decode(from: decoder) { text throws(ExpressionSyntaxError) in try Condition(text) }
+    }
+
+    /// Whether the condition holds for `value`; a non-boolean result is an error.
+    public func test(_ value: JSONValue) throws(EvaluationError) -> Bool {
+        try check(try expression.evaluate(value))
+    }
+
+    /// Whether the condition holds for `event` (reading only the fields it needs).
+    public func test(_ event: Event) throws(EvaluationError) -> Bool {
+        try check(try expression.evaluate(event))
+    }
+
+    private func check(_ result: JSONValue) throws(EvaluationError) -> Bool {
+        guard case .bool(let flag) = result else {
+            throw EvaluationError(offset: 0, "the condition gave \(result.typeName), not true or false")
+        }
+        return flag
+    }
+
+    public var description: String { expression.text }
+}
+
+/// A remap program: statements that change an event.
+///
+/// ```
+/// .pipeline = "w2"
+/// .timestamp = del(.time_fired)
+/// if .data.new_state == null { abort }
+/// ```
+public struct RemapProgram: Sendable, Decodable {
+    public let text: String
+    let statements: [RemapStatement]
+
+    public init(_ text: String) throws(ExpressionSyntaxError) {
+        var parser = try ExpressionParser(text, allowsDelete: true)
+        self.text = text
+        self.statements = try parser.parseProgram()
+    }
+
+    public init(from decoder: any Decoder) throws {
+        self = try ExpressionDecoding.decode(from: decoder) { text throws(ExpressionSyntaxError) in try RemapProgram(text) }
+    }
+
+    /// Runs the program on `value`; returns false when it aborted (the event is to be dropped).
+    public func run(on value: inout JSONValue) throws(EvaluationError) -> Bool {
+        switch try Evaluator.run(statements, on: &value) {
+        case .keep: true
+        case .abort: false
+        }
+    }
+}
+
+/// Decodes expression-like options from configuration, turning syntax errors into
+/// diagnostics at the exact file position of the offending character.
+enum ExpressionDecoding {
+    static func decode<T>(from decoder: any Decoder, parse: (String) throws(ExpressionSyntaxError) -> T) throws -> T {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        do {
+            return try parse(text)
+        } catch {
+            guard let configDecoder = decoder as? ConfigNodeDecoder else {
+                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.description))
+            }
+            let location = configDecoder.node.location(ofTextOffset: error.offset)
+            let line = text.split(separator: "\n", omittingEmptySubsequences: false)
+            var lineIndex = 0
+            var column = error.offset
+            for part in line {
+                if column <= part.unicodeScalars.count { break }
+                column -= part.unicodeScalars.count + 1
+                lineIndex += 1
+            }
+            let source = lineIndex < line.count ? String(line[lineIndex]) : ""
+            let caret = String(repeating: " ", count: max(0, column)) + "^"
+            let path = configDecoder.pathText
+            throw Diagnostic(at: location, "\(path): \(error.message)\n    \(source)\n    \(caret)")
+        }
+    }
+}

@@ -1,0 +1,27 @@
+/// A problem in an expression's text, found when it is parsed and checked (at load time).
+public struct ExpressionSyntaxError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The offset, in unicode scalars, of the offending character in the expression text.
+    public var offset: Int
+    public var message: String
+
+    public init(offset: Int, _ message: String) {
+        self.offset = offset
+        self.message = message
+    }
+
+    public var description: String { "column \(offset + 1): \(message)" }
+}
+
+/// A problem met while evaluating an expression on an event (e.g. `to_number("abc")`).
+public struct EvaluationError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The offset of the failing part in the expression text.
+    public var offset: Int
+    public var message: String
+
+    public init(offset: Int, _ message: String) {
+        self.offset = offset
+        self.message = message
+    }
+
+    public var description: String { "\(message) (at column \(offset + 1))" }
+}

@@ -1,0 +1,56 @@
+/// A parsed, checked expression: what the evaluator walks. Never re-parsed.
+struct ExpressionNode: Sendable {
+    indirect enum Kind: Sendable {
+        case literal(JSONValue)
+        case path(Path)
+        case array([ExpressionNode])
+        case object([(key: String, value: ExpressionNode)])
+        case not(ExpressionNode)
+        case negate(ExpressionNode)
+        case binary(BinaryOperator, ExpressionNode, ExpressionNode)
+        /// `left =~ "pattern"`, or `matches(left, "pattern")`: the pattern compiled at load time.
+        case match(ExpressionNode, CompiledPattern)
+        case exists(Path)
+        case call(BuiltinFunction, [ExpressionNode])
+        /// `del(.path)`: removes and returns the value (remap programs only).
+        case delete(Path)
+    }
+
+    var kind: Kind
+    /// Where the node starts in the expression text, for messages.
+    var offset: Int
+    /// What the node can produce, as far as is known before seeing an event.
+    var types: ValueTypes
+}
+
+/// The binary operators, by precedence.
+enum BinaryOperator: String, Sendable {
+    case or = "||"
+    case and = "&&"
+    case equal = "=="
+    case notEqual = "!="
+    case contained = "in"
+    case less = "<"
+    case lessOrEqual = "<="
+    case greater = ">"
+    case greaterOrEqual = ">="
+    case coalesce = "??"
+    case add = "+"
+    case subtract = "-"
+    case multiply = "*"
+    case divide = "/"
+    case remainder = "%"
+
+    /// Higher binds tighter.
+    var precedence: Int {
+        switch self {
+        case .or: 1
+        case .and: 2
+        case .equal, .notEqual, .contained: 3
+        case .less, .lessOrEqual, .greater, .greaterOrEqual: 4
+        case .coalesce: 5
+        case .add, .subtract: 6
+        case .multiply, .divide, .remainder: 7
+        }
+    }
+}

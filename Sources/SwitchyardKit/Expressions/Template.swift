@@ -1,0 +1,82 @@
+/// A string with expressions inside `{{ }}`: `"events/{{ .data.entity_id }}.ndjson"`.
+///
+/// Parsed once; rendering evaluates each expression (strings as they are,
+/// other values as compact JSON, null as empty).
+public struct Template: Sendable, Decodable, CustomStringConvertible {
+    enum Part: Sendable {
+        case text(String)
+        case expression(Expression)
+    }
+
+    public let text: String
+    let parts: [Part]
+
+    public init(_ text: String) throws(ExpressionSyntaxError) {
+        var parts: [Part] = []
+        var rest = Substring(text)
+        var consumed = 0
+        while let open = rest.firstRange(of: "{{") {
+            let literal = rest[..<open.lowerBound]
+            if !literal.isEmpty { parts.append(.text(String(literal))) }
+            let inner = rest[open.upperBound...]
+            guard let close = inner.firstRange(of: "}}") else {
+                throw ExpressionSyntaxError(offset: consumed + literal.unicodeScalars.count, "'{{' without a closing '}}'")
+            }
+            let expressionText = String(inner[..<close.lowerBound])
+            let expressionOffset = consumed + literal.unicodeScalars.count + 2
+            do {
+                parts.append(.expression(try Expression(expressionText)))
+            } catch {
+                throw ExpressionSyntaxError(offset: expressionOffset + error.offset, error.message)
+            }
+            consumed = expressionOffset + expressionText.unicodeScalars.count + 2
+            rest = inner[close.upperBound...]
+        }
+        if !rest.isEmpty { parts.append(.text(String(rest))) }
+        self.text = text
+        self.parts = parts
+    }
+
+    public init(from decoder: any Decoder) throws {
+        self = try ExpressionDecoding.decode(from: decoder) { text throws(ExpressionSyntaxError) in try Template(text) }
+    }
+
+    /// Whether the template has no `{{ }}` (it renders to the same text for every event).
+    public var isConstant: Bool { parts.allSatisfy { if case .text = $0 { true } else { false } } }
+
+    /// Renders the template for `value`.
+    public func render(_ value: JSONValue) throws(EvaluationError) -> String {
+        try render(value) { $0 }
+    }
+
+    /// Renders a file path: each rendered value is made safe as one path component,
+    /// so that no event can make the path leave the directory the template names.
+    public func renderPath(_ value: JSONValue) throws(EvaluationError) -> String {
+        try render(value, transform: Self.confine)
+    }
+
+    private func render(_ value: JSONValue, transform: (String) -> String) throws(EvaluationError) -> String {
+        var result = ""
+        for part in parts {
+            switch part {
+            case .text(let text): result += text
+            case .expression(let expression):
+                let rendered = try expression.evaluate(value)
+                if case .null = rendered { continue }
+                result += transform(ValueOperations.text(rendered))
+            }
+        }
+        return result
+    }
+
+    /// Replaces `/`, `\`, NUL and a leading `.` run (`..`, `.hidden`) with `_`.
+    static func confine(_ component: String) -> String {
+        var safe = String(component.unicodeScalars.map { scalar -> Character in
+            scalar == "/" || scalar == "\\" || scalar == "\0" ? "_" : Character(scalar)
+        })
+        if safe.hasPrefix(".") { safe = "_" + safe.drop { $0 == "." } }
+        return safe.isEmpty ? "_" : safe
+    }
+
+    public var description: String { text }
+}
