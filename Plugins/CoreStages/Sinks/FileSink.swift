@@ -1,19 +1,14 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-import Foundation
 import Logging
 import SwitchyardKit
 
-/// Appends events to a file, one JSON object per line; never writes a partial line.
+/// Appends events to files, one JSON object per line; never writes a partial line.
 public struct FileSink: Sink {
     public struct Configuration: StageConfiguration {
-        var path: String
+        var path: Template
         var encoding: Encoding?
         var flush_interval: ConfigDuration?
         var fsync: Bool?
+        var idle_timeout: ConfigDuration?
     }
 
     /// The file sink's encodings.
@@ -22,18 +17,21 @@ public struct FileSink: Sink {
     }
 
     public static let typeName = "file"
-    public static let summary = "Appends events to a file as NDJSON; whole lines only, optional fsync."
+    public static let summary = "Appends events to files as NDJSON; the path may be a template; whole lines only."
     public static let options = [
-        StageOption("path", type: "string", required: true, "The file to append to; missing directories are made."),
+        StageOption("path", type: "template", required: true,
+                    "The file to append to, e.g. data/{{ .data.entity_id }}.ndjson; missing directories are made. Values rendered into the path cannot leave its directory ('/' and leading dots become '_')."),
         StageOption("encoding", type: Encoding.valueList, default: "ndjson", "One compact JSON object per line."),
         StageOption("flush_interval", type: "duration", default: "1s",
                     "Longest time written events wait in memory under continuous load; an idle input is written at once."),
         StageOption("fsync", type: "bool", default: "false", "fsync the file after every write, for durability across power loss."),
+        StageOption("idle_timeout", type: "duration", default: "30s",
+                    "A file nobody wrote to for this long is closed (it is reopened on the next event)."),
     ]
     public static let example = """
         type: file
         inputs: [home]
-        path: data/events.ndjson
+        path: data/events-{{ .event_type }}.ndjson
         flush_interval: 1s
         fsync: false
         """
@@ -47,35 +45,29 @@ public struct FileSink: Sink {
     }
 
     public func run(input: SinkInput) async throws {
-        let path = configuration.path
-        let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        }
-        let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw WriteError(target: path, errno: errno) }
-        defer { close(descriptor) }
-        try endPartialLine(descriptor)
-
-        let sync = configuration.fsync ?? false
+        let files = OpenFiles(idleTimeout: configuration.idle_timeout?.duration ?? .seconds(30),
+                              sync: configuration.fsync ?? false, logger: context.logger)
+        let template = configuration.path
+        let constantPath = template.isConstant ? template.text : nil
+        var failures = 0
         let loop = LineSinkLoop(encoding: .ndjson, flushInterval: configuration.flush_interval?.duration ?? .seconds(1),
                                 metrics: context.metrics)
-        try await loop.run(input: input) { bytes in
-            try FileDescriptorWriter.writeAll(bytes, to: descriptor, target: path)
-            if sync, fsync(descriptor) != 0 { throw WriteError(target: path, errno: errno) }
+        try await loop.run(input: input) { event in
+            if let constantPath { return constantPath }
+            do {
+                return try template.renderPath(event)
+            } catch {
+                context.metrics.addErrors(1)
+                context.metrics.addDropped(1)
+                if failures < 20 { context.logger.error("cannot render the path for an event (dropped): \(error)") }
+                failures += 1
+                return nil
+            }
+        } write: { path, bytes in
+            try files.append(bytes, to: path)
+        } flushed: {
+            files.closeIdle()
         }
-    }
-
-    /// If an earlier writer died mid-line, ends that line so ours start clean.
-    private func endPartialLine(_ descriptor: Int32) throws {
-        var info = stat()
-        guard fstat(descriptor, &info) == 0, info.st_size > 0 else { return }
-        let reader = open(configuration.path, O_RDONLY | O_CLOEXEC)
-        guard reader >= 0 else { return }
-        defer { close(reader) }
-        var last: UInt8 = 0
-        guard pread(reader, &last, 1, off_t(info.st_size - 1)) == 1, last != 0x0A else { return }
-        context.logger.warning("\(configuration.path) ended in a partial line; starting on a new line")
-        try FileDescriptorWriter.writeAll([0x0A], to: descriptor, target: configuration.path)
+        files.closeAll()
     }
 }

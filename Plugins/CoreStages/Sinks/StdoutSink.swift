@@ -34,7 +34,7 @@ public struct StdoutSink: Sink {
     public func run(input: SinkInput) async throws {
         let loop = LineSinkLoop(encoding: configuration.encoding ?? .ndjson, flushInterval: .milliseconds(200),
                                 metrics: context.metrics)
-        try await loop.run(input: input) { bytes in
+        try await loop.run(input: input) { _ in "stdout" } write: { _, bytes in
             try FileDescriptorWriter.writeAll(bytes, to: STDOUT_FILENO, target: "stdout")
         }
     }

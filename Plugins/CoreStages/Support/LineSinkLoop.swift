@@ -1,34 +1,54 @@
 import Foundation
 import SwitchyardKit
 
-/// The loop the text sinks share: encode each batch into a buffer, and write it
-/// out whole when the input goes idle, the buffer is large, or `flushInterval` passed.
+/// The loop the text sinks share: encode each batch into one buffer per target
+/// (a file path, or stdout), and write the buffers out whole when the input goes
+/// idle, when they grow large, or when `flushInterval` has passed.
 ///
 /// Only complete lines are ever handed to `write`.
 struct LineSinkLoop {
-    /// Above this many buffered bytes the buffer is written even under load.
+    /// Above this many buffered bytes the buffers are written even under load.
     static let highWater = 256 * 1024
 
     let encoding: OutputEncoding
     let flushInterval: Duration
     let metrics: StageMetrics
 
-    func run(input: SinkInput, write: ([UInt8]) throws -> Void) async throws {
-        var buffer: [UInt8] = []
-        buffer.reserveCapacity(Self.highWater * 2)
+    /// Runs until the input ends.
+    /// - Parameters:
+    ///   - target: where an event goes; nil drops it (the caller counts and logs why).
+    ///   - write: writes a buffer of whole lines to a target.
+    ///   - flushed: called after every round of writes (to close idle files, say).
+    func run(input: SinkInput, target: (Event) -> String?, write: (String, [UInt8]) throws -> Void,
+             flushed: () throws -> Void = {}) async throws {
+        var buffers: [String: [UInt8]] = [:]
+        var buffered = 0
+        var pendingEvents = 0
         var lastFlush = ContinuousClock.now
+
+        func flush() throws {
+            for (key, bytes) in buffers where !bytes.isEmpty { try write(key, bytes) }
+            buffers.removeAll(keepingCapacity: true)
+            metrics.addOut(pendingEvents)
+            buffered = 0
+            pendingEvents = 0
+            try flushed()
+        }
+
         while let batch = await input.next() {
-            for event in batch.events { encoding.append(event, to: &buffer) }
+            for event in batch.events {
+                guard let key = target(event) else { continue }
+                let before = buffers[key]?.count ?? 0
+                encoding.append(event, to: &buffers[key, default: []])
+                buffered += (buffers[key]?.count ?? 0) - before
+                pendingEvents += 1
+            }
             let now = ContinuousClock.now
-            if input.isIdle || buffer.count >= Self.highWater || now - lastFlush >= flushInterval {
-                try write(buffer)
-                metrics.addOut(batch.count)
-                buffer.removeAll(keepingCapacity: true)
+            if input.isIdle || buffered >= Self.highWater || now - lastFlush >= flushInterval {
+                try flush()
                 lastFlush = now
-            } else {
-                metrics.addOut(batch.count)
             }
         }
-        if !buffer.isEmpty { try write(buffer) }
+        try flush()
     }
 }

@@ -44,24 +44,24 @@ public struct Template: Sendable, Decodable, CustomStringConvertible {
     /// Whether the template has no `{{ }}` (it renders to the same text for every event).
     public var isConstant: Bool { parts.allSatisfy { if case .text = $0 { true } else { false } } }
 
-    /// Renders the template for `value`.
-    public func render(_ value: JSONValue) throws(EvaluationError) -> String {
-        try render(value) { $0 }
+    /// Renders the template for `event`.
+    public func render(_ event: Event) throws(EvaluationError) -> String {
+        try render(event) { $0 }
     }
 
     /// Renders a file path: each rendered value is made safe as one path component,
     /// so that no event can make the path leave the directory the template names.
-    public func renderPath(_ value: JSONValue) throws(EvaluationError) -> String {
-        try render(value, transform: Self.confine)
+    public func renderPath(_ event: Event) throws(EvaluationError) -> String {
+        try render(event, transform: Self.confine)
     }
 
-    private func render(_ value: JSONValue, transform: (String) -> String) throws(EvaluationError) -> String {
+    private func render(_ event: Event, transform: (String) -> String) throws(EvaluationError) -> String {
         var result = ""
         for part in parts {
             switch part {
             case .text(let text): result += text
             case .expression(let expression):
-                let rendered = try expression.evaluate(value)
+                let rendered = try expression.evaluate(event)
                 if case .null = rendered { continue }
                 result += transform(ValueOperations.text(rendered))
             }

@@ -1,0 +1,213 @@
+@testable import CoreStages
+import SwitchyardKit
+import SwitchyardTesting
+import Testing
+
+@Suite("transforms")
+struct TransformTests {
+    let harness = Fixture.harness
+
+    private func values(_ name: String) -> [JSONValue] { EventCollector.events(name).map(\.value) }
+
+    @Test("filter keeps matching events, discards (and counts) the rest")
+    func filter() async throws {
+        let out = Fixture.unique("out")
+        let metrics = try await harness.run("""
+            sources:
+              src: { type: memory, events: [{ id: "sensor.a" }, { id: "light.b" }, { id: "sensor.c" }] }
+            transforms:
+              sensors: { type: filter, inputs: [src], condition: 'starts_with(.id, "sensor.")' }
+            sinks:
+              out: { type: collect, inputs: [sensors], name: \(out) }
+            """)
+        #expect(values(out).map { $0["id"] } == ["sensor.a", "sensor.c"])
+        #expect(metrics["sensors"]?.discarded == 1)
+        #expect(metrics["sensors"]?.dropped == 0)
+    }
+
+    @Test("an evaluation error drops and counts the event by default")
+    func errorsDropped() async throws {
+        let out = Fixture.unique("out")
+        let metrics = try await harness.run("""
+            sources:
+              src: { type: memory, events: [{ v: "1" }, { v: "abc" }, { v: "30" }] }
+            transforms:
+              big: { type: filter, inputs: [src], condition: 'to_number(.v) > 10' }
+            sinks:
+              out: { type: collect, inputs: [big], name: \(out) }
+            """)
+        #expect(values(out).map { $0["v"] } == ["30"])
+        #expect(metrics["big"]?.errors == 1)
+        #expect(metrics["big"]?.dropped == 1)
+        #expect(metrics["big"]?.discarded == 1)
+    }
+
+    @Test("drop_on_error: false sends failed events to <id>.errors with the error attached")
+    func errorsOutput() async throws {
+        let (out, failed) = (Fixture.unique("out"), Fixture.unique("failed"))
+        try await harness.run("""
+            sources:
+              src: { type: memory, events: [{ v: "5" }, { v: "abc" }] }
+            transforms:
+              shaped:
+                type: remap
+                inputs: [src]
+                drop_on_error: false
+                source: .number = to_number(.v)
+            sinks:
+              out: { type: collect, inputs: [shaped], name: \(out) }
+              failed: { type: collect, inputs: [shaped.errors], name: \(failed) }
+            """)
+        #expect(values(out).map { $0["number"] } == [5])
+        let errors = values(failed)
+        #expect(errors.count == 1)
+        #expect(errors.first?["v"] == "abc")
+        #expect(errors.first?["number"] == nil, "the failed event is the original, not half-changed")
+        #expect(errors.first?["_error"]?["stage"] == "shaped")
+        #expect(errors.first?["_error"]?["message"] == #"to_number: "abc" is not a number (at column 11)"#)
+    }
+
+    @Test("remap reshapes; abort discards")
+    func remap() async throws {
+        let out = Fixture.unique("out")
+        let metrics = try await harness.run("""
+            sources:
+              src: { type: memory, events: [{ time_fired: t1, data: { keep: 1, attributes: {} } }, { skip: true }] }
+            transforms:
+              shaped:
+                type: remap
+                inputs: [src]
+                source: |
+                  if exists(.skip) { abort }
+                  .pipeline = "w2"
+                  .timestamp = del(.time_fired)
+                  del(.data.attributes)
+            sinks:
+              out: { type: collect, inputs: [shaped], name: \(out) }
+            """)
+        #expect(values(out) == [["data": ["keep": 1], "n": 1, "pipeline": "w2", "timestamp": "t1"]])
+        #expect(metrics["shaped"]?.discarded == 1)
+    }
+
+    @Test("route sends an event to every matching route, the rest to _unmatched")
+    func route() async throws {
+        let (hot, sensors, rest) = (Fixture.unique("hot"), Fixture.unique("sensors"), Fixture.unique("rest"))
+        try await harness.run("""
+            sources:
+              src: { type: memory, events: [{ id: sensor.a, t: 25 }, { id: sensor.b, t: 10 }, { id: light.c, t: 30 }, { id: switch.d }] }
+            transforms:
+              split:
+                type: route
+                inputs: [src]
+                routes:
+                  sensors: 'starts_with(.id, "sensor.")'
+                  hot: '.t ?? 0 > 20'
+            sinks:
+              hot: { type: collect, inputs: [split.hot], name: \(hot) }
+              sensors: { type: collect, inputs: [split.sensors], name: \(sensors) }
+              rest: { type: collect, inputs: [split._unmatched], name: \(rest) }
+            """)
+        #expect(values(hot).map { $0["id"] } == ["sensor.a", "light.c"])
+        #expect(values(sensors).map { $0["id"] } == ["sensor.a", "sensor.b"])
+        #expect(values(rest).map { $0["id"] } == ["switch.d"])
+    }
+
+    @Test("sample keeps 1 in rate; with a key the choice is the same for the same key")
+    func sample() async throws {
+        let (every, keyed) = (Fixture.unique("every"), Fixture.unique("keyed"))
+        try await harness.run("""
+            sources:
+              src: { type: memory, events: [{ k: a }, { k: b }, { k: c }, { k: d }], repeat: 25 }
+            transforms:
+              tenth: { type: sample, inputs: [src], rate: 10 }
+              by_key: { type: sample, inputs: [src], rate: 2, key: .k }
+            sinks:
+              every: { type: collect, inputs: [tenth], name: \(every) }
+              keyed: { type: collect, inputs: [by_key], name: \(keyed) }
+            """)
+        #expect(values(every).count == 10)
+        let kept = Dictionary(grouping: values(keyed), by: { $0["k"]!.stringValue! }).mapValues(\.count)
+        #expect(kept.values.allSatisfy { $0 == 25 }, "a key is kept every time or never: \(kept)")
+        #expect(!kept.isEmpty && kept.count < 4)
+    }
+
+    @Test("throttle lets threshold events per window and key through, discarding the excess")
+    func throttle() async throws {
+        let out = Fixture.unique("out")
+        let metrics = try await harness.run("""
+            sources:
+              src: { type: memory, events: [{ k: a }, { k: b }], repeat: 10 }
+            transforms:
+              limited: { type: throttle, inputs: [src], threshold: 3, window: 1h, key: .k }
+            sinks:
+              out: { type: collect, inputs: [limited], name: \(out) }
+            """)
+        #expect(values(out).map { $0["k"] } == ["a", "b", "a", "b", "a", "b"])
+        #expect(metrics["limited"]?.discarded == 14)
+    }
+
+    @Test("dedupe discards repeats of recent keys")
+    func dedupe() async throws {
+        let out = Fixture.unique("out")
+        try await harness.run("""
+            sources:
+              src: { type: memory, events: [{ c: { id: 1 }, t: x }, { c: { id: 1 }, t: x }, { c: { id: 2 }, t: x }, { c: { id: 1 }, t: y }, { c: { id: 2 }, t: x }] }
+            transforms:
+              unique: { type: dedupe, inputs: [src], fields: [.c.id, .t], cache_size: 10 }
+            sinks:
+              out: { type: collect, inputs: [unique], name: \(out) }
+            """)
+        #expect(values(out).map { $0["n"] } == [1, 3, 4])
+    }
+
+    @Test("the cache of recent keys forgets the least recently seen")
+    func recentKeys() {
+        var cache = RecentKeys(capacity: 2)
+        // "c" evicts "b", because "a" was seen more recently.
+        let answers = ["a", "b", "a", "c", "a", "b"].map { cache.insert($0) }
+        #expect(answers == [true, true, false, true, false, true])
+    }
+
+    @Test("an expression error in YAML points at the file position of the character", arguments: [
+        ("    condition: 'lenght(.a) > 1'", "7:17: transforms.t.condition: unknown function 'lenght'; did you mean 'length'?"),
+        ("    condition: .a == ", "7:21: transforms.t.condition: expected a value, a path or a function call, found the end"),
+        ("    condition: |\n      .a == 1 &&\n        nope(.b)", "9:9: transforms.t.condition: unknown function 'nope'"),
+    ])
+    func expressionPositions(line: String, expected: String) {
+        let yaml = """
+            sources:
+              src: { type: memory, events: [] }
+            transforms:
+              t:
+                type: filter
+                inputs: [src]
+            \(line)
+            sinks:
+              out: { type: blackhole, inputs: [t] }
+            """
+        do {
+            _ = try harness.load(yaml)
+            Issue.record("expected a load error")
+        } catch {
+            let first = error.diagnostics.first.map { "\($0.location.line):\($0.location.column): \($0.message)" } ?? ""
+            #expect(first.hasPrefix(expected), "\(first)")
+            #expect(first.contains("^"), "the message shows a caret under the column")
+        }
+    }
+
+    @Test("option problems of transforms are load errors")
+    func optionProblems() {
+        let cases = [
+            "{ type: sample, inputs: [src], rate: 0 }",
+            "{ type: throttle, inputs: [src], threshold: 1, window: 0s }",
+            "{ type: route, inputs: [src], routes: { _unmatched: 'true' } }",
+            "{ type: dedupe, inputs: [src], fields: [entity] }",
+            "{ type: filter, inputs: [src], condition: '1 + 1' }",
+        ]
+        for stage in cases {
+            #expect(throws: ConfigurationError.self, "\(stage)") {
+                try harness.load("sources:\n  src: { type: memory, events: [] }\ntransforms:\n  t: \(stage)\nsinks:\n  out: { type: blackhole, inputs: [t] }\n")
+            }
+        }
+    }
+}

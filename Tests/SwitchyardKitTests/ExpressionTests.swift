@@ -1,0 +1,212 @@
+import Testing
+@testable import SwitchyardKit
+
+@Suite("Expression language")
+struct ExpressionTests {
+    let event: JSONValue = try! JSONParser().parse(#"""
+        {"event_type":"state_changed","n":3,"f":2.5,"flag":true,"none":null,"tags":["a","b","c"],
+         "data":{"entity_id":"sensor.kitchen_temp","new_state":{"state":"21.5","attributes":{"unit":"°C"}}},
+         "key with spaces":"spaced","nested":{"list":[{"x":1},{"x":2}]},"ts":"2024-03-01T12:00:00.500+01:00"}
+        """#)
+
+    private func eval(_ text: String) throws -> JSONValue { try Expression(text).evaluate(event) }
+
+    /// Evaluates against the raw text too: the field scanner must agree with the built tree.
+    private func evalBothWays(_ text: String) throws -> JSONValue {
+        let expression = try Expression(text)
+        let fromValue = try expression.evaluate(event)
+        let bytes = Array(JSONWriter.string(event).utf8)
+        let fromText = try expression.evaluate(Event(validatedJSON: bytes[...]))
+        #expect(fromValue == fromText, "\(text): tree and text disagree")
+        return fromValue
+    }
+
+    private func syntaxError(_ text: String) -> ExpressionSyntaxError? {
+        do {
+            _ = try Expression(text)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    @Test("paths read fields, indexes, quoted keys; missing paths are null", arguments: [
+        (".n", JSONValue.int(3)),
+        (".data.entity_id", "sensor.kitchen_temp"),
+        (".data.new_state.attributes.unit", "°C"),
+        (".tags[0]", "a"), (".tags[-1]", "c"), (".tags[5]", .null),
+        (".\"key with spaces\"", "spaced"),
+        (".nested.list[1].x", 2),
+        (".missing.deeper", .null), (".n.x", .null), (".none", .null),
+    ] as [(String, JSONValue)])
+    func paths(text: String, expected: JSONValue) throws {
+        #expect(try evalBothWays(text) == expected)
+    }
+
+    @Test("the root path is the whole event")
+    func root() throws {
+        #expect(try evalBothWays(".") == event)
+    }
+
+    @Test("precedence and associativity", arguments: [
+        ("1 + 2 * 3", JSONValue.int(7)), ("(1 + 2) * 3", 9), ("10 - 4 - 3", 3), ("2 * 3 % 4", 2),
+        ("1 + 2 == 3 && 2 < 3", true), ("true || false && false", true), ("!false && false", false),
+        (".none ?? 1 + 1", 2), (".n ?? 0 > 2", true), ("-.n + 1", -2), ("7 / 2", 3.5),
+        ("1 < 2 == true", true),
+    ] as [(String, JSONValue)])
+    func precedence(text: String, expected: JSONValue) throws {
+        #expect(try eval(text) == expected)
+    }
+
+    @Test("every operator", arguments: [
+        ("1 == 1.0", JSONValue.bool(true)), ("\"a\" != \"b\"", true), ("2 <= 2", true), ("3 >= 4", false),
+        ("\"abc\" < \"abd\"", true), ("5 % 3", 2), ("5.5 % 2", 1.5), ("\"a\" + \"b\"", "ab"),
+        ("\"b\" in .tags", true), ("\"x\" in .tags", false), ("\"n\" in .", true), ("\"ens\" in \"sensor\"", true),
+        (".data.entity_id =~ \"^sensor\\\\.\"", true), (".none =~ \"x\"", false), ("[1, .n]", [1, 3]),
+        ("{\"a\": .n, \"b\": [true]}", ["a": 3, "b": [true]]), ("!.flag", false), ("null ?? \"d\"", "d"),
+        ("to_number(\"x\") ?? -1", -1), ("1.5 * 2", 3.0), ("1e2", 100.0),
+    ] as [(String, JSONValue)])
+    func operators(text: String, expected: JSONValue) throws {
+        #expect(try evalBothWays(text) == expected)
+    }
+
+    @Test("every function", arguments: [
+        ("exists(.data.entity_id)", JSONValue.bool(true)), ("exists(.none)", true), ("exists(.nope)", false),
+        ("is_null(.none)", true), ("is_string(.n)", false), ("is_number(.f)", true),
+        ("is_bool(.flag)", true), ("is_array(.tags)", true), ("is_object(.data)", true),
+        ("starts_with(.data.entity_id, \"sensor.\")", true), ("ends_with(\"abc\", \"bc\")", true),
+        ("starts_with(.nope, \"x\")", false), ("contains(\"abc\", \"b\")", true), ("contains(.tags, \"c\")", true),
+        ("matches(\"a1\", \"^[a-z][0-9]$\")", true), ("lower(\"AbC\")", "abc"), ("upper(\"é\")", "É"),
+        ("trim(\"  x \")", "x"), ("length(\"°C\")", 2), ("length(.tags)", 3), ("length(.data)", 2),
+        ("split(\"a,b,,c\", \",\")", ["a", "b", "", "c"]), ("join(.tags, \"-\")", "a-b-c"),
+        ("replace(\"a.b.c\", \".\", \"/\")", "a/b/c"), ("to_string(.n)", "3"), ("to_string(.tags)", "[\"a\",\"b\",\"c\"]"),
+        ("to_number(\"21.5\")", 21.5), ("to_number(\" 7 \")", 7), ("to_int(\"21.9\")", 21), ("to_int(2.9)", 2),
+        ("to_bool(\"yes\")", true), ("to_bool(0)", false), ("round(2.567, 2)", 2.57), ("round(2.5)", 3),
+        ("parse_timestamp(.ts)", 1_709_290_800.5), ("parse_timestamp(\"01/03/2024 11:00\", \"%d/%m/%Y %H:%M\")", 1_709_290_800.0),
+        ("format_timestamp(1709290800, \"%Y-%m-%d %H:%M\")", "2024-03-01 11:00"),
+        ("format_timestamp(.ts)", "2024-03-01T11:00:00.500Z"),
+        ("parse_json(\"{\\\"a\\\":[1]}\")", ["a": [1]]), ("encode_json({\"a\": null})", "{\"a\":null}"),
+        ("merge({\"a\": 1, \"b\": 1}, {\"b\": 2})", ["a": 1, "b": 2]), ("keys(.data.new_state)", ["state", "attributes"]),
+        ("values({\"a\": 1})", [1]),
+    ] as [(String, JSONValue)])
+    func functions(text: String, expected: JSONValue) throws {
+        #expect(try evalBothWays(text) == expected)
+    }
+
+    @Test("now() is an RFC 3339 time that parse_timestamp reads back")
+    func now() throws {
+        guard case .string(let text) = try eval("now()") else { Issue.record("now() is not a string"); return }
+        #expect(text.hasSuffix("Z") && text.count >= 20)
+        guard case .double(let seconds) = try eval("parse_timestamp(now())") else { Issue.record("not a number"); return }
+        #expect(seconds > 1_700_000_000)
+    }
+
+    @Test("load errors name the problem and its column", arguments: [
+        ("lenght(.a)", 0, "unknown function 'lenght'; did you mean 'length'?"),
+        (".a == ", 6, "expected a value, a path or a function call, found the end"),
+        ("starts_with(.a)", 0, "starts_with takes 2 arguments, got 1"),
+        ("round(1, 2, 3)", 0, "round takes 1 to 2 arguments, got 3"),
+        ("1 + \"a\" * 2", 4, "'*' needs integer or float, but this is always string"),
+        ("length(5)", 7, "argument of length needs string or array or object, but this is always integer"),
+        ("del(.a)", 0, "del() changes the event; it is only available in remap programs"),
+        (".a =~ .b", 6, "a regular expression must be a quoted string written in the expression"),
+        (".a =~ \"(\"", 6, "invalid regular expression \"(\""),
+        ("foo", 0, "unknown name 'foo'; paths start with '.', strings are quoted"),
+        ("\"open", 0, "unterminated string"),
+        (".a @ 1", 3, "unexpected character '@'"),
+        ("! 5", 2, "'!' needs boolean, but this is always integer"),
+        (".a.", 0, "a path cannot end with '.'"),
+    ])
+    func loadErrors(text: String, offset: Int, message: String) {
+        let error = syntaxError(text)
+        #expect(error?.message == message)
+        #expect(error?.offset == offset)
+    }
+
+    @Test("a condition that can never be boolean is rejected at load time")
+    func conditionType() {
+        #expect(throws: ExpressionSyntaxError.self) { try Condition("length(.a) + 1") }
+        #expect(throws: Never.self) { try Condition(".flag") }
+    }
+
+    @Test("runtime errors are errors, with their column, never crashes", arguments: [
+        ("to_number(\"abc\")", "to_number: \"abc\" is not a number (at column 1)"),
+        ("1 + .data", "cannot apply + to number and object (at column 3)"),
+        ("1 / 0", "division by zero (at column 3)"),
+        (".n && true", "'&&' needs a boolean, found number (at column 4)"),
+        ("9223372036854775807 + 1", "integer overflow in + (at column 21)"),
+        (".tags < 1", "cannot compare array with number (at column 7)"),
+    ])
+    func runtimeErrors(text: String, message: String) {
+        #expect {
+            try eval(text)
+        } throws: { error in
+            (error as? EvaluationError)?.description == message
+        }
+    }
+}
+
+@Suite("Remap programs and templates")
+struct RemapAndTemplateTests {
+    @Test("assignments, del, if/else and abort")
+    func program() throws {
+        let program = try RemapProgram("""
+            .pipeline = "w2"   # a comment
+            .timestamp = del(.time_fired)
+            del(.data.attributes); .data.copy = .data.state
+            if to_number(.data.state) ?? 0 > 20 {
+              .hot = true
+            } else if .data.state == "x" {
+              abort
+            } else {
+              .hot = false
+            }
+            .list[2] = "third"
+            """)
+        var value: JSONValue = ["time_fired": "t", "data": ["state": "21.5", "attributes": ["a": 1]]]
+        #expect(try program.run(on: &value))
+        #expect(value == [
+            "data": ["state": "21.5", "copy": "21.5"], "pipeline": "w2", "timestamp": "t", "hot": true,
+            "list": [nil, nil, "third"],
+        ])
+        var aborted: JSONValue = ["data": ["state": "x"]]
+        #expect(try program.run(on: &aborted) == false)
+    }
+
+    @Test("program syntax errors are load errors with columns")
+    func programErrors() {
+        #expect(throws: ExpressionSyntaxError.self) { try RemapProgram(".a = ") }
+        #expect(throws: ExpressionSyntaxError.self) { try RemapProgram("if .a { .b = 1 ") }
+        do {
+            _ = try RemapProgram(".a = 1\nlength(.b)")
+            Issue.record("a bare expression should be rejected")
+        } catch {
+            #expect(error.offset == 7)
+            #expect(error.message.contains("does nothing"))
+        }
+    }
+
+    @Test("assigning through a scalar is a runtime error")
+    func setThroughScalar() throws {
+        var value: JSONValue = ["a": 1]
+        #expect(throws: EvaluationError.self) { try RemapProgram(".a.b = 2").run(on: &value) }
+    }
+
+    @Test("templates render expressions; paths stay inside their directory")
+    func templates() throws {
+        let template = try Template("events/{{ .data.entity_id }}-{{ .n }}.ndjson")
+        let event = Event(value: ["data": ["entity_id": "sensor.t"], "n": 2])
+        #expect(try template.render(event) == "events/sensor.t-2.ndjson")
+        let hostile = Event(value: ["data": ["entity_id": "../../etc/passwd"], "n": nil])
+        #expect(try template.renderPath(hostile) == "events/__.._etc_passwd-.ndjson")
+        #expect(try Template("{{ .a }}").renderPath(Event(value: ["a": ".."])) == "_")
+        #expect(try Template("plain.ndjson").isConstant)
+        #expect(throws: ExpressionSyntaxError.self) { try Template("x/{{ .a") }
+        do {
+            _ = try Template("x/{{ lenght(.a) }}")
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.offset == 5)
+        }
+    }
+}
