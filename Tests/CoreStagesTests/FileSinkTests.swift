@@ -54,3 +54,23 @@ struct FileSinkTests {
         #expect(try Fixture.read("\(directory)/out.ndjson") == input)
     }
 }
+
+@Suite("file sink templates")
+struct FileSinkTemplateTests {
+    @Test("a templated path writes one file per rendered value, confined to its directory")
+    func templatedPaths() async throws {
+        let directory = try Fixture.directory()
+        let metrics = try await Fixture.harness.run("""
+            sources:
+              src: { type: memory, events: [{ id: sensor.a }, { id: light.b }, { id: sensor.a }, { id: ../../escape }, { other: 1 }] }
+            sinks:
+              out: { type: file, inputs: [src], path: "\(directory)/by-id/{{ .id }}.ndjson" }
+            """)
+        let files = try FileManager.default.contentsOfDirectory(atPath: "\(directory)/by-id").sorted()
+        #expect(files == ["__.._escape.ndjson", "light.b.ndjson", "sensor.a.ndjson"])
+        #expect(metrics["out"]?.dropped == 1, "an event without the field cannot be placed: dropped and counted")
+        #expect(metrics["out"]?.errors == 1)
+        #expect(try Fixture.read("\(directory)/by-id/sensor.a.ndjson").split(separator: "\n").count == 2)
+        #expect(!FileManager.default.fileExists(atPath: "\(directory)/escape.ndjson"))
+    }
+}

@@ -1,7 +1,8 @@
 /// A string with expressions inside `{{ }}`: `"events/{{ .data.entity_id }}.ndjson"`.
 ///
 /// Parsed once; rendering evaluates each expression (strings as they are,
-/// other values as compact JSON, null as empty).
+/// other values as compact JSON). A missing or null value is an error: the
+/// event cannot be placed, and the stage drops and counts it.
 public struct Template: Sendable, Decodable, CustomStringConvertible {
     enum Part: Sendable {
         case text(String)
@@ -62,7 +63,9 @@ public struct Template: Sendable, Decodable, CustomStringConvertible {
             case .text(let text): result += text
             case .expression(let expression):
                 let rendered = try expression.evaluate(event)
-                if case .null = rendered { continue }
+                if case .null = rendered {
+                    throw EvaluationError(offset: 0, "{{ \(expression.text.trimmingSpaces) }} is missing or null in this event")
+                }
                 result += transform(ValueOperations.text(rendered))
             }
         }
