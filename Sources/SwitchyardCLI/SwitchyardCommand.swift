@@ -3,7 +3,7 @@ import Logging
 import Synchronization
 import SwitchyardKit
 
-/// The `switchyard` command line: run, validate, stages, graph.
+/// The `switchyard` command line: run, validate, test, stages, graph.
 ///
 /// A binary registers the stage families it wants and hands over:
 ///
@@ -16,7 +16,7 @@ public struct SwitchyardCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "switchyard",
         abstract: "An event router: YAML-wired sources, transforms and sinks with backpressure.",
-        subcommands: [RunCommand.self, ValidateCommand.self, StagesCommand.self, GraphCommand.self]
+        subcommands: [RunCommand.self, ValidateCommand.self, TestCommand.self, StagesCommand.self, GraphCommand.self]
     )
 
     private static let installedRegistry = Mutex(StageRegistry())

@@ -183,4 +183,61 @@ struct CLITests {
         let dot = try SwitchyardProcess.run(["graph", "--format", "dot", demo])
         #expect(dot.stdout.contains("\"home\" -> \"archive\";"))
     }
+
+    @Test("test: the pipeline's tests pass, exit 0")
+    func pipelineTestsPass() throws {
+        let w2 = SwitchyardProcess.repositoryRoot.appendingPathComponent("pipelines/w2-filter-transform.yaml").path
+        let result = try SwitchyardProcess.run(["test", w2])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains("test hot sensors are kept and reshaped ... passed"))
+        #expect(result.stdout.hasSuffix("2 passed, 0 failed\n"))
+    }
+
+    @Test("test: a failing test names the test, the stage and the event; exit 1")
+    func pipelineTestsFail() throws {
+        let directory = try temporaryDirectory()
+        let w2 = SwitchyardProcess.repositoryRoot.appendingPathComponent("pipelines/w2-filter-transform.yaml").path
+        let tests = "\(directory)/tests.yaml"
+        try write("""
+            tests:
+              - name: wrongly expects cool sensors
+                inputs:
+                  - insert_at: sensors
+                    event: { "data": { "entity_id": "sensor.t", "new_state": { "state": "25" } } }
+                outputs:
+                  - extract_from: shaped
+                    conditions: [ '.pipeline == "w3"' ]
+              - name: wrongly expects silence
+                inputs:
+                  - insert_at: sensors
+                    event: { "data": { "entity_id": "sensor.t", "new_state": { "state": "25" } } }
+                no_outputs_from: [ out ]
+            """, to: tests)
+        let result = try SwitchyardProcess.run(["test", w2, "--tests", tests])
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("test wrongly expects cool sensors ... FAILED"))
+        #expect(result.stdout.contains("\(tests):7:23: test 'wrongly expects cool sensors': from 'shaped': condition .pipeline == \"w3\" is false for event {\"data\":{\"entity_id\":\"sensor.t\",\"new_state\":{\"state\":\"25\"}},\"pipeline\":\"w2\",\"timestamp\":null}"))
+        #expect(result.stdout.contains("'out' should emit nothing but emitted 1 event(s)"))
+        #expect(result.stdout.hasSuffix("0 passed, 2 failed\n"))
+    }
+
+    @Test("test: a test that names an unknown stage is a load error with its position")
+    func pipelineTestsUnknownStage() throws {
+        let directory = try temporaryDirectory()
+        let file = "\(directory)/p.yaml"
+        try write("""
+            sources:
+              src: { type: stdin }
+            transforms:
+              keep: { type: filter, inputs: [src], condition: 'true' }
+            sinks:
+              out: { type: blackhole, inputs: [keep] }
+            tests:
+              - name: t
+                inputs: [ { insert_at: kep, event: {} } ]
+            """, to: file)
+        let result = try SwitchyardProcess.run(["validate", file])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("\(file):9:28: tests[0].inputs[0].insert_at: unknown stage 'kep'; did you mean 'keep'?"))
+    }
 }

@@ -4,7 +4,7 @@ import Foundation
 /// stage types and options, and the graph. Reports every problem at once.
 public struct PipelineLoader: Sendable {
     /// The top-level keys of a pipeline file.
-    public static let topLevelKeys = ["data_dir", "sources", "transforms", "sinks"]
+    public static let topLevelKeys = ["data_dir", "sources", "transforms", "sinks", "tests"]
 
     public let registry: StageRegistry
     public let environment: [String: String]
@@ -37,6 +37,7 @@ public struct PipelineLoader: Sendable {
 
         var dataDirectory: String?
         var stages: [PlannedStage] = []
+        var testsNode: ConfigNode?
         switch root.content {
         case .null:
             diagnostics.append(Diagnostic(at: origin, "the pipeline is empty; it needs at least a `sources:` and a `sinks:` section"))
@@ -54,6 +55,7 @@ public struct PipelineLoader: Sendable {
                 case "sources": stages += declarations(member.value, kind: .source, diagnostics: &diagnostics)
                 case "transforms": stages += declarations(member.value, kind: .transform, diagnostics: &diagnostics)
                 case "sinks": stages += declarations(member.value, kind: .sink, diagnostics: &diagnostics)
+                case "tests": testsNode = member.value
                 default:
                     var message = "unknown top-level key '\(key)'"
                     if let suggestion = Suggestion.closest(to: key, in: Self.topLevelKeys) {
@@ -71,10 +73,35 @@ public struct PipelineLoader: Sendable {
 
         let graph = GraphValidator(stages: stages, file: file).validate()
         diagnostics += graph.errors
+        let tests = testsNode.map { PipelineTestLoader(plan: stages).load($0, diagnostics: &diagnostics) } ?? []
         if !diagnostics.isEmpty {
             throw ConfigurationError(diagnostics.sorted { $0.location < $1.location } + graph.warnings)
         }
-        return PipelinePlan(file: file, dataDirectory: dataDirectory, stages: stages, warnings: graph.warnings)
+        return PipelinePlan(file: file, dataDirectory: dataDirectory, stages: stages, warnings: graph.warnings, tests: tests)
+    }
+
+    /// Loads the `tests:` list of a separate file against `plan`'s stages (`switchyard test --tests FILE`).
+    public func loadTests(file path: String, for plan: PipelinePlan) throws(ConfigurationError) -> [PipelineTestCase] {
+        let origin = SourceLocation(file: path, line: 1, column: 1)
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigurationError([Diagnostic(at: origin, "cannot read the file: \(error.localizedDescription)")])
+        }
+        var builder = ConfigNodeBuilder(file: path, environment: environment)
+        let root = builder.build(yaml: text)
+        var diagnostics = builder.diagnostics
+        var tests: [PipelineTestCase] = []
+        if let root {
+            if let members = root.mapping, members.count == 1, members[0].key.scalar == "tests" {
+                tests = PipelineTestLoader(plan: plan.stages).load(members[0].value, diagnostics: &diagnostics)
+            } else {
+                diagnostics.append(Diagnostic(at: root.location, "a tests file holds one key, `tests:`, with a list of tests"))
+            }
+        }
+        if !diagnostics.isEmpty { throw ConfigurationError(diagnostics.sorted { $0.location < $1.location }) }
+        return tests
     }
 
     private func declarations(_ section: ConfigNode, kind: StageKind, diagnostics: inout [Diagnostic]) -> [PlannedStage] {

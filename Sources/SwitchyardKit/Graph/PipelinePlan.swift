@@ -8,6 +8,8 @@ public struct PipelinePlan: Sendable {
     public var stages: [PlannedStage]
     /// Problems that do not stop the pipeline (e.g. an output nobody consumes).
     public var warnings: [Diagnostic]
+    /// The unit tests of the `tests:` section (run by `switchyard test`).
+    public var tests: [PipelineTestCase] = []
 
     /// The stage with this id.
     public func stage(_ id: String) -> PlannedStage? { stages.first { $0.id == id } }
