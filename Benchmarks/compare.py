@@ -29,6 +29,8 @@ sinks:
   out: {{ type: file, inputs: [in], path: "{output}" }}
 """,
 }
+# W2 runs the example pipeline itself, with its input and output from the environment.
+W2_PIPELINE = os.path.join(ROOT, "pipelines", "w2-filter-transform.yaml")
 
 
 def cases(workload, work):
@@ -39,6 +41,15 @@ def cases(workload, work):
             f.write(PIPELINES[workload].format(input=inp, output=out))
         return [BINARY, "run", pipeline, "--log-level", "warning"]
 
+    if workload == "w2":
+        def switchyard_w2(inp, out):
+            os.environ["W2_INPUT"], os.environ["W2_OUTPUT"] = inp, out
+            return [BINARY, "run", W2_PIPELINE, "--log-level", "warning"]
+        return [
+            ("switchyard", switchyard_w2),
+            ("python json", lambda i, o: [sys.executable, os.path.join(PEERS, "py_w2.py"), i, o]),
+            ("jq", lambda i, o: ["sh", os.path.join(PEERS, "jq_w2.sh"), i, o]),
+        ]
     if workload == "w1":
         return [
             ("switchyard", switchyard),

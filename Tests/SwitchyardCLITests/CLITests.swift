@@ -240,4 +240,34 @@ struct CLITests {
         #expect(result.status == 1)
         #expect(result.stderr.contains("\(file):9:28: tests[0].inputs[0].insert_at: unknown stage 'kep'; did you mean 'keep'?"))
     }
+
+    /// The shared benchmark kit (generator and reference verifier), present beside the repository in CI.
+    static let sharedBench = SwitchyardProcess.repositoryRoot.deletingLastPathComponent()
+        .appendingPathComponent("shared/bench").path
+
+    @Test("W2 pipeline output passes the shared reference verifier as strict",
+          .enabled(if: FileManager.default.fileExists(atPath: CLITests.sharedBench + "/verify.py")))
+    func w2MatchesReference() throws {
+        let directory = try temporaryDirectory()
+        let input = "\(directory)/in.ndjson"
+        let output = "\(directory)/out.ndjson"
+        let generate = Process()
+        generate.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        generate.arguments = ["python3", "\(Self.sharedBench)/gen_events.py", "5000", input]
+        try generate.run()
+        generate.waitUntilExit()
+        #expect(generate.terminationStatus == 0)
+        let w2 = SwitchyardProcess.repositoryRoot.appendingPathComponent("pipelines/w2-filter-transform.yaml").path
+        let result = try SwitchyardProcess.run(["run", w2], environment: ["W2_INPUT": input, "W2_OUTPUT": output])
+        #expect(result.status == 0, "\(result.stderr)")
+        let verify = Process()
+        let pipe = Pipe()
+        verify.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        verify.arguments = ["python3", "\(Self.sharedBench)/verify.py", "w2", input, output]
+        verify.standardOutput = pipe
+        try verify.run()
+        let verdict = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        verify.waitUntilExit()
+        #expect(verdict.hasPrefix("OK strict"), "\(verdict)")
+    }
 }
