@@ -15,12 +15,19 @@ let package = Package(
         .library(name: "SwitchyardKit", targets: ["SwitchyardKit"]),
         .library(name: "SwitchyardTesting", targets: ["SwitchyardTesting"]),
         .library(name: "CoreStages", targets: ["CoreStages"]),
+        .library(name: "WebSocketStages", targets: ["WebSocketStages"]),
+        .library(name: "SwitchyardAPI", targets: ["SwitchyardAPI"]),
         .library(name: "SwitchyardCLI", targets: ["SwitchyardCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-websocket", from: "1.6.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // The core: event model, codec, stage protocols, registry, config, graph, runtime.
@@ -41,6 +48,28 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "WebSocketStages",
+            dependencies: [
+                "SwitchyardKit",
+                .product(name: "WSClient", package: "swift-websocket"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Plugins/WebSocketStages",
+            swiftSettings: strictSettings
+        ),
+        // The HTTP API (/health, /ready, /metrics), kept out of the core for its dependencies.
+        .target(
+            name: "SwitchyardAPI",
+            dependencies: [
+                "SwitchyardKit",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "SwitchyardTesting",
             dependencies: ["SwitchyardKit"],
             swiftSettings: strictSettings
@@ -49,6 +78,7 @@ let package = Package(
             name: "SwitchyardCLI",
             dependencies: [
                 "SwitchyardKit",
+                "SwitchyardAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -56,7 +86,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "switchyard",
-            dependencies: ["SwitchyardKit", "SwitchyardCLI", "CoreStages"],
+            dependencies: ["SwitchyardKit", "SwitchyardCLI", "CoreStages", "WebSocketStages"],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -67,6 +97,15 @@ let package = Package(
         .testTarget(
             name: "CoreStagesTests",
             dependencies: ["CoreStages", "SwitchyardKit", "SwitchyardTesting"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "WebSocketStagesTests",
+            dependencies: [
+                "WebSocketStages", "SwitchyardKit", "SwitchyardTesting", "SwitchyardAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

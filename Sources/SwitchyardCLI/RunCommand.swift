@@ -2,6 +2,7 @@ import ArgumentParser
 @preconcurrency import Dispatch
 import Logging
 import Synchronization
+import SwitchyardAPI
 import SwitchyardKit
 #if canImport(Glibc)
 import Glibc
@@ -36,9 +37,29 @@ struct RunCommand: AsyncParsableCommand {
         let signals = SignalHandler(logger: logger) { running.stop() }
         defer { signals.cancel() }
         logger.info("pipeline started", metadata: ["file": "\(pipeline)", "stages": "\(plan.stages.count)"])
-        do {
-            try await running.run()
-        } catch {
+        let outcome = await withTaskGroup(of: Void.self) { group -> Result<Void, any Error> in
+            if let api = plan.api {
+                group.addTask {
+                    do {
+                        try await APIServer(pipeline: running, configuration: api, logger: logger).run { port in
+                            logger.info("API listening", metadata: ["address": "\(api.host):\(port)"])
+                        }
+                    } catch {
+                        logger.error("the API server stopped: \(error)")
+                    }
+                }
+            }
+            let outcome: Result<Void, any Error>
+            do {
+                try await running.run()
+                outcome = .success(())
+            } catch {
+                outcome = .failure(error)
+            }
+            group.cancelAll()
+            return outcome
+        }
+        if case .failure(let error) = outcome {
             logger.error("pipeline failed: \(error)")
             throw ExitCode(1)
         }

@@ -4,7 +4,7 @@ import Foundation
 /// stage types and options, and the graph. Reports every problem at once.
 public struct PipelineLoader: Sendable {
     /// The top-level keys of a pipeline file.
-    public static let topLevelKeys = ["data_dir", "sources", "transforms", "sinks", "tests"]
+    public static let topLevelKeys = ["data_dir", "sources", "transforms", "sinks", "api", "tests"]
 
     public let registry: StageRegistry
     public let environment: [String: String]
@@ -38,6 +38,7 @@ public struct PipelineLoader: Sendable {
         var dataDirectory: String?
         var stages: [PlannedStage] = []
         var testsNode: ConfigNode?
+        var api: APIConfiguration?
         switch root.content {
         case .null:
             diagnostics.append(Diagnostic(at: origin, "the pipeline is empty; it needs at least a `sources:` and a `sinks:` section"))
@@ -56,6 +57,17 @@ public struct PipelineLoader: Sendable {
                 case "transforms": stages += declarations(member.value, kind: .transform, diagnostics: &diagnostics)
                 case "sinks": stages += declarations(member.value, kind: .sink, diagnostics: &diagnostics)
                 case "tests": testsNode = member.value
+                case "api":
+                    do {
+                        let options = try ConfigDecoder().decode(APIConfigurationOptions.self, from: member.value, path: ["api"])
+                        if let problem = options.problems().first {
+                            let location = member.value["address"]?.location ?? member.value.location
+                            diagnostics.append(Diagnostic(at: location, "api.address: \(problem.message)"))
+                        }
+                        api = options.parsed
+                    } catch {
+                        diagnostics += error.diagnostics
+                    }
                 default:
                     var message = "unknown top-level key '\(key)'"
                     if let suggestion = Suggestion.closest(to: key, in: Self.topLevelKeys) {
@@ -77,7 +89,8 @@ public struct PipelineLoader: Sendable {
         if !diagnostics.isEmpty {
             throw ConfigurationError(diagnostics.sorted { $0.location < $1.location } + graph.warnings)
         }
-        return PipelinePlan(file: file, dataDirectory: dataDirectory, stages: stages, warnings: graph.warnings, tests: tests)
+        return PipelinePlan(file: file, dataDirectory: dataDirectory, stages: stages, warnings: graph.warnings, tests: tests,
+                            api: api)
     }
 
     /// Loads the `tests:` list of a separate file against `plan`'s stages (`switchyard test --tests FILE`).

@@ -10,6 +10,8 @@ public struct PipelinePlan: Sendable {
     public var warnings: [Diagnostic]
     /// The unit tests of the `tests:` section (run by `switchyard test`).
     public var tests: [PipelineTestCase] = []
+    /// Where the HTTP API listens (`api:`), if it is on.
+    public var api: APIConfiguration?
 
     /// The stage with this id.
     public func stage(_ id: String) -> PlannedStage? { stages.first { $0.id == id } }

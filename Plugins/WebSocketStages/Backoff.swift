@@ -1,0 +1,43 @@
+/// Capped exponential backoff with jitter: `initial * multiplier^n`, at most `maximum`, ±`jitter`.
+struct Backoff: Sendable {
+    let initial: Duration
+    let maximum: Duration
+    let multiplier: Double
+    let jitter: Double
+    private(set) var attempt = 0
+
+    init(initial: Duration, maximum: Duration, multiplier: Double, jitter: Double) {
+        self.initial = initial
+        self.maximum = maximum
+        self.multiplier = multiplier
+        self.jitter = jitter
+    }
+
+    /// The next delay; each call grows it until the cap.
+    mutating func next() -> Duration {
+        let base = min(seconds(initial) * pow(multiplier, Double(attempt)), seconds(maximum))
+        attempt += 1
+        return jittered(base)
+    }
+
+    /// The longest delay (after `auth_invalid`: a server that refused the token is not hammered).
+    func longest() -> Duration { jittered(seconds(maximum)) }
+
+    /// Back to the initial delay (after a healthy connection).
+    mutating func reset() { attempt = 0 }
+
+    private func jittered(_ base: Double) -> Duration {
+        let factor = jitter > 0 ? Double.random(in: (1 - jitter)...(1 + jitter)) : 1
+        return .milliseconds(Int64(max(0, base * factor) * 1000))
+    }
+
+    private func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    private func pow(_ base: Double, _ exponent: Double) -> Double {
+        var result = 1.0
+        for _ in 0..<min(Int(exponent), 64) { result *= base }
+        return result
+    }
+}

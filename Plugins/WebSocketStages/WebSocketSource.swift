@@ -1,0 +1,265 @@
+import HTTPTypes
+import Logging
+import NIOSSL
+import Synchronization
+import SwitchyardKit
+import WSClient
+
+/// Reads events from a WebSocket: Home Assistant's API or any server, reconnecting forever.
+///
+/// By construction there is at most one connection and one reader at a time:
+/// `run` is one loop, and each connection's reader and conversation are child
+/// tasks of that connection's scope, which ends (socket closed, children done)
+/// before the next attempt starts. Subscriptions are sent by one conversation per
+/// connection, once per event type, after `auth_ok`, and count only on success.
+public struct WebSocketSource: Source, HealthReporting {
+    public struct Configuration: StageConfiguration {
+        var url: String
+        var `protocol`: WebSocketProtocol?
+        var access_token: String?
+        var event_types: [String]?
+        var on_connect: [String]?
+        var decoding: WebSocketDecoding?
+        var headers: [String: String]?
+        var tls: TLSOptions?
+        var connect_timeout: ConfigDuration?
+        var auth_timeout: ConfigDuration?
+        var heartbeat: HeartbeatOptions?
+        var reconnect: ReconnectOptions?
+        var when_full: WebSocketWhenFull?
+        var max_pending_events: Int?
+
+        public func problems() -> [OptionProblem] {
+            var problems: [OptionProblem] = []
+            if !(url.hasPrefix("ws://") || url.hasPrefix("wss://")) {
+                problems.append(OptionProblem(option: "url", "must start with ws:// or wss://"))
+            }
+            let mode = self.protocol ?? .home_assistant
+            if mode == .home_assistant, (access_token ?? "").isEmpty {
+                problems.append(OptionProblem(option: "access_token", "is required with protocol: home_assistant (write ${HA_TOKEN})"))
+            }
+            if mode == .home_assistant, on_connect != nil {
+                problems.append(OptionProblem(option: "on_connect", "is for protocol: raw; Home Assistant subscriptions come from event_types"))
+            }
+            if mode == .raw, event_types != nil {
+                problems.append(OptionProblem(option: "event_types", "is for protocol: home_assistant; use on_connect with raw"))
+            }
+            if let multiplier = reconnect?.multiplier, multiplier < 1 {
+                problems.append(OptionProblem(option: "reconnect", "multiplier must be at least 1"))
+            }
+            if let jitter = reconnect?.jitter, !(0...1).contains(jitter) {
+                problems.append(OptionProblem(option: "reconnect", "jitter must be between 0 and 1"))
+            }
+            if let pending = max_pending_events, pending < 1 {
+                problems.append(OptionProblem(option: "max_pending_events", "must be at least 1"))
+            }
+            return problems
+        }
+    }
+
+    public static let typeName = "websocket"
+    public static let summary = "Reads events from a WebSocket (Home Assistant's API, or raw frames); reconnects forever."
+    public static let options = [
+        StageOption("url", type: "string", required: true, "ws:// or wss:// URL, e.g. ws://homeassistant.local:8123/api/websocket."),
+        StageOption("protocol", type: WebSocketProtocol.valueList, default: "home_assistant",
+                    "home_assistant: auth, subscribe, ping/pong, coalesced frames. raw: every frame is an event."),
+        StageOption("access_token", type: "string", "home_assistant: a long-lived access token (write ${HA_TOKEN}; never logged)."),
+        StageOption("event_types", type: "list of strings", default: "all events",
+                    "home_assistant: one subscription per type; absent or empty subscribes to every event."),
+        StageOption("on_connect", type: "list of strings", "raw: messages sent after every connect."),
+        StageOption("decoding", type: WebSocketDecoding.valueList, default: "json", "raw: json (a frame is a JSON value) or text ({\"message\": frame})."),
+        StageOption("headers", type: "mapping", "Extra HTTP headers for the upgrade request."),
+        StageOption("tls", type: "{ ca_file }", "wss: trust this CA bundle (PEM) besides the system's."),
+        StageOption("connect_timeout", type: "duration", default: "10s", "Longest wait for the TCP connection and WebSocket upgrade."),
+        StageOption("auth_timeout", type: "duration", default: "10s", "home_assistant: longest wait for each auth step and each command's reply."),
+        StageOption("heartbeat", type: "{ interval, timeout }", default: "{ interval: 30s, timeout: 10s }",
+                    "home_assistant: a ping command every interval, the pong due within timeout. raw: WebSocket pings; no pong by the next ping closes."),
+        StageOption("reconnect", type: "{ initial_delay, max_delay, multiplier, jitter, reset_after }",
+                    default: "{ 1s, 60s, 2, 0.2, 30s }",
+                    "Backoff between attempts, forever; back to initial_delay after a connection streamed for reset_after. auth_invalid waits max_delay."),
+        StageOption("when_full", type: WebSocketWhenFull.valueList, default: "block",
+                    "When max_pending_events wait for the pipeline: block stops reading the socket; drop_oldest keeps reading and drops (counts) the oldest."),
+        StageOption("max_pending_events", type: "integer", default: "10000", "Events read from the socket that may wait for the pipeline."),
+    ]
+    public static let example = """
+        type: websocket
+        url: ws://homeassistant.local:8123/api/websocket
+        protocol: home_assistant
+        access_token: ${HA_TOKEN:-token}
+        event_types: [state_changed]
+        heartbeat: { interval: 30s, timeout: 10s }
+        reconnect: { initial_delay: 1s, max_delay: 60s, multiplier: 2, jitter: 0.2 }
+        when_full: drop_oldest
+        """
+
+    private let configuration: Configuration
+    private let context: StageContext
+    let health = ConnectionHealth()
+
+    public init(configuration: Configuration, context: StageContext) {
+        self.configuration = configuration
+        self.context = context
+    }
+
+    // MARK: - HealthReporting
+
+    public func healthDetails() -> JSONObject { health.details(eventTypes: configuration.event_types ?? []) }
+    public var isReady: Bool? { health.snapshot.connected && health.snapshot.subscribed }
+    public func metricSamples() -> [MetricSample] { health.samples() }
+
+    // MARK: - Running
+
+    public func run(output: SourceOutput) async throws {
+        let buffer = InboundBuffer(capacity: configuration.max_pending_events ?? 10_000,
+                                   whenFull: configuration.when_full ?? .block)
+        let tls = try makeTLSConfiguration()
+        await withTaskGroup(of: Void.self) { group in
+            // The forwarder outlives connections: it hands what any connection read to the pipeline,
+            // and ends only after the last connection, once the buffer is drained.
+            group.addTask {
+                while let events = await buffer.take() { await output.send(events) }
+            }
+            await connectionLoop(buffer: buffer, tls: tls)
+            buffer.close()
+        }
+        health.update { $0.state = .stopped }
+    }
+
+    /// Connects, and after each end waits (with backoff) and connects again, until cancelled.
+    private func connectionLoop(buffer: InboundBuffer, tls: TLSConfiguration?) async {
+        let reconnect = configuration.reconnect
+        var backoff = Backoff(initial: reconnect?.initial_delay?.duration ?? .seconds(1),
+                              maximum: reconnect?.max_delay?.duration ?? .seconds(60),
+                              multiplier: reconnect?.multiplier ?? 2, jitter: reconnect?.jitter ?? 0.2)
+        let resetAfter = reconnect?.reset_after?.duration ?? .seconds(30)
+        while !Task.isCancelled {
+            let generation = health.beginAttempt()
+            var logger = context.logger
+            logger[metadataKey: "connection"] = "\(generation)"
+            let started = ContinuousClock.now
+            var failure: (any Error)?
+            do {
+                try await connectOnce(buffer: buffer, tls: tls, logger: logger)
+            } catch {
+                failure = error
+            }
+            if Task.isCancelled {
+                health.connectionEnded(error: nil)
+                break
+            }
+            let reason = failure.map { "\($0)" } ?? "connection closed"
+            health.connectionEnded(error: reason)
+            let streamedLongEnough = health.snapshot.state == .streaming && ContinuousClock.now - started >= resetAfter
+            if streamedLongEnough { backoff.reset() }
+            let delay: Duration
+            if case WebSocketSourceError.authInvalid? = failure {
+                delay = backoff.longest()
+                logger.error("the server refused the access token; retrying in \(delay)", metadata: ["error": "\(reason)"])
+            } else {
+                delay = backoff.next()
+                logger.warning("connection ended; reconnecting in \(delay)", metadata: ["error": "\(reason)"])
+            }
+            health.update { $0.state = .backing_off }
+            do {
+                try await Task.sleep(for: delay)
+            } catch {
+                break
+            }
+        }
+    }
+
+    /// One connection, start to end. Returns or throws only once everything belonging to it has ended.
+    private func connectOnce(buffer: InboundBuffer, tls: TLSConfiguration?, logger: Logger) async throws {
+        var clientConfiguration = WebSocketClientConfiguration(closeTimeout: .seconds(1))
+        var headers = HTTPFields()
+        for (name, value) in configuration.headers ?? [:] {
+            if let field = HTTPField.Name(name) { headers[field] = value }
+        }
+        clientConfiguration.additionalHeaders = headers
+        let mode = configuration.protocol ?? .home_assistant
+        let interval = configuration.heartbeat?.interval?.duration ?? .seconds(30)
+        if mode == .raw { clientConfiguration.autoPing = .enabled(timePeriod: interval) }
+
+        let opened = ConnectionOpened()
+        let clientSettings = clientConfiguration
+        let connectTimeout = configuration.connect_timeout?.duration ?? .seconds(10)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await WebSocketClient.connect(url: configuration.url, configuration: clientSettings,
+                                                  tlsConfiguration: tls, logger: logger) { inbound, outbound, _ in
+                    opened.mark()
+                    try await session(inbound: inbound, outbound: outbound, buffer: buffer, logger: logger)
+                }
+                throw WebSocketSourceError.closed
+            }
+            group.addTask {
+                try await Task.sleep(for: connectTimeout)
+                guard opened.isMarked else { throw WebSocketSourceError.timeout("connecting took longer than \(connectTimeout)") }
+                try await Task.sleep(for: .seconds(Int64.max / 2))
+            }
+            defer { group.cancelAll() }
+            try await group.next()
+        }
+    }
+
+    /// What runs on an open socket: the reader and the conversation, as children of this scope.
+    private func session(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, buffer: InboundBuffer,
+                         logger: Logger) async throws {
+        let mailbox = CommandMailbox()
+        let subscriptions = SubscriptionIDs()
+        let mode = configuration.protocol ?? .home_assistant
+        health.update { $0.connected = true }
+        logger.info("connected", metadata: ["url": "\(configuration.url)"])
+        let reader = WebSocketReader(mode: mode, decoding: configuration.decoding ?? .json, sourceID: context.id,
+                                     mailbox: mailbox, subscriptions: subscriptions, buffer: buffer, health: health,
+                                     metrics: context.metrics, logger: logger)
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await reader.run(inbound) }
+                group.addTask {
+                    switch mode {
+                    case .home_assistant:
+                        try await HomeAssistantConversation(
+                            accessToken: configuration.access_token ?? "", eventTypes: configuration.event_types ?? [],
+                            authTimeout: configuration.auth_timeout?.duration ?? .seconds(10),
+                            heartbeatInterval: configuration.heartbeat?.interval?.duration ?? .seconds(30),
+                            heartbeatTimeout: configuration.heartbeat?.timeout?.duration ?? .seconds(10),
+                            mailbox: mailbox, subscriptions: subscriptions, health: health, logger: logger
+                        ).run(outbound: outbound)
+                    case .raw:
+                        for message in configuration.on_connect ?? [] { try await outbound.write(.text(message)) }
+                        health.update { snapshot in
+                            snapshot.subscribed = true
+                            snapshot.state = .streaming
+                            snapshot.successes += 1
+                        }
+                        try await Task.sleep(for: .seconds(Int64.max / 2))
+                    }
+                }
+                // The first child to end (the reader at the socket's end, the conversation on a
+                // timeout or refusal) ends the connection: the other is cancelled and awaited.
+                defer { group.cancelAll() }
+                try await group.next()
+            }
+        } catch {
+            mailbox.fail(error)
+            throw error
+        }
+    }
+
+    private func makeTLSConfiguration() throws -> TLSConfiguration? {
+        guard configuration.url.hasPrefix("wss://") else { return nil }
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let caFile = configuration.tls?.ca_file {
+            tls.trustRoots = .file(caFile)
+        }
+        return tls
+    }
+}
+
+/// Set once the socket is open (the WebSocket upgrade succeeded).
+private final class ConnectionOpened: Sendable {
+    private let state = Mutex(false)
+    func mark() { state.withLock { $0 = true } }
+    var isMarked: Bool { state.withLock { $0 } }
+}

@@ -1,0 +1,52 @@
+import Hummingbird
+import Logging
+import SwitchyardKit
+
+/// The HTTP API of a running pipeline: `GET /health`, `GET /ready`, `GET /metrics`.
+///
+/// Off unless the pipeline has an `api:` section; meant for loopback.
+public struct APIServer: Sendable {
+    let pipeline: Pipeline
+    let configuration: APIConfiguration
+    let logger: Logger
+
+    public init(pipeline: Pipeline, configuration: APIConfiguration, logger: Logger) {
+        self.pipeline = pipeline
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Serves until the task is cancelled. `onListening` gets the bound port (useful with port 0).
+    public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let router = Router()
+        let pipeline = self.pipeline
+        router.get("/health") { _, _ -> Response in
+            let report = pipeline.healthReport()
+            return Self.json(report.json, status: report.status == .unhealthy ? .serviceUnavailable : .ok)
+        }
+        router.get("/ready") { _, _ -> Response in
+            let report = pipeline.healthReport()
+            return Self.json(["ready": .bool(report.ready)], status: report.ready ? .ok : .serviceUnavailable)
+        }
+        router.get("/metrics") { _, _ -> Response in
+            let text = pipeline.healthReport().prometheusText
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                            body: .init(byteBuffer: ByteBuffer(string: text)))
+        }
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "switchyard"),
+            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
+            logger: logger
+        )
+        try await app.runService(gracefulShutdownSignals: [])
+    }
+
+    private static func json(_ value: JSONValue, status: HTTPResponse.Status) -> Response {
+        var bytes: [UInt8] = []
+        JSONWriter.write(value, into: &bytes)
+        bytes.append(0x0A)
+        return Response(status: status, headers: [.contentType: "application/json"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+}
