@@ -47,7 +47,7 @@ struct WebSocketReader {
                 }
                 // A coalesced frame is an array of messages.
                 let messages: [JSONValue] = if case .array(let list) = value { list } else { [value] }
-                for message in messages { dispatch(message, metadata: metadata, into: &events) }
+                for message in messages { try dispatch(message, metadata: metadata, into: &events) }
             }
             guard !events.isEmpty else { continue }
             health.received(events.count)
@@ -60,7 +60,7 @@ struct WebSocketReader {
         throw WebSocketSourceError.closed
     }
 
-    private func dispatch(_ message: JSONValue, metadata: EventMetadata, into events: inout [Event]) {
+    private func dispatch(_ message: JSONValue, metadata: EventMetadata, into events: inout [Event]) throws {
         let id: Int? = if case .int(let number)? = message["id"] { Int(number) } else { nil }
         switch message["type"]?.stringValue {
         case "event":
@@ -71,7 +71,10 @@ struct WebSocketReader {
             events.append(Event(value: message["event"]!, metadata: metadata))
         case "result", "pong":
             if let id { mailbox.deliverReply(id: id, message) }
-        case "auth_required", "auth_ok", "auth_invalid":
+        case "auth_invalid":
+            // Ends the connection here, so the refusal (not the close that follows it) is the reason given.
+            throw WebSocketSourceError.authInvalid(message["message"]?.stringValue ?? "invalid access token")
+        case "auth_required", "auth_ok":
             mailbox.deliverControl(message)
         default:
             logger.debug("ignored a message of type \(message["type"].map(JSONWriter.string) ?? "none")")

@@ -16,6 +16,8 @@ public final class Pipeline: Sendable {
     private let failures = Mutex<[PipelineFailure.StageFailure]>([])
     private let reporters = Mutex<[String: any HealthReporting]>([:])
     private let buffers = Mutex<[String: EventChannel]>([:])
+    /// Set once the stages are made and wired; before that nothing is ready.
+    private let isWired = Mutex(false)
     private let started = ContinuousClock.now
 
     public init(plan: PipelinePlan, logger: Logger) {
@@ -97,6 +99,7 @@ public final class Pipeline: Sendable {
             }
         }
         buffers.withLock { $0 = channels }
+        isWired.withLock { $0 = true }
         return Wiring(stages: made, channels: channels, ports: ports)
     }
 
@@ -196,7 +199,7 @@ public final class Pipeline: Sendable {
         let failed = Set(failures.withLock { $0.map(\.stageID) })
         var stages: [(id: String, details: JSONObject)] = []
         var samples: [MetricSample] = []
-        var ready = true
+        var ready = isWired.withLock { $0 }
         var degraded = false
         for stage in plan.stages {
             let counters = metrics[stage.id]!
