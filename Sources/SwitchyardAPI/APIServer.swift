@@ -1,14 +1,18 @@
 import Hummingbird
 import Logging
+import ServiceLifecycle
+import Synchronization
 import SwitchyardKit
 
 /// The HTTP API of a running pipeline: `GET /health`, `GET /ready`, `GET /metrics`.
 ///
 /// Off unless the pipeline has an `api:` section; meant for loopback.
-public struct APIServer: Sendable {
+public final class APIServer: Sendable {
     let pipeline: Pipeline
     let configuration: APIConfiguration
     let logger: Logger
+    private let group = Mutex<ServiceGroup?>(nil)
+    private let stopRequested = Mutex(false)
 
     public init(pipeline: Pipeline, configuration: APIConfiguration, logger: Logger) {
         self.pipeline = pipeline
@@ -16,7 +20,7 @@ public struct APIServer: Sendable {
         self.logger = logger
     }
 
-    /// Serves until the task is cancelled. `onListening` gets the bound port (useful with port 0).
+    /// Serves until the task is cancelled, then shuts down gracefully. `onListening` gets the bound port (useful with port 0).
     public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let router = Router()
         let pipeline = self.pipeline
@@ -39,7 +43,20 @@ public struct APIServer: Sendable {
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
             logger: logger
         )
-        try await app.runService(gracefulShutdownSignals: [])
+        let serviceGroup = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
+        group.withLock { $0 = serviceGroup }
+        if stopRequested.withLock({ $0 }) { return }
+        try await withTaskCancellationHandler {
+            try await serviceGroup.run()
+        } onCancel: {
+            Task { await serviceGroup.triggerGracefulShutdown() }
+        }
+    }
+
+    /// Stops serving gracefully (in-flight requests finish); `run` then returns.
+    public func shutdown() async {
+        stopRequested.withLock { $0 = true }
+        if let serviceGroup = group.withLock({ $0 }) { await serviceGroup.triggerGracefulShutdown() }
     }
 
     private static func json(_ value: JSONValue, status: HTTPResponse.Status) -> Response {

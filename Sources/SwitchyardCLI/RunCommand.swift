@@ -37,11 +37,12 @@ struct RunCommand: AsyncParsableCommand {
         let signals = SignalHandler(logger: logger) { running.stop() }
         defer { signals.cancel() }
         logger.info("pipeline started", metadata: ["file": "\(pipeline)", "stages": "\(plan.stages.count)"])
+        let server = plan.api.map { APIServer(pipeline: running, configuration: $0, logger: logger) }
         let outcome = await withTaskGroup(of: Void.self) { group -> Result<Void, any Error> in
-            if let api = plan.api {
+            if let server, let api = plan.api {
                 group.addTask {
                     do {
-                        try await APIServer(pipeline: running, configuration: api, logger: logger).run { port in
+                        try await server.run { port in
                             logger.info("API listening", metadata: ["address": "\(api.host):\(port)"])
                         }
                     } catch {
@@ -56,7 +57,7 @@ struct RunCommand: AsyncParsableCommand {
             } catch {
                 outcome = .failure(error)
             }
-            group.cancelAll()
+            await server?.shutdown()
             return outcome
         }
         if case .failure(let error) = outcome {
