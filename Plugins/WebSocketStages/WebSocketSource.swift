@@ -170,7 +170,8 @@ public struct WebSocketSource: Source, HealthReporting {
 
     /// One connection, start to end. Returns or throws only once everything belonging to it has ended.
     private func connectOnce(buffer: InboundBuffer, tls: TLSConfiguration?, logger: Logger) async throws {
-        var clientConfiguration = WebSocketClientConfiguration(closeTimeout: .seconds(1))
+        // Home Assistant coalesces many messages into one frame: allow large frames (16 MiB).
+        var clientConfiguration = WebSocketClientConfiguration(maxFrameSize: 1 << 24, closeTimeout: .seconds(1))
         var headers = HTTPFields()
         for (name, value) in configuration.headers ?? [:] {
             if let field = HTTPField.Name(name) { headers[field] = value }

@@ -196,8 +196,9 @@ final class FakeHomeAssistant: Sendable {
                 messages.append(#"{"id":\#(id),"type":"event","event":{"event_type":"\#(eventType)","data":{"entity_id":"sensor.fake","seq":\#(seq),"new_state":{"state":"\#(seq % 40)"}},"origin":"LOCAL","time_fired":"2024-03-01T12:00:00+00:00","context":{"id":"c\#(seq)","parent_id":null,"user_id":null}}}"#)
             }
             if coalesce {
-                for chunk in stride(from: 0, to: messages.count, by: 50) {
-                    let part = messages[chunk..<min(chunk + 50, messages.count)]
+                // 200 events a frame: about 60 KB, well past the 16 KB default frame limit of WebSocket clients.
+                for chunk in stride(from: 0, to: messages.count, by: 200) {
+                    let part = messages[chunk..<min(chunk + 200, messages.count)]
                     try await connection.outbound.write(.text("[" + part.joined(separator: ",") + "]"))
                 }
             } else {

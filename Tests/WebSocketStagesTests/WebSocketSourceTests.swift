@@ -110,14 +110,14 @@ struct WebSocketSourceTests {
         }
     }
 
-    @Test("coalesced frames (JSON arrays of messages) are split into events")
+    @Test("coalesced frames (JSON arrays of messages, larger than 16 KB) are split into events")
     func coalescedFrames() async throws {
         let collector = "ws-\(UUID())"
         try await Self.withPipeline(collector: collector) { server, _ in
             server.setFaults { $0.coalesce = true }
             #expect(await Self.eventually { server.isSubscribed(["state_changed"]) })
-            let sent = try await server.sendEvents(120)
-            #expect(await Self.eventually { EventCollector.events(collector).count == 120 })
+            let sent = try await server.sendEvents(450)
+            #expect(await Self.eventually { EventCollector.events(collector).count == 450 })
             #expect(Self.sequences(collector) == sent)
         }
     }
