@@ -16,6 +16,8 @@ let package = Package(
         .library(name: "SwitchyardTesting", targets: ["SwitchyardTesting"]),
         .library(name: "CoreStages", targets: ["CoreStages"]),
         .library(name: "WebSocketStages", targets: ["WebSocketStages"]),
+        .library(name: "HTTPStages", targets: ["HTTPStages"]),
+        .library(name: "SQLiteStages", targets: ["SQLiteStages"]),
         .library(name: "SwitchyardAPI", targets: ["SwitchyardAPI"]),
         .library(name: "SwitchyardCLI", targets: ["SwitchyardCLI"]),
     ],
@@ -30,6 +32,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
     ],
     targets: [
         // The core: event model, codec, stage protocols, registry, config, graph, runtime.
@@ -61,6 +66,29 @@ let package = Package(
             path: "Plugins/WebSocketStages",
             swiftSettings: strictSettings
         ),
+        .target(
+            name: "HTTPStages",
+            dependencies: [
+                "SwitchyardKit",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Plugins/HTTPStages",
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "SQLiteStages",
+            dependencies: [
+                "SwitchyardKit",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Plugins/SQLiteStages",
+            swiftSettings: strictSettings
+        ),
         // The HTTP API (/health, /ready, /metrics), kept out of the core for its dependencies.
         .target(
             name: "SwitchyardAPI",
@@ -89,7 +117,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "switchyard",
-            dependencies: ["SwitchyardKit", "SwitchyardCLI", "CoreStages", "WebSocketStages"],
+            dependencies: ["SwitchyardKit", "SwitchyardCLI", "CoreStages", "WebSocketStages", "HTTPStages", "SQLiteStages"],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -110,6 +138,25 @@ let package = Package(
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SQLiteStagesTests",
+            dependencies: [
+                "SQLiteStages", "SwitchyardKit", "SwitchyardTesting", "CoreStages",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "HTTPStagesTests",
+            dependencies: [
+                "HTTPStages", "SwitchyardKit", "SwitchyardTesting", "CoreStages",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings

@@ -14,7 +14,9 @@ a websocket source into a stdout sink; this script reads switchyard's stdout.
   plus the pipe). Reported as p50 / p99 / max per rate.
 * Reconnect: the server drops every connection without a close frame and stops
   listening (like Home Assistant restarting), comes back after --down seconds;
-  reconnect time = server back -> the client's subscriptions confirmed.
+  reconnect time = server back -> the client's subscriptions confirmed. The pipeline
+  uses reconnect.reset_after: 1s and each outage follows 1.5 s of healthy streaming,
+  so every outage starts the backoff from initial_delay.
 """
 import argparse
 import asyncio
@@ -97,17 +99,16 @@ sources:
     url: ws://127.0.0.1:{port}/api/websocket
     access_token: {TOKEN}
     event_types: [state_changed]
-    reconnect: {{ initial_delay: {initial_delay}, max_delay: 60s }}
+    reconnect: {{ initial_delay: {initial_delay}, max_delay: 60s, reset_after: 1s }}
 sinks:
   out: {{ type: stdout, inputs: [home] }}
 """)
     pipeline.close()
-    return subprocess.Popen([BINARY, "run", pipeline.name, "--log-level", "error"], stdout=subprocess.PIPE,
-                            bufsize=0)
+    return subprocess.Popen([BINARY, "run", pipeline.name, "--log-level", "error"], stdout=subprocess.PIPE)
 
 
 def reader(process, arrivals):
-    for line in process.stdout:
+    for line in iter(process.stdout.readline, b""):
         now = time.time()
         try:
             sent = json.loads(line)["data"]["sent_at"]
@@ -166,6 +167,7 @@ async def main():
 
         times = []
         for _ in range(args.restarts):
+            await asyncio.sleep(1.5)  # a healthy period (> reset_after), so each outage starts from initial_delay
             await server.stop_abruptly()
             await asyncio.sleep(args.down)
             await server.start(port)

@@ -1,4 +1,6 @@
 import CoreStages
+import HTTPStages
+import SQLiteStages
 import SwitchyardCLI
 import SwitchyardKit
 import WebSocketStages
@@ -7,4 +9,6 @@ import WebSocketStages
 var registry = StageRegistry()
 registry.registerCoreStages()
 registry.registerWebSocketStages()
+registry.registerHTTPStages()
+registry.registerSQLiteStages()
 await SwitchyardCommand.main(registry: registry)

@@ -56,6 +56,11 @@ final class EventChannel: Sendable {
     /// Whether nothing is buffered right now.
     var isEmpty: Bool { state.withLock { $0.isEmpty } }
 
+    /// Whether `count` more events would be queued now without waiting.
+    func hasRoom(for count: Int) -> Bool {
+        state.withLock { $0.consumerGone || $0.bufferedEvents == 0 || $0.bufferedEvents + count <= capacity }
+    }
+
     /// Queues `batch`, waiting while the buffer is full.
     func send(_ batch: EventBatch) async -> SendResult {
         while true {

@@ -41,6 +41,11 @@ final class OutputPort: Sendable {
         }
     }
 
+    /// Whether every blocking consumer could take `count` events now (drop_newest ones never block).
+    func hasRoom(for count: Int) -> Bool {
+        edges.allSatisfy { $0.whenFull == .drop_newest || $0.channel.hasRoom(for: count) }
+    }
+
     /// Tells every consumer that this producer is done.
     func finish() {
         for edge in edges { edge.channel.producerFinished() }

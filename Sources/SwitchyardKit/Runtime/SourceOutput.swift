@@ -15,6 +15,10 @@ public struct SourceOutput: Sendable {
         await port.deliver(batch)
     }
 
+    /// Whether `count` events could be sent now without waiting: a source that must answer
+    /// a client at once (an HTTP server) refuses work instead of queueing it when this is false.
+    public func hasRoom(for count: Int) -> Bool { port.hasRoom(for: count) }
+
     /// Sends events downstream as one batch.
     public func send(_ events: [Event]) async {
         await send(EventBatch(events))

@@ -1,0 +1,171 @@
+import AsyncHTTPClient
+import CompressNIO
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import Synchronization
+import SwitchyardKit
+
+/// Sends one batch until the server takes it (2xx), retrying what can be retried.
+final class HTTPDelivery: Sendable {
+    private let configuration: HTTPSink.Configuration
+    private let client: HTTPClient
+    private let context: StageContext
+    private let deadLetter: DeadLetterFile?
+    private let headers: HTTPHeaders
+    /// Set when the input has ended: retries then stop after `request.timeout`.
+    private let drainDeadline = Mutex<ContinuousClock.Instant?>(nil)
+
+    init(configuration: HTTPSink.Configuration, client: HTTPClient, context: StageContext) {
+        self.configuration = configuration
+        self.client = client
+        self.context = context
+        self.deadLetter = configuration.dead_letter.map { DeadLetterFile(path: $0.path) }
+        var headers = HTTPHeaders()
+        for (name, value) in configuration.headers ?? [:] { headers.add(name: name, value: value) }
+        switch configuration.encoding ?? .ndjson {
+        case .ndjson: headers.replaceOrAdd(name: "Content-Type", value: "application/x-ndjson")
+        case .json, .json_array: headers.replaceOrAdd(name: "Content-Type", value: "application/json")
+        }
+        if configuration.compression == .gzip { headers.replaceOrAdd(name: "Content-Encoding", value: "gzip") }
+        if let auth = configuration.auth {
+            switch auth.strategy {
+            case .bearer: headers.replaceOrAdd(name: "Authorization", value: "Bearer \(auth.token ?? "")")
+            case .basic:
+                let credentials = Data("\(auth.user ?? ""):\(auth.password ?? "")".utf8).base64EncodedString()
+                headers.replaceOrAdd(name: "Authorization", value: "Basic \(credentials)")
+            }
+        }
+        self.headers = headers
+    }
+
+    /// The input ended: from now on, a batch that keeps failing gives up after `request.timeout`.
+    func startDraining() {
+        let limit = configuration.request?.timeout?.duration ?? .seconds(30)
+        drainDeadline.withLock { $0 = .now + limit }
+    }
+
+    func deliver(_ events: [Event], to uri: String) async {
+        let body: ByteBuffer
+        do {
+            body = try encode(events)
+        } catch {
+            await giveUp(events, uri: uri, reason: "cannot encode the body: \(error)")
+            return
+        }
+        let retry = configuration.retry
+        let initial = retry?.initial_backoff?.duration ?? .seconds(1)
+        let maximum = retry?.max_backoff?.duration ?? .seconds(30)
+        let maxDuration = retry?.max_duration?.duration ?? .zero
+        let started = ContinuousClock.now
+        var delay = initial
+        var attempt = 0
+        while true {
+            attempt += 1
+            let outcome = await send(body, to: uri)
+            switch outcome {
+            case .delivered:
+                context.metrics.addOut(events.count)
+                return
+            case .rejected(let status, let text):
+                await giveUp(events, uri: uri, reason: "the server rejected the batch with \(status): \(text)")
+                return
+            case .retry(let reason, let retryAfter):
+                let now = ContinuousClock.now
+                let outOfTime = (maxDuration > .zero && now - started >= maxDuration)
+                    || (drainDeadline.withLock { $0 }.map { now >= $0 } ?? false)
+                if outOfTime {
+                    await giveUp(events, uri: uri, reason: "still failing after \(attempt) attempts: \(reason)")
+                    return
+                }
+                let wait = retryAfter.map { min($0, maximum) } ?? Self.jittered(delay)
+                context.logger.warning("request failed (\(reason)); retrying in \(wait)", metadata: ["attempt": "\(attempt)", "events": "\(events.count)"])
+                try? await Task.sleep(for: wait)
+                delay = min(delay * 2, maximum)
+            }
+        }
+    }
+
+    private enum Outcome {
+        case delivered
+        case rejected(Int, String)
+        case retry(String, retryAfter: Duration?)
+    }
+
+    private func send(_ body: ByteBuffer, to uri: String) async -> Outcome {
+        var request = HTTPClientRequest(url: uri)
+        request.method = configuration.method == .put ? .PUT : .POST
+        request.headers = headers
+        request.body = .bytes(body)
+        let timeout = configuration.request?.timeout?.duration ?? .seconds(30)
+        do {
+            let response = try await client.execute(request, timeout: .seconds(Int64(max(1, timeout.components.seconds))))
+            let status = Int(response.status.code)
+            let text = String(buffer: try await response.body.collect(upTo: 64 * 1024))
+            switch status {
+            case 200..<300: return .delivered
+            case 408, 429, 500..<600:
+                return .retry("status \(status)", retryAfter: Self.retryAfter(response.headers.first(name: "Retry-After")))
+            default:
+                return .rejected(status, String(text.prefix(500)))
+            }
+        } catch {
+            return .retry("\(error)", retryAfter: nil)
+        }
+    }
+
+    private func encode(_ events: [Event]) throws -> ByteBuffer {
+        var bytes: [UInt8] = []
+        switch configuration.encoding ?? .ndjson {
+        case .ndjson:
+            for event in events {
+                event.writeJSON(into: &bytes)
+                bytes.append(0x0A)
+            }
+        case .json_array:
+            bytes.append(UInt8(ascii: "["))
+            for (index, event) in events.enumerated() {
+                if index > 0 { bytes.append(UInt8(ascii: ",")) }
+                event.writeJSON(into: &bytes)
+            }
+            bytes.append(UInt8(ascii: "]"))
+        case .json:
+            events.first?.writeJSON(into: &bytes)
+        }
+        var buffer = ByteBuffer(bytes: bytes)
+        if configuration.compression == .gzip { return try buffer.compress(with: .gzip()) }
+        return buffer
+    }
+
+    private func giveUp(_ events: [Event], uri: String, reason: String) async {
+        context.metrics.addErrors(1)
+        if let deadLetter {
+            do {
+                try deadLetter.append(events)
+                context.logger.error("\(reason); \(events.count) events written to the dead-letter file", metadata: ["path": "\(deadLetter.path)"])
+                return
+            } catch {
+                context.logger.error("cannot write the dead-letter file: \(error)")
+            }
+        }
+        context.metrics.addDropped(events.count)
+        context.logger.error("\(reason); \(events.count) events dropped (no dead_letter configured)")
+    }
+
+    /// `Retry-After`: seconds, or an HTTP date.
+    static func retryAfter(_ value: String?) -> Duration? {
+        guard let value = value?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
+        if let seconds = Int(value) { return .seconds(max(0, seconds)) }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        guard let date = formatter.date(from: value) else { return nil }
+        return .milliseconds(Int64(max(0, date.timeIntervalSinceNow) * 1000))
+    }
+
+    static func jittered(_ delay: Duration) -> Duration {
+        let factor = Double.random(in: 0.8...1.2)
+        return .milliseconds(Int64(Double(delay.components.seconds * 1000) * factor + Double(delay.components.attoseconds) / 1e15 * factor))
+    }
+}

@@ -1,0 +1,105 @@
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+import SwitchyardKit
+
+/// Receives events over HTTP: answers 200 once they are in the pipeline, 400 for bad input
+/// (nothing of a bad body is taken), 401, 413, and 503 while the pipeline is full.
+public struct HTTPServerSource: Source {
+    public struct Configuration: StageConfiguration {
+        var address: String
+        var path: String?
+        var decoding: Decoding?
+        var auth: Auth?
+        var max_body_bytes: ConfigByteSize?
+
+        public func problems() -> [OptionProblem] {
+            var problems: [OptionProblem] = []
+            if HostPort(address) == nil { problems.append(OptionProblem(option: "address", "expected HOST:PORT, such as 127.0.0.1:8080")) }
+            if let path, !path.hasPrefix("/") { problems.append(OptionProblem(option: "path", "must start with '/'")) }
+            if let auth, auth.token.isEmpty { problems.append(OptionProblem(option: "auth", "token must not be empty")) }
+            return problems
+        }
+    }
+
+    /// How a request body becomes events.
+    public enum Decoding: String, ConfigEnum {
+        /// One JSON value per line.
+        case ndjson
+        /// One JSON object, or an array of objects.
+        case json
+    }
+
+    /// `auth: { token }`: clients send `Authorization: Bearer <token>`.
+    struct Auth: Decodable, Sendable {
+        var token: String
+    }
+
+    public static let typeName = "http_server"
+    public static let summary = "Receives events by HTTP POST; 200 once accepted, 400 for bad input, 503 while the pipeline is full."
+    public static let options = [
+        StageOption("address", type: "HOST:PORT", required: true, "Where to listen, e.g. 127.0.0.1:8080."),
+        StageOption("path", type: "string", default: "/events", "The path that takes POSTs."),
+        StageOption("decoding", type: Decoding.valueList, default: "ndjson",
+                    "ndjson: one JSON value per line; json: an object or an array of objects."),
+        StageOption("auth", type: "{ token }", "Require `Authorization: Bearer <token>` (401 otherwise; never logged)."),
+        StageOption("max_body_bytes", type: "size", default: "10MB", "Larger bodies are refused with 413."),
+    ]
+    public static let example = """
+        type: http_server
+        address: 127.0.0.1:8080
+        path: /events
+        decoding: ndjson
+        max_body_bytes: 10MB
+        """
+
+    private let configuration: Configuration
+    private let context: StageContext
+
+    public init(configuration: Configuration, context: StageContext) {
+        self.configuration = configuration
+        self.context = context
+    }
+
+    public func run(output: SourceOutput) async throws {
+        guard let address = HostPort(configuration.address) else { return }
+        let router = Router()
+        let handler = IngestHandler(configuration: configuration, context: context, output: output)
+        router.post(RouterPath(configuration.path ?? "/events")) { request, _ -> Response in
+            await handler.handle(request)
+        }
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname(address.host, port: address.port), serverName: "switchyard"),
+            onServerRunning: { channel in
+                context.logger.info("listening", metadata: ["address": "\(address.host):\(channel.localAddress?.port ?? address.port)"])
+            },
+            logger: context.logger
+        )
+        // Stop gracefully when the source is stopped: requests in flight are answered first.
+        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: context.logger))
+        try await withTaskCancellationHandler {
+            try await group.run()
+        } onCancel: {
+            Task { await group.triggerGracefulShutdown() }
+        }
+    }
+}
+
+/// `HOST:PORT`, `[v6]:PORT`.
+struct HostPort {
+    let host: String
+    let port: Int
+
+    init?(_ text: String) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
+            return nil
+        }
+        var host = String(text[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty else { return nil }
+        self.host = host
+        self.port = port
+    }
+}

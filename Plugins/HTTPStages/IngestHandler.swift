@@ -1,0 +1,91 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import SwitchyardKit
+
+/// Turns one POST into events, all or nothing, and answers for the `http_server` source.
+struct IngestHandler: Sendable {
+    let configuration: HTTPServerSource.Configuration
+    let context: StageContext
+    let output: SourceOutput
+
+    func handle(_ request: Request) async -> Response {
+        if let token = configuration.auth?.token, request.headers[.authorization] != "Bearer \(token)" {
+            return Self.answer(.unauthorized, "missing or wrong bearer token")
+        }
+        let limit = configuration.max_body_bytes?.bytes ?? 10 << 20
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: limit)
+        } catch {
+            return Self.answer(.contentTooLarge, "the body is larger than \(ConfigByteSize(bytes: limit))")
+        }
+        let events: [Event]
+        switch decode(body) {
+        case .success(let decoded): events = decoded
+        case .failure(let problem):
+            context.metrics.addErrors(1)
+            return Self.answer(.badRequest, problem.message)
+        }
+        guard !events.isEmpty else { return Self.answer(.ok, "accepted 0 events") }
+        // Refuse rather than queue: backpressure reaches the client, memory stays bounded.
+        guard output.hasRoom(for: events.count) else {
+            var response = Self.answer(.serviceUnavailable, "the pipeline is full; retry later")
+            response.headers[.retryAfter] = "1"
+            return response
+        }
+        await output.send(events)
+        return Self.answer(.ok, "accepted \(events.count) events")
+    }
+
+    /// Why a body was refused.
+    struct Problem: Error {
+        let message: String
+    }
+
+    private func decode(_ body: ByteBuffer) -> Result<[Event], Problem> {
+        let bytes = Array(body.readableBytesView)
+        let metadata = EventMetadata(sourceID: context.id, receivedAt: Date().timeIntervalSince1970)
+        let parser = JSONParser()
+        switch configuration.decoding ?? .ndjson {
+        case .ndjson:
+            var events: [Event] = []
+            var lineNumber = 0
+            for line in bytes.split(separator: 0x0A, omittingEmptySubsequences: false) {
+                lineNumber += 1
+                var line = line
+                if line.last == 0x0D { line = line.dropLast() }
+                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+                do {
+                    try line.withUnsafeBufferPointer { try parser.validate(buffer: $0) }
+                } catch {
+                    return .failure(Problem(message: "line \(lineNumber): \(error)"))
+                }
+                events.append(Event(validatedJSON: line, metadata: metadata))
+            }
+            return .success(events)
+        case .json:
+            let value: JSONValue
+            do {
+                value = try parser.parse(bytes)
+            } catch {
+                return .failure(Problem(message: "\(error)"))
+            }
+            switch value {
+            case .object: return .success([Event(value: value, metadata: metadata)])
+            case .array(let elements):
+                for (index, element) in elements.enumerated() where element.objectValue == nil {
+                    return .failure(Problem(message: "element \(index) of the array is \(element.typeName), not an object"))
+                }
+                return .success(elements.map { Event(value: $0, metadata: metadata) })
+            default:
+                return .failure(Problem(message: "expected an object or an array of objects, found \(value.typeName)"))
+            }
+        }
+    }
+
+    private static func answer(_ status: HTTPResponse.Status, _ message: String) -> Response {
+        Response(status: status, headers: [.contentType: "text/plain; charset=utf-8"],
+                 body: .init(byteBuffer: ByteBuffer(string: message + "\n")))
+    }
+}

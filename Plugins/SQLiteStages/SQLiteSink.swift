@@ -1,0 +1,176 @@
+import Foundation
+import GRDB
+import Logging
+import SwitchyardKit
+
+/// Writes events as rows of a SQLite table: one transaction per batch, values always bound,
+/// a busy database waited on and retried, never dropped.
+public struct SQLiteSink: Sink {
+    public struct Configuration: StageConfiguration {
+        var path: String
+        var table: String
+        var columns: [String: SwitchyardKit.Expression]?
+        var create_table: Bool?
+        var batch: BatchOptions?
+        var journal_mode: JournalMode?
+        var synchronous: Synchronous?
+        var busy_timeout: ConfigDuration?
+
+        public func problems() -> [OptionProblem] {
+            var problems: [OptionProblem] = []
+            if !SQLIdentifier.isValid(table) {
+                problems.append(OptionProblem(option: "table", "'\(table)' is not a valid table name (letters, digits, '_'; not starting with a digit)"))
+            }
+            for name in (columns ?? [:]).keys.sorted() where !SQLIdentifier.isValid(name) {
+                problems.append(OptionProblem(option: "columns", "'\(name)' is not a valid column name (letters, digits, '_'; not starting with a digit)"))
+            }
+            if columns?.isEmpty == true { problems.append(OptionProblem(option: "columns", "needs at least one column (or leave it out)")) }
+            if let size = batch?.max_events, size < 1 { problems.append(OptionProblem(option: "batch", "max_events must be at least 1")) }
+            return problems
+        }
+    }
+
+    /// `batch: { max_events, timeout }`.
+    struct BatchOptions: Decodable, Sendable {
+        var max_events: Int?
+        var timeout: ConfigDuration?
+    }
+
+    public enum JournalMode: String, ConfigEnum {
+        case wal
+        case delete
+    }
+
+    public enum Synchronous: String, ConfigEnum {
+        case off
+        case normal
+        case full
+    }
+
+    public static let typeName = "sqlite"
+    public static let summary = "Writes events as rows of a SQLite table; a transaction per batch; busy databases are waited on, never dropped."
+    public static let options = [
+        StageOption("path", type: "string", required: true, "The database file; made (with its directory) if missing."),
+        StageOption("table", type: "string", required: true, "The table; letters, digits and '_'."),
+        StageOption("columns", type: "mapping of column: expression", default: "(id, received_at, event)",
+                    "Each column's value; `.` is the whole event as JSON text (its original bytes when unchanged). Without it: id INTEGER PRIMARY KEY, received_at (RFC 3339), event (JSON)."),
+        StageOption("create_table", type: "bool", default: "true", "Create the table if it does not exist. An existing table must have every column."),
+        StageOption("batch", type: "{ max_events, timeout }", default: "{ max_events: 1000, timeout: 1s }",
+                    "Rows per transaction, and the longest a row waits under load; an idle input is written at once."),
+        StageOption("journal_mode", type: JournalMode.valueList, default: "wal", "SQLite's journal mode."),
+        StageOption("synchronous", type: Synchronous.valueList, default: "normal", "SQLite's synchronous setting."),
+        StageOption("busy_timeout", type: "duration", default: "5s",
+                    "How long SQLite waits on a locked database before the transaction is retried (it is retried until it succeeds)."),
+    ]
+    public static let example = """
+        type: sqlite
+        inputs: [home]
+        path: data/events.db
+        table: events
+        columns:
+          entity_id: .data.entity_id
+          state: .data.new_state.state
+          time_fired: .time_fired
+          raw: .
+        batch: { max_events: 1000, timeout: 1s }
+        """
+
+    private let configuration: Configuration
+    private let context: StageContext
+    private let columns: [(name: String, value: ColumnValue)]
+
+    public init(configuration: Configuration, context: StageContext) {
+        self.configuration = configuration
+        self.context = context
+        if let columns = configuration.columns {
+            self.columns = columns.keys.sorted().map { name in
+                let expression = columns[name]!
+                return (name, expression.isPath && expression.text.trimmingCharacters(in: .whitespaces) == "." ? .wholeEvent : .expression(expression))
+            }
+        } else {
+            self.columns = [("received_at", .receivedAt), ("event", .wholeEvent)]
+        }
+    }
+
+    public func run(input: SinkInput) async throws {
+        let table = try SQLiteTable(path: configuration.path, table: configuration.table, columns: columns.map(\.name),
+                                    defaultLayout: configuration.columns == nil, create: configuration.create_table ?? true,
+                                    journalMode: configuration.journal_mode ?? .wal, synchronous: configuration.synchronous ?? .normal,
+                                    busyTimeout: configuration.busy_timeout?.seconds ?? 5, logger: context.logger)
+        let maxEvents = configuration.batch?.max_events ?? 1000
+        let timeout = configuration.batch?.timeout?.duration ?? .seconds(1)
+        var rows: [[DatabaseValue]] = []
+        rows.reserveCapacity(maxEvents)
+        var firstRowAt = ContinuousClock.now
+        var failures = 0
+
+        while let batch = await input.next() {
+            for event in batch.events {
+                do {
+                    if rows.isEmpty { firstRowAt = .now }
+                    rows.append(try columns.map { try $0.value.databaseValue(for: event) })
+                } catch {
+                    context.metrics.addErrors(1)
+                    context.metrics.addDropped(1)
+                    if failures < 20 { context.logger.error("cannot compute a row (event dropped): \(error)") }
+                    failures += 1
+                }
+                if rows.count >= maxEvents {
+                    try await table.insert(rows, metrics: context.metrics)
+                    rows.removeAll(keepingCapacity: true)
+                }
+            }
+            if !rows.isEmpty, input.isIdle || ContinuousClock.now - firstRowAt >= timeout {
+                try await table.insert(rows, metrics: context.metrics)
+                rows.removeAll(keepingCapacity: true)
+            }
+        }
+        if !rows.isEmpty { try await table.insert(rows, metrics: context.metrics) }
+    }
+}
+
+/// Where a column's value comes from.
+enum ColumnValue: Sendable {
+    case expression(SwitchyardKit.Expression)
+    /// The whole event as JSON text: its original bytes when it has them.
+    case wholeEvent
+    /// When the event was received, RFC 3339.
+    case receivedAt
+
+    func databaseValue(for event: Event) throws -> DatabaseValue {
+        switch self {
+        case .wholeEvent:
+            var bytes: [UInt8] = []
+            event.writeJSON(into: &bytes)
+            return String(decoding: bytes, as: UTF8.self).databaseValue
+        case .receivedAt:
+            let seconds = event.metadata.receivedAt > 0 ? event.metadata.receivedAt : Date().timeIntervalSince1970
+            return ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: seconds)).databaseValue
+        case .expression(let expression):
+            return Self.bind(try expression.evaluate(event))
+        }
+    }
+
+    /// A JSON value as a SQLite value: null, integers (booleans as 0/1), reals, text; arrays and objects as JSON text.
+    static func bind(_ value: JSONValue) -> DatabaseValue {
+        switch value {
+        case .null: return .null
+        case .bool(let flag): return (flag ? 1 : 0).databaseValue
+        case .int(let integer): return integer.databaseValue
+        case .double(let double): return double.databaseValue
+        case .number(let text): return text.databaseValue
+        case .string(let text): return text.databaseValue
+        case .array, .object: return JSONWriter.string(value).databaseValue
+        }
+    }
+}
+
+/// SQL identifiers: checked, then always double-quoted.
+enum SQLIdentifier {
+    static func isValid(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, first == "_" || (first.isASCII && first.properties.isAlphabetic) else { return false }
+        return name.unicodeScalars.allSatisfy { $0 == "_" || ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) }
+    }
+
+    static func quoted(_ name: String) -> String { "\"\(name)\"" }
+}
