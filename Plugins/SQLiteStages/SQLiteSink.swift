@@ -93,10 +93,11 @@ public struct SQLiteSink: Sink {
     }
 
     public func run(input: SinkInput) async throws {
-        let table = try SQLiteTable(path: configuration.path, table: configuration.table, columns: columns.map(\.name),
-                                    defaultLayout: configuration.columns == nil, create: configuration.create_table ?? true,
+        let table = try await SQLiteTable.open(path: configuration.path, table: configuration.table, columns: columns.map(\.name),
                                     journalMode: configuration.journal_mode ?? .wal, synchronous: configuration.synchronous ?? .normal,
                                     busyTimeout: configuration.busy_timeout?.seconds ?? 5, logger: context.logger)
+        try await table.prepare(table: configuration.table, columns: columns.map(\.name),
+                                defaultLayout: configuration.columns == nil, create: configuration.create_table ?? true)
         let maxEvents = configuration.batch?.max_events ?? 1000
         let timeout = configuration.batch?.timeout?.duration ?? .seconds(1)
         var rows: [[DatabaseValue]] = []

@@ -7,28 +7,52 @@ import SwitchyardKit
 final class SQLiteTable: Sendable {
     private let database: DatabaseQueue
     private let insertSQL: String
+    private let journalPragma: String
+    private let synchronousPragma: String
     private let path: String
     private let logger: Logger
 
-    init(path: String, table: String, columns: [String], defaultLayout: Bool, create: Bool,
-         journalMode: SQLiteSink.JournalMode, synchronous: SQLiteSink.Synchronous, busyTimeout: Double,
-         logger: Logger) throws {
+    private init(database: DatabaseQueue, path: String, table: String, columns: [String],
+                 journalMode: SQLiteSink.JournalMode, synchronous: SQLiteSink.Synchronous, logger: Logger) {
+        self.database = database
         self.path = path
         self.logger = logger
+        let names = columns.map(SQLIdentifier.quoted).joined(separator: ", ")
+        let placeholders = Array(repeating: "?", count: columns.count).joined(separator: ", ")
+        insertSQL = "INSERT INTO \(SQLIdentifier.quoted(table)) (\(names)) VALUES (\(placeholders))"
+        journalPragma = "PRAGMA journal_mode = \(journalMode.rawValue.uppercased())"
+        synchronousPragma = "PRAGMA synchronous = \(synchronous.rawValue.uppercased())"
+    }
+
+    /// Opens the database (making its directory), waiting out a locked database.
+    static func open(path: String, table: String, columns: [String], journalMode: SQLiteSink.JournalMode,
+                     synchronous: SQLiteSink.Synchronous, busyTimeout: Double, logger: Logger) async throws -> SQLiteTable {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
         var configuration = GRDB.Configuration()
         configuration.busyMode = .timeout(busyTimeout)
-        let pragmas = "PRAGMA journal_mode = \(journalMode.rawValue.uppercased()); PRAGMA synchronous = \(synchronous.rawValue.uppercased())"
-        configuration.prepareDatabase { db in
-            // journal_mode answers with a row; read it rather than execute, and leave WAL alone if already set.
-            _ = try String.fetchOne(db, sql: pragmas.components(separatedBy: ";")[0])
-            try db.execute(sql: pragmas.components(separatedBy: ";")[1])
+        var database: DatabaseQueue?
+        try await retryWhileBusy("opening the database", path: path, logger: logger) {
+            database = try DatabaseQueue(path: path, configuration: configuration)
         }
-        database = try DatabaseQueue(path: path, configuration: configuration)
+        return SQLiteTable(database: database!, path: path, table: table, columns: columns, journalMode: journalMode,
+                           synchronous: synchronous, logger: logger)
+    }
 
+    /// Creates or checks the table (waiting out a locked database, like every write).
+    func prepare(table: String, columns: [String], defaultLayout: Bool, create: Bool) async throws {
         let quotedTable = SQLIdentifier.quoted(table)
-        try database.write { db in
+        let path = self.path
+        let (journal, synchronous) = (journalPragma, synchronousPragma)
+        try await whileBusy("setting the journal mode") {
+            try await self.database.writeWithoutTransaction { db in
+                // journal_mode answers with a row, so it is fetched rather than executed.
+                _ = try String.fetchOne(db, sql: journal)
+                try db.execute(sql: synchronous)
+            }
+        }
+        try await whileBusy("preparing the table") {
+            try await self.database.write { db in
             let existing = try Row.fetchAll(db, sql: "PRAGMA table_info(\(quotedTable))").map { $0["name"] as String }
             if existing.isEmpty {
                 guard create else { throw SQLiteSinkError.missingTable(table, path) }
@@ -40,35 +64,44 @@ final class SQLiteTable: Sendable {
                 let missing = columns.filter { !existing.contains($0) }
                 if !missing.isEmpty { throw SQLiteSinkError.columnMismatch(table: table, path: path, has: existing, missing: missing) }
             }
+            }
         }
-        let names = columns.map(SQLIdentifier.quoted).joined(separator: ", ")
-        let placeholders = Array(repeating: "?", count: columns.count).joined(separator: ", ")
-        insertSQL = "INSERT INTO \(quotedTable) (\(names)) VALUES (\(placeholders))"
     }
 
     /// Inserts `rows` in one transaction; a busy or locked database is retried until the rows are in.
     func insert(_ rows: [[DatabaseValue]], metrics: StageMetrics) async throws {
-        var attempt = 0
         let sql = insertSQL
+        try await whileBusy("a transaction of \(rows.count) rows") {
+            try await self.database.writeWithoutTransaction { db in
+                try db.inTransaction(.immediate) {
+                    let statement = try db.cachedStatement(sql: sql)
+                    for row in rows {
+                        statement.setUncheckedArguments(StatementArguments(row))
+                        try statement.execute()
+                    }
+                    return .commit
+                }
+            }
+        }
+        metrics.addOut(rows.count)
+    }
+
+    private func whileBusy(_ what: String, _ operation: () async throws -> Void) async throws {
+        try await Self.retryWhileBusy(what, path: path, logger: logger, operation)
+    }
+
+    /// Runs `operation` again (with a growing pause) for as long as the database is busy or locked.
+    private static func retryWhileBusy(_ what: String, path: String, logger: Logger,
+                                       _ operation: () async throws -> Void) async throws {
+        var attempt = 0
         while true {
             do {
-                try await database.writeWithoutTransaction { db in
-                    try db.inTransaction(.immediate) {
-                        let statement = try db.cachedStatement(sql: sql)
-                        for row in rows {
-                            statement.setUncheckedArguments(StatementArguments(row))
-                            try statement.execute()
-                        }
-                        return .commit
-                    }
-                }
-                metrics.addOut(rows.count)
+                try await operation()
                 return
             } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
                 attempt += 1
                 let delay = Duration.milliseconds(min(1000, 50 << min(attempt, 5)))
-                logger.warning("the database is busy; retrying the transaction of \(rows.count) rows in \(delay)",
-                               metadata: ["path": "\(path)", "attempt": "\(attempt)"])
+                logger.warning("the database is busy; retrying \(what) in \(delay)", metadata: ["path": "\(path)", "attempt": "\(attempt)"])
                 try await Task.sleep(for: delay)
             }
         }

@@ -1,0 +1,148 @@
+import CoreStages
+import Foundation
+import GRDB
+import SQLiteStages
+import SwitchyardKit
+import SwitchyardTesting
+import Testing
+
+/// The SQLite sink against real database files.
+@Suite("sqlite sink")
+struct SQLiteSinkTests {
+    static var harness: PipelineHarness {
+        var registry = StageRegistry()
+        registry.registerCoreStages()
+        registry.registerSQLiteStages()
+        return PipelineHarness(registry: registry)
+    }
+
+    static func directory() throws -> String {
+        let path = NSTemporaryDirectory() + "switchyard-sqlite-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    @Test("without columns: id, received_at and the event as JSON")
+    func defaultLayout() async throws {
+        let db = try Self.directory() + "/events.db"
+        try await Self.harness.run("""
+            sources:
+              src: { type: memory, events: [{ a: 1 }, { b: "two" }] }
+            sinks:
+              db: { type: sqlite, inputs: [src], path: \(db), table: events }
+            """)
+        let rows = try await DatabaseQueue(path: db).read { try Row.fetchAll($0, sql: "SELECT id, received_at, event FROM events ORDER BY id") }
+        #expect(rows.count == 2)
+        #expect(rows.map { $0["event"] as String } == [#"{"a":1,"n":1}"#, #"{"b":"two","n":2}"#])
+        #expect((rows[0]["received_at"] as String).hasSuffix("Z"))
+    }
+
+    @Test("columns are computed by expressions; values are bound, never spliced; `.` keeps the original bytes")
+    func columns() async throws {
+        let directory = try Self.directory()
+        let input = #"""
+            {"data":{"entity_id":"sensor.x'); DROP TABLE events; --","new_state":{"state":"21.5"}},"n":7, "list":[1,2]}
+            {"data":{"entity_id":"light.y","new_state":null},"n":8.5,"flag":true}
+            """# + "\n"
+        try input.write(toFile: "\(directory)/in.ndjson", atomically: true, encoding: .utf8)
+        try await Self.harness.run("""
+            sources:
+              in: { type: file, path: \(directory)/in.ndjson }
+            sinks:
+              db:
+                type: sqlite
+                inputs: [in]
+                path: \(directory)/e.db
+                table: readings
+                columns:
+                  entity_id: .data.entity_id
+                  state: .data.new_state.state
+                  number: .n
+                  flag: .flag
+                  list: .list
+                  raw: .
+            """)
+        let rows = try await DatabaseQueue(path: "\(directory)/e.db").read { try Row.fetchAll($0, sql: "SELECT * FROM readings ORDER BY rowid") }
+        #expect(rows.count == 2)
+        #expect(rows[0]["entity_id"] as String == "sensor.x'); DROP TABLE events; --")
+        #expect(rows[0]["state"] as String == "21.5")
+        #expect(rows[0]["number"] as Int64 == 7)
+        #expect(rows[0]["list"] as String == "[1,2]")
+        #expect(rows[0]["flag"] as DatabaseValue == .null)
+        #expect(rows[1]["state"] as DatabaseValue == .null)
+        #expect(rows[1]["number"] as Double == 8.5)
+        #expect(rows[1]["flag"] as Int64 == 1)
+        let lines = input.split(separator: "\n").map(String.init)
+        #expect(rows.map { $0["raw"] as String } == lines, "raw is the input line, byte for byte")
+    }
+
+    @Test("an existing table without the sink's columns is a clear error at startup")
+    func columnMismatch() async throws {
+        let db = try Self.directory() + "/e.db"
+        try await DatabaseQueue(path: db).write { try $0.execute(sql: "CREATE TABLE events (entity_id TEXT, other TEXT)") }
+        let pipeline = try Self.harness.pipeline("""
+            sources:
+              src: { type: memory, events: [{ a: 1 }] }
+            sinks:
+              db: { type: sqlite, inputs: [src], path: \(db), table: events, columns: { entity_id: .a, state: .b } }
+            """)
+        await #expect {
+            try await pipeline.run()
+        } throws: { error in
+            "\(error)".contains("stage 'db' failed: table 'events' in \(db) has columns (entity_id, other) but the sink writes 'state', which it lacks")
+        }
+    }
+
+    @Test("invalid table or column names are load errors")
+    func invalidNames() {
+        for stage in ["{ type: sqlite, inputs: [src], path: x.db, table: \"bad name\" }",
+                      "{ type: sqlite, inputs: [src], path: x.db, table: t, columns: { \"a;b\": .a } }",
+                      "{ type: sqlite, inputs: [src], path: x.db, table: 1t }"] {
+            #expect(throws: ConfigurationError.self) {
+                try Self.harness.load("sources:\n  src: { type: memory, events: [] }\nsinks:\n  db: \(stage)\n")
+            }
+        }
+    }
+
+    @Test("a second connection holding the write lock for seconds: the sink waits and retries, no row is lost")
+    func lockedDatabase() async throws {
+        let db = try Self.directory() + "/locked.db"
+        let holder = try DatabaseQueue(path: db)
+        try await holder.write { try $0.execute(sql: "CREATE TABLE events (n)") }
+        let pipeline = try Self.harness.pipeline("""
+            sources:
+              src: { type: memory, events: [{ v: 1 }], repeat: 5000, batch_size: 250 }
+            sinks:
+              db:
+                type: sqlite
+                inputs: [src]
+                path: \(db)
+                table: events
+                columns: { n: .n }
+                batch: { max_events: 500 }
+                journal_mode: delete
+                busy_timeout: 100ms
+            """)
+        // Hold an exclusive lock for 2 seconds from another connection while the sink writes.
+        let locked = AsyncStream<Void>.makeStream()
+        let lockTask = Task {
+            try await holder.writeWithoutTransaction { db in
+                try db.execute(sql: "BEGIN EXCLUSIVE")
+                locked.continuation.yield()
+                Thread.sleep(forTimeInterval: 2)
+                try db.execute(sql: "COMMIT")
+            }
+        }
+        var iterator = locked.stream.makeAsyncIterator()
+        _ = await iterator.next()
+        try await pipeline.run()
+        try await lockTask.value
+        let (count, distinct) = try await holder.read { db in
+            (try Int.fetchOne(db, sql: "SELECT count(*) FROM events")!, try Int.fetchOne(db, sql: "SELECT count(DISTINCT n) FROM events")!)
+        }
+        #expect(count == 5000)
+        #expect(distinct == 5000)
+        #expect(pipeline.metrics["db"]!.eventsOut == 5000)
+        #expect(pipeline.metrics["db"]!.dropped == 0)
+    }
+}
