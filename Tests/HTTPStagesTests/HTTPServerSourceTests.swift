@@ -1,0 +1,133 @@
+import AsyncHTTPClient
+import CoreStages
+import Foundation
+import HTTPStages
+import NIOCore
+import NIOHTTP1
+import SwitchyardKit
+import SwitchyardTesting
+import Testing
+
+/// The `http_server` source, spoken to over real HTTP.
+@Suite("http_server source", .serialized)
+struct HTTPServerSourceTests {
+    /// A port nobody listens on right now.
+    static func freePort() -> Int {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { generic in
+                _ = bind(descriptor, generic, length)
+                _ = getsockname(descriptor, generic, &length)
+            }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    static func post(_ port: Int, _ body: String, token: String? = nil, path: String = "/events") async throws -> (Int, String) {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+        request.method = .POST
+        request.body = .bytes(ByteBuffer(string: body))
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        return (Int(response.status.code), String(buffer: try await response.body.collect(upTo: 1 << 20)))
+    }
+
+    /// Starts a pipeline with an http_server source; waits until it answers.
+    static func start(_ yaml: String, port: Int) async throws -> (Pipeline, Task<Void, any Error>) {
+        var registry = StageRegistry()
+        registry.registerCoreStages()
+        registry.registerHTTPStages()
+        let pipeline = try PipelineHarness(registry: registry).pipeline(yaml)
+        let run = Task { try await pipeline.run() }
+        for _ in 0..<200 {
+            if (try? await post(port, "", path: "/probe")) != nil { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return (pipeline, run)
+    }
+
+    @Test("200 once accepted; 400 with the line and reason, taking nothing of a bad body; 401; 413")
+    func statusCodes() async throws {
+        let port = Self.freePort()
+        let out = "http-\(UUID())"
+        let (pipeline, run) = try await Self.start("""
+            sources:
+              ingest:
+                type: http_server
+                address: 127.0.0.1:\(port)
+                auth: { token: letmein }
+                max_body_bytes: 1KB
+            sinks:
+              out: { type: collect, inputs: [ingest], name: \(out) }
+            """, port: port)
+        var (status, body) = try await Self.post(port, "{\"a\":1}\n{\"a\":2}\n", token: "letmein")
+        #expect(status == 200)
+        #expect(body == "accepted 2 events\n")
+        (status, body) = try await Self.post(port, "{\"a\":3}\n{\"a\":4,}\n{\"a\":5}\n", token: "letmein")
+        #expect(status == 400)
+        #expect(body.hasPrefix("line 2: invalid JSON at byte 7"))
+        (status, _) = try await Self.post(port, "{\"a\":6}\n", token: "wrong")
+        #expect(status == 401)
+        (status, _) = try await Self.post(port, "{\"a\":6}\n")
+        #expect(status == 401)
+        (status, _) = try await Self.post(port, "{\"pad\":\"" + String(repeating: "x", count: 2000) + "\"}\n", token: "letmein")
+        #expect(status == 413)
+        pipeline.stop()
+        try await run.value
+        #expect(EventCollector.events(out).map { $0.value["a"] } == [1, 2], "nothing of the bad or refused bodies")
+        #expect(pipeline.metrics["ingest"]?.errors == 1)
+    }
+
+    @Test("json decoding takes an object or an array of objects")
+    func jsonDecoding() async throws {
+        let port = Self.freePort()
+        let out = "http-\(UUID())"
+        let (pipeline, run) = try await Self.start("""
+            sources:
+              ingest: { type: http_server, address: 127.0.0.1:\(port), path: /in, decoding: json }
+            sinks:
+              out: { type: collect, inputs: [ingest], name: \(out) }
+            """, port: port)
+        #expect(try await Self.post(port, #"{"a":1}"#, path: "/in").0 == 200)
+        #expect(try await Self.post(port, #"[{"a":2},{"a":3}]"#, path: "/in").0 == 200)
+        let refused = try await Self.post(port, #"[{"a":4}, 5]"#, path: "/in")
+        #expect(refused.0 == 400)
+        #expect(refused.1.contains("element 1 of the array is number, not an object"))
+        pipeline.stop()
+        try await run.value
+        #expect(EventCollector.events(out).map { $0.value["a"] } == [1, 2, 3])
+    }
+
+    @Test("503 while the pipeline is full: backpressure reaches the client")
+    func backpressure() async throws {
+        let port = Self.freePort()
+        let (out, gate) = ("http-\(UUID())", "gate-\(UUID())")
+        let (pipeline, run) = try await Self.start("""
+            sources:
+              ingest: { type: http_server, address: 127.0.0.1:\(port) }
+            sinks:
+              out: { type: collect, inputs: [ingest], name: \(out), gate: \(gate), buffer: { max_events: 5 } }
+            """, port: port)
+        let five = String(repeating: "{\"a\":1}\n", count: 5)
+        #expect(try await Self.post(port, five).0 == 200)
+        let full = try await Self.post(port, five)
+        #expect(full.0 == 503)
+        #expect(full.1.contains("the pipeline is full"))
+        Gate.open(gate)
+        var accepted = false
+        for _ in 0..<100 where !accepted {
+            accepted = try await Self.post(port, five).0 == 200
+            if !accepted { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        #expect(accepted, "accepted again once the sink took events")
+        pipeline.stop()
+        try await run.value
+        #expect(EventCollector.events(out).count == 10)
+    }
+}

@@ -1,0 +1,142 @@
+import CoreStages
+import Foundation
+import HTTPStages
+import SwitchyardKit
+import SwitchyardTesting
+import Testing
+
+/// The HTTP sink against a real receiver on 127.0.0.1 that fails on demand.
+@Suite("http sink", .serialized)
+struct HTTPSinkTests {
+    static var harness: PipelineHarness {
+        var registry = StageRegistry()
+        registry.registerCoreStages()
+        registry.registerHTTPStages()
+        return PipelineHarness(registry: registry)
+    }
+
+    static func pipeline(port: Int, count: Int, sinkOptions: String) -> String {
+        """
+        sources:
+          src: { type: memory, events: [{ kind: test }], repeat: \(count), batch_size: 10 }
+        sinks:
+          out:
+            type: http
+            inputs: [src]
+            uri: http://127.0.0.1:\(port)/ingest
+        \(sinkOptions)
+        """
+    }
+
+    /// The `n` of every line the receiver accepted.
+    static func numbers(_ receiver: TestReceiver) -> [Int] {
+        receiver.acceptedLines.compactMap { line in
+            guard case .int(let n)? = (try? JSONParser().parse(line))?["n"] else { return nil }
+            return Int(n)
+        }
+    }
+
+    @Test("batches of NDJSON with headers, bearer auth and gzip; order kept with concurrency 1")
+    func delivers() async throws {
+        let receiver = TestReceiver()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            let port = await receiver.start(in: &group)
+            let metrics = try await Self.harness.run(Self.pipeline(port: port, count: 250, sinkOptions: """
+                    batch: { max_events: 100 }
+                    request: { concurrency: 1 }
+                    headers: { X-Source: switchyard }
+                    auth: { strategy: bearer, token: s3cret }
+                    compression: gzip
+                """))
+            #expect(Self.numbers(receiver) == Array(1...250))
+            #expect(receiver.snapshot.requests >= 3)
+            let headers = receiver.snapshot.headers[0]
+            #expect(headers["x-source"] == "switchyard")
+            #expect(headers["authorization"] == "Bearer s3cret")
+            #expect(headers["content-type"] == "application/x-ndjson")
+            #expect(metrics["out"]?.eventsOut == 250)
+            group.cancelAll()
+        }
+    }
+
+    @Test("500s, 429 with Retry-After and slow answers are retried; every event arrives at least once")
+    func retries() async throws {
+        let receiver = TestReceiver()
+        receiver.plan([.status(500), .status(503), .status(429, retryAfter: "1"), .slow(.seconds(3)), .status(502)])
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            let port = await receiver.start(in: &group)
+            let started = ContinuousClock.now
+            let metrics = try await Self.harness.run(Self.pipeline(port: port, count: 300, sinkOptions: """
+                    batch: { max_events: 100 }
+                    request: { concurrency: 2, timeout: 1s }
+                    retry: { initial_backoff: 50ms, max_backoff: 200ms }
+                """))
+            #expect(Set(Self.numbers(receiver)).isSuperset(of: Set(1...300)))
+            #expect(metrics["out"]?.eventsOut == 300)
+            #expect(metrics["out"]?.dropped == 0)
+            #expect(ContinuousClock.now - started >= .seconds(1), "Retry-After: 1 was honoured")
+            group.cancelAll()
+        }
+    }
+
+    @Test("a non-retryable 4xx sends the batch to the dead-letter file")
+    func deadLetter() async throws {
+        let receiver = TestReceiver()
+        receiver.plan([.status(400)])
+        let directory = NSTemporaryDirectory() + "switchyard-http-\(UUID().uuidString)"
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            let port = await receiver.start(in: &group)
+            let metrics = try await Self.harness.run(Self.pipeline(port: port, count: 20, sinkOptions: """
+                    batch: { max_events: 10 }
+                    request: { concurrency: 1 }
+                    dead_letter: { path: \(directory)/dead.ndjson }
+                """))
+            let dead = try String(contentsOfFile: "\(directory)/dead.ndjson", encoding: .utf8).split(separator: "\n")
+            #expect(dead.count == 10)
+            #expect(Self.numbers(receiver) == Array(11...20))
+            #expect(metrics["out"]?.eventsOut == 10)
+            #expect(metrics["out"]?.errors == 1)
+            #expect(metrics["out"]?.dropped == 0, "dead-lettered events are kept, not dropped")
+            group.cancelAll()
+        }
+    }
+
+    @Test("connection refused is retried until the receiver comes up")
+    func connectionRefused() async throws {
+        let receiver = TestReceiver()
+        // Find a free port, then leave it closed for a while.
+        let probe = TestReceiver()
+        let port = try await withThrowingTaskGroup(of: Void.self) { group in
+            let port = await probe.start(in: &group)
+            group.cancelAll()
+            return port
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            let pipeline = try Self.harness.pipeline(Self.pipeline(port: port, count: 50, sinkOptions: """
+                    retry: { initial_backoff: 100ms, max_backoff: 200ms }
+                """))
+            let run = Task { try await pipeline.run() }
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(receiver.snapshot.requests == 0)
+            await receiver.start(in: &group, port: port)
+            try await run.value
+            #expect(Self.numbers(receiver).sorted() == Array(1...50))
+            group.cancelAll()
+        }
+    }
+
+    @Test("json_array and json encodings")
+    func encodings() async throws {
+        let receiver = TestReceiver()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            let port = await receiver.start(in: &group)
+            try await Self.harness.run(Self.pipeline(port: port, count: 3, sinkOptions: "    encoding: json_array\n    request: { concurrency: 1 }"))
+            #expect(receiver.snapshot.accepted.first?.hasPrefix("[{") == true)
+            let requestsBefore = receiver.snapshot.requests
+            try await Self.harness.run(Self.pipeline(port: port, count: 3, sinkOptions: "    encoding: json"))
+            #expect(receiver.snapshot.requests - requestsBefore == 3, "one event per request")
+            #expect(receiver.snapshot.headers.last?["content-type"] == "application/json")
+            group.cancelAll()
+        }
+    }
+}
