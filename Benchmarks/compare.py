@@ -15,6 +15,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.environ.get("SHARED_BENCH") or os.path.join(os.path.dirname(ROOT), "shared", "bench")
@@ -29,8 +30,11 @@ sinks:
   out: {{ type: file, inputs: [in], path: "{output}" }}
 """,
 }
-# W2 runs the example pipeline itself, with its input and output from the environment.
+# W2-W4 run the example pipelines themselves, with their inputs and outputs from the environment.
 W2_PIPELINE = os.path.join(ROOT, "pipelines", "w2-filter-transform.yaml")
+W3_PIPELINE = os.path.join(ROOT, "pipelines", "file-to-sqlite.yaml")
+W4_PIPELINE = os.path.join(ROOT, "pipelines", "file-to-http.yaml")
+W4_PORT = 18471
 
 
 def cases(workload, work):
@@ -49,6 +53,22 @@ def cases(workload, work):
             ("switchyard", switchyard_w2),
             ("python json", lambda i, o: [sys.executable, os.path.join(PEERS, "py_w2.py"), i, o]),
             ("jq", lambda i, o: ["sh", os.path.join(PEERS, "jq_w2.sh"), i, o]),
+        ]
+    if workload == "w3":
+        def switchyard_w3(inp, out):
+            os.environ["W3_INPUT"], os.environ["W3_DB"] = inp, out
+            return [BINARY, "run", W3_PIPELINE, "--log-level", "warning"]
+        return [
+            ("switchyard", switchyard_w3),
+            ("python sqlite3", lambda i, o: [sys.executable, os.path.join(PEERS, "py_w3.py"), i, o, "1000"]),
+        ]
+    if workload == "w4":
+        def switchyard_w4(inp, out):
+            os.environ["W4_INPUT"], os.environ["W4_URI"] = inp, f"http://127.0.0.1:{W4_PORT}/ingest"
+            return [BINARY, "run", W4_PIPELINE, "--log-level", "warning"]
+        return [
+            ("switchyard", switchyard_w4),
+            ("python http.client", lambda i, o: [sys.executable, os.path.join(PEERS, "py_w4.py"), i, str(W4_PORT), "1000"]),
         ]
     if workload == "w1":
         return [
@@ -91,12 +111,21 @@ def main():
         checks = {}
         for rep in range(args.reps):
             for name, build in tools:
-                out = os.path.join(args.dir, f"out-{workload}.ndjson")
-                if os.path.exists(out):
-                    os.remove(out)
+                out = os.path.join(args.dir, f"out-{workload}." + ("db" if workload == "w3" else "ndjson"))
+                for stale in (out, out + "-journal", out + "-wal", out + "-shm"):
+                    if os.path.exists(stale):
+                        os.remove(stale)
+                receiver = None
+                if workload == "w4":  # the shared receiver stores what it gets; verify.py reads that
+                    receiver = subprocess.Popen([sys.executable, os.path.join(PEERS, "http_receiver.py"), str(W4_PORT), out])
+                    time.sleep(0.5)
                 subprocess.run(["sync"])
                 subprocess.run(["cat", inp], stdout=subprocess.DEVNULL)  # input into the page cache
                 wall, rss, cpu = timed(build(inp, out))
+                if receiver:
+                    time.sleep(0.3)
+                    receiver.terminate()
+                    receiver.wait()
                 verdict = subprocess.run([sys.executable, os.path.join(SHARED, "verify.py"), workload, inp, out],
                                          capture_output=True, text=True).stdout.strip()
                 checks[name] = verdict.split(" count")[0]

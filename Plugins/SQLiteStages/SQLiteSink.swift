@@ -100,10 +100,21 @@ public struct SQLiteSink: Sink {
                                 defaultLayout: configuration.columns == nil, create: configuration.create_table ?? true)
         let maxEvents = configuration.batch?.max_events ?? 1000
         let timeout = configuration.batch?.timeout?.duration ?? .seconds(1)
+        let metrics = context.metrics
         var rows: [[DatabaseValue]] = []
         rows.reserveCapacity(maxEvents)
         var firstRowAt = ContinuousClock.now
         var failures = 0
+        // One transaction in flight while the next batch's rows are computed: SQLite and the
+        // expression work overlap. Transactions still commit in order, one at a time.
+        var inFlight: Task<Void, any Error>?
+
+        func commit() async throws {
+            try await inFlight?.value
+            let batch = rows
+            rows.removeAll(keepingCapacity: true)
+            inFlight = Task { try await table.insert(batch, metrics: metrics) }
+        }
 
         while let batch = await input.next() {
             for event in batch.events {
@@ -116,17 +127,12 @@ public struct SQLiteSink: Sink {
                     if failures < 20 { context.logger.error("cannot compute a row (event dropped): \(error)") }
                     failures += 1
                 }
-                if rows.count >= maxEvents {
-                    try await table.insert(rows, metrics: context.metrics)
-                    rows.removeAll(keepingCapacity: true)
-                }
+                if rows.count >= maxEvents { try await commit() }
             }
-            if !rows.isEmpty, input.isIdle || ContinuousClock.now - firstRowAt >= timeout {
-                try await table.insert(rows, metrics: context.metrics)
-                rows.removeAll(keepingCapacity: true)
-            }
+            if !rows.isEmpty, input.isIdle || ContinuousClock.now - firstRowAt >= timeout { try await commit() }
         }
-        if !rows.isEmpty { try await table.insert(rows, metrics: context.metrics) }
+        if !rows.isEmpty { try await commit() }
+        try await inFlight?.value
     }
 }
 
