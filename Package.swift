@@ -85,6 +85,7 @@ let package = Package(
             dependencies: [
                 "SwitchyardKit",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Plugins/SQLiteStages",
@@ -165,7 +166,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SwitchyardCLITests",
-            dependencies: ["switchyard", "SwitchyardKit", "CoreStages"],
+            dependencies: ["switchyard", "SwitchyardKit", "CoreStages", "WebSocketStages", "HTTPStages", "SQLiteStages"],
             swiftSettings: strictSettings
         ),
     ]

@@ -101,8 +101,8 @@ public struct SQLiteSink: Sink {
         let maxEvents = configuration.batch?.max_events ?? 1000
         let timeout = configuration.batch?.timeout?.duration ?? .seconds(1)
         let metrics = context.metrics
-        var rows: [[DatabaseValue]] = []
-        rows.reserveCapacity(maxEvents)
+        var rows: [SQLValue] = []
+        rows.reserveCapacity(maxEvents * columns.count)
         var firstRowAt = ContinuousClock.now
         var failures = 0
         // One transaction in flight while the next batch's rows are computed: SQLite and the
@@ -113,21 +113,23 @@ public struct SQLiteSink: Sink {
             try await inFlight?.value
             let batch = rows
             rows.removeAll(keepingCapacity: true)
-            inFlight = Task { try await table.insert(batch, metrics: metrics) }
+            let width = columns.count
+            inFlight = Task { try await table.insert(batch, width: width, metrics: metrics) }
         }
 
         while let batch = await input.next() {
             for event in batch.events {
                 do {
                     if rows.isEmpty { firstRowAt = .now }
-                    rows.append(try columns.map { try $0.value.databaseValue(for: event) })
+                    let row = try columns.map { try $0.value.sqlValue(for: event) }
+                    rows.append(contentsOf: row)
                 } catch {
                     context.metrics.addErrors(1)
                     context.metrics.addDropped(1)
                     if failures < 20 { context.logger.error("cannot compute a row (event dropped): \(error)") }
                     failures += 1
                 }
-                if rows.count >= maxEvents { try await commit() }
+                if rows.count >= maxEvents * columns.count { try await commit() }
             }
             if !rows.isEmpty, input.isIdle || ContinuousClock.now - firstRowAt >= timeout { try await commit() }
         }
@@ -144,30 +146,18 @@ enum ColumnValue: Sendable {
     /// When the event was received, RFC 3339.
     case receivedAt
 
-    func databaseValue(for event: Event) throws -> DatabaseValue {
+    func sqlValue(for event: Event) throws -> SQLValue {
         switch self {
         case .wholeEvent:
+            if let text = event.rawJSON { return .utf8(text) }
             var bytes: [UInt8] = []
             event.writeJSON(into: &bytes)
-            return String(decoding: bytes, as: UTF8.self).databaseValue
+            return .utf8(bytes[...])
         case .receivedAt:
             let seconds = event.metadata.receivedAt > 0 ? event.metadata.receivedAt : Date().timeIntervalSince1970
-            return ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: seconds)).databaseValue
+            return .text(ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: seconds)))
         case .expression(let expression):
-            return Self.bind(try expression.evaluate(event))
-        }
-    }
-
-    /// A JSON value as a SQLite value: null, integers (booleans as 0/1), reals, text; arrays and objects as JSON text.
-    static func bind(_ value: JSONValue) -> DatabaseValue {
-        switch value {
-        case .null: return .null
-        case .bool(let flag): return (flag ? 1 : 0).databaseValue
-        case .int(let integer): return integer.databaseValue
-        case .double(let double): return double.databaseValue
-        case .number(let text): return text.databaseValue
-        case .string(let text): return text.databaseValue
-        case .array, .object: return JSONWriter.string(value).databaseValue
+            return SQLValue(try expression.evaluate(event))
         }
     }
 }

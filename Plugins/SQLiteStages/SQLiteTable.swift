@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import Logging
 import SwitchyardKit
 
@@ -68,22 +69,35 @@ final class SQLiteTable: Sendable {
         }
     }
 
-    /// Inserts `rows` in one transaction; a busy or locked database is retried until the rows are in.
-    func insert(_ rows: [[DatabaseValue]], metrics: StageMetrics) async throws {
+    /// Inserts rows (`values` holds `width` values a row) in one transaction, binding through
+    /// SQLite's C API; a busy or locked database is retried until the rows are in.
+    func insert(_ values: [SQLValue], width: Int, metrics: StageMetrics) async throws {
         let sql = insertSQL
-        try await whileBusy("a transaction of \(rows.count) rows") {
+        let rowCount = values.count / max(1, width)
+        try await whileBusy("a transaction of \(rowCount) rows") {
             try await self.database.writeWithoutTransaction { db in
                 try db.inTransaction(.immediate) {
                     let statement = try db.cachedStatement(sql: sql)
-                    for row in rows {
-                        statement.setUncheckedArguments(StatementArguments(row))
-                        try statement.execute()
+                    let handle = statement.sqliteStatement
+                    var index = 0
+                    while index < values.count {
+                        sqlite3_reset(handle)
+                        for column in 0..<width {
+                            let code = values[index + column].bind(to: handle, at: Int32(column + 1))
+                            guard code == SQLITE_OK else { throw DatabaseError(resultCode: ResultCode(rawValue: code), message: "binding a value") }
+                        }
+                        let code = sqlite3_step(handle)
+                        guard code == SQLITE_DONE else {
+                            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+                        }
+                        index += width
                     }
+                    sqlite3_reset(handle)
                     return .commit
                 }
             }
         }
-        metrics.addOut(rows.count)
+        metrics.addOut(rowCount)
     }
 
     private func whileBusy(_ what: String, _ operation: () async throws -> Void) async throws {

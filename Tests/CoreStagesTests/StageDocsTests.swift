@@ -1,5 +1,4 @@
 import CoreStages
-import Foundation
 import SwitchyardKit
 import SwitchyardTesting
 import Testing
@@ -33,24 +32,6 @@ struct StageDocsTests {
             for line in type.example.split(separator: "\n") where !line.hasPrefix(" ") {
                 let key = String(line.prefix { $0 != ":" })
                 #expect(documented.contains(key), "\(type.typeName): example option '\(key)' is not documented")
-            }
-        }
-    }
-}
-
-@Suite("README")
-struct ReadmeTests {
-    @Test("the README documents every option of every core stage")
-    func readmeDocumentsOptions() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
-        var registry = StageRegistry()
-        registry.registerCoreStages()
-        for type in registry.all {
-            #expect(readme.contains("#### `\(type.typeName)`"), "README lacks a section for \(type.typeName)")
-            for option in type.options {
-                #expect(readme.contains("`\(option.name)`"), "README lacks \(type.typeName) option \(option.name)")
             }
         }
     }
