@@ -155,7 +155,7 @@ enum ColumnValue: Sendable {
             return .utf8(bytes[...])
         case .receivedAt:
             let seconds = event.metadata.receivedAt > 0 ? event.metadata.receivedAt : Date().timeIntervalSince1970
-            return .text(ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: seconds)))
+            return .text(RFC3339.string(fromSeconds: seconds))
         case .expression(let expression):
             return SQLValue(try expression.evaluate(event))
         }

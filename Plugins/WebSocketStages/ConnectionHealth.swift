@@ -105,7 +105,7 @@ final class ConnectionHealth: Sendable {
         object["events_session"] = .int(Int64(snapshot.eventsSession))
         object["events_total"] = .int(Int64(snapshot.eventsTotal))
         object["events_per_minute"] = .int(Int64(perMinute))
-        object["last_event_at"] = snapshot.lastEventAt.map { .string(Self.rfc3339($0)) } ?? .null
+        object["last_event_at"] = snapshot.lastEventAt.map { .string(RFC3339.string(fromSeconds: $0)) } ?? .null
         object["connection_attempts"] = .int(Int64(snapshot.attempts))
         object["successful_connections"] = .int(Int64(snapshot.successes))
         object["failed_connections"] = .int(Int64(snapshot.failures))
@@ -132,11 +132,5 @@ final class ConnectionHealth: Sendable {
                                         labels: ["state": state.rawValue], value: snapshot.state == state ? 1 : 0))
         }
         return samples
-    }
-
-    private static func rfc3339(_ seconds: Double) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: Date(timeIntervalSince1970: seconds))
     }
 }

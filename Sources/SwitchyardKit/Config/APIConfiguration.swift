@@ -18,11 +18,24 @@ struct APIConfigurationOptions: StageConfiguration {
     }
 
     var parsed: APIConfiguration? {
-        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]),
-            (0...65535).contains(port)
-        else { return nil }
-        var host = String(address[..<colon])
+        HostPort(address).map { APIConfiguration(host: $0.host, port: $0.port) }
+    }
+}
+
+/// `HOST:PORT` or `[v6]:PORT`, as written in `address:` options.
+public struct HostPort: Sendable, Hashable {
+    public let host: String
+    public let port: Int
+
+    /// Parses `HOST:PORT`; nil when the text is not one.
+    public init?(_ text: String) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
+            return nil
+        }
+        var host = String(text[..<colon])
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        return host.isEmpty ? nil : APIConfiguration(host: host, port: port)
+        guard !host.isEmpty else { return nil }
+        self.host = host
+        self.port = port
     }
 }

@@ -4,6 +4,12 @@ import Glibc
 import Darwin
 #endif
 
+/// RFC 3339 text for a time, as Switchyard writes it everywhere (UTC, milliseconds when not whole).
+public enum RFC3339 {
+    /// `2026-11-29T07:35:00.123Z` for seconds since 1970.
+    public static func string(fromSeconds seconds: Double) -> String { Timestamps.rfc3339(seconds) }
+}
+
 /// Timestamps in the expression language: seconds since 1970 (numbers), or RFC 3339 text.
 enum Timestamps {
     /// Now, as RFC 3339 text in UTC with milliseconds.
