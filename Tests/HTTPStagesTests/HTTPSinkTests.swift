@@ -125,6 +125,28 @@ struct HTTPSinkTests {
         }
     }
 
+    @Test("connections reset without an answer are retried; every event arrives")
+    func connectionResets() async throws {
+        let port = HTTPServerSourceTests.freePort()
+        let resetter = ResettingListener(port: port)
+        let accepted = resetter.start()
+        let receiver = TestReceiver()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            let pipeline = try Self.harness.pipeline(Self.pipeline(port: port, count: 40, sinkOptions: """
+                    batch: { max_events: 20 }
+                    retry: { initial_backoff: 100ms, max_backoff: 200ms }
+                """))
+            let run = Task { try await pipeline.run() }
+            for _ in 0..<200 where accepted.value < 2 { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(accepted.value >= 2, "the sink's requests reached the resetting listener")
+            resetter.stop()
+            await receiver.start(in: &group, port: port)
+            try await run.value
+            #expect(Self.numbers(receiver).sorted() == Array(1...40))
+            group.cancelAll()
+        }
+    }
+
     @Test("json_array and json encodings")
     func encodings() async throws {
         let receiver = TestReceiver()

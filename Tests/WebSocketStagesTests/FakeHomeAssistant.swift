@@ -38,6 +38,8 @@ final class FakeHomeAssistant: Sendable {
         var subscribeCommands = 0
         var commandsBeforeAuth = 0
         var idReuse = 0
+        /// The first command id of every connection (Home Assistant expects ids to restart at 1).
+        var firstCommandIDs: Set<Int> = []
         var sentSequences: [Int] = []
     }
 
@@ -144,10 +146,11 @@ final class FakeHomeAssistant: Sendable {
             return
         }
         guard case .int(let id)? = message["id"] else { return }
-        let reused = connection.state.withLock { state -> Bool in
+        let (reused, first) = connection.state.withLock { state -> (Bool, Bool) in
             defer { state.lastID = max(state.lastID, Int(id)) }
-            return Int(id) <= state.lastID
+            return (Int(id) <= state.lastID, state.lastID == 0)
         }
+        if first { record.withLock { _ = $0.firstCommandIDs.insert(Int(id)) } }
         if reused {
             record.withLock { $0.idReuse += 1 }
             try await reply(connection, #"{"id":\#(id),"type":"result","success":false,"error":{"code":"id_reuse","message":"Identifier values have to increase."}}"#)

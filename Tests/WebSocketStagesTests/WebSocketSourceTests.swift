@@ -224,6 +224,7 @@ struct WebSocketSourceTests {
             #expect(record.maxOpenConnections == 1)
             #expect(record.maxSubscriptionsPerType == 1)
             #expect(record.idReuse == 0)
+            #expect(record.firstCommandIDs == [1], "command ids restart at 1 on every connection")
             #expect(record.commandsBeforeAuth == 0)
             #expect(record.connections >= 51)
             let details = Self.details(pipeline)
