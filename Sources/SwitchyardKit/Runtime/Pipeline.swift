@@ -72,12 +72,7 @@ public final class Pipeline: Sendable {
         if !madeFailures.isEmpty { throw PipelineFailure(failures: madeFailures) }
         reporters.withLock { reporters in
             for (stage, anyStage) in made {
-                let stage_: Any = switch anyStage {
-                case .source(let source): source
-                case .transform(let transform): transform
-                case .sink(let sink): sink
-                }
-                if let reporter = stage_ as? any HealthReporting { reporters[stage.id] = reporter }
+                if let reporter = anyStage.healthReporter { reporters[stage.id] = reporter }
             }
         }
 
