@@ -2,7 +2,10 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdWebSocket
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
+import NIOSSL
 import NIOCore
 import NIOWebSocket
 import ServiceLifecycle
@@ -65,30 +68,40 @@ final class FakeHomeAssistant: Sendable {
     }
 
     let token: String
+    /// When set, the server speaks wss:// with this certificate.
+    let tls: TLSConfiguration?
     private let faults = Mutex(Faults())
     private let record = Mutex(Record())
     private let connections = Mutex<[Int: Connection]>([:])
     private let port = Mutex<Int?>(nil)
     private let sequence = Atomic<Int>(0)
 
-    init(token: String = "good-token") { self.token = token }
+    init(token: String = "good-token", tls: TLSConfiguration? = nil) {
+        self.token = token
+        self.tls = tls
+    }
 
     var snapshot: Record { record.withLock { $0 } }
     func setFaults(_ change: (inout Faults) -> Void) { faults.withLock { change(&$0) } }
-    var url: String { "ws://127.0.0.1:\(port.withLock { $0 } ?? 0)/api/websocket" }
+    var url: String {
+        let port = self.port.withLock { $0 } ?? 0
+        // For wss the name must match the certificate: localhost, not 127.0.0.1.
+        return tls == nil ? "ws://127.0.0.1:\(port)/api/websocket" : "wss://localhost:\(port)/api/websocket"
+    }
 
     /// Runs the server until cancelled; `ready` is called once it listens.
     func run(ready: @escaping @Sendable () -> Void) async throws {
+        let upgrade = HTTPServerBuilder.http1WebSocketUpgrade { [self] request, channel, _ in
+            let faults = self.faults.withLock { $0 }
+            if faults.acceptDelay > .zero { try await Task.sleep(for: faults.acceptDelay) }
+            if faults.refuse || request.path != "/api/websocket" { return .dontUpgrade }
+            return .upgrade([:]) { inbound, outbound, _ in
+                try await self.serve(inbound: inbound, outbound: outbound, channel: channel)
+            }
+        }
         let app = Application(
             router: Router(),
-            server: .http1WebSocketUpgrade { [self] request, channel, _ in
-                let faults = self.faults.withLock { $0 }
-                if faults.acceptDelay > .zero { try await Task.sleep(for: faults.acceptDelay) }
-                if faults.refuse || request.path != "/api/websocket" { return .dontUpgrade }
-                return .upgrade([:]) { inbound, outbound, _ in
-                    try await self.serve(inbound: inbound, outbound: outbound, channel: channel)
-                }
-            },
+            server: try tls.map { try .tls(upgrade, tlsConfiguration: $0) } ?? upgrade,
             configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             onServerRunning: { [self] channel in
                 self.port.withLock { $0 = channel.localAddress?.port }
