@@ -14,10 +14,14 @@ final class HTTPDelivery: Sendable {
     private let context: StageContext
     private let deadLetter: DeadLetterFile?
     private let headers: HTTPHeaders
-    /// Set when the input has ended: retries then stop after `request.timeout`.
+    /// Set once the pipeline drains: retries then stop after `request.timeout`.
     private let drainDeadline = Mutex<ContinuousClock.Instant?>(nil)
+    /// Whether everything upstream has finished (the pipeline is draining).
+    private let upstreamFinished: @Sendable () -> Bool
 
-    init(configuration: HTTPSink.Configuration, client: HTTPClient, context: StageContext) {
+    init(configuration: HTTPSink.Configuration, client: HTTPClient, context: StageContext,
+         upstreamFinished: @escaping @Sendable () -> Bool) {
+        self.upstreamFinished = upstreamFinished
         self.configuration = configuration
         self.client = client
         self.context = context
@@ -40,10 +44,14 @@ final class HTTPDelivery: Sendable {
         self.headers = headers
     }
 
-    /// The input ended: from now on, a batch that keeps failing gives up after `request.timeout`.
-    func startDraining() {
+    /// The pipeline drains: from now on, a batch that keeps failing gives up after `request.timeout`.
+    private func drainingDeadline() -> ContinuousClock.Instant? {
+        guard upstreamFinished() else { return nil }
         let limit = configuration.request?.timeout?.duration ?? .seconds(30)
-        drainDeadline.withLock { $0 = .now + limit }
+        return drainDeadline.withLock { deadline in
+            if deadline == nil { deadline = .now + limit }
+            return deadline
+        }
     }
 
     func deliver(_ events: [Event], to uri: String) async {
@@ -74,7 +82,7 @@ final class HTTPDelivery: Sendable {
             case .retry(let reason, let retryAfter):
                 let now = ContinuousClock.now
                 let outOfTime = (maxDuration > .zero && now - started >= maxDuration)
-                    || (drainDeadline.withLock { $0 }.map { now >= $0 } ?? false)
+                    || (drainingDeadline().map { now >= $0 } ?? false)
                 if outOfTime {
                     await giveUp(events, uri: uri, reason: "still failing after \(attempt) attempts: \(reason)")
                     return

@@ -88,7 +88,9 @@ public struct HTTPSink: Sink {
         let timeout = configuration.batch?.timeout?.duration ?? .seconds(1)
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(
             timeout: .init(connect: .seconds(10), read: .seconds(Int64(configuration.request?.timeout?.seconds ?? 30)))))
-        let delivery = HTTPDelivery(configuration: configuration, client: client, context: context)
+        let delivery = HTTPDelivery(configuration: configuration, client: client, context: context) {
+            input.upstreamFinished
+        }
         let limit = ConcurrencyLimit(configuration.request?.concurrency ?? 4)
 
         await withTaskGroup(of: Void.self) { group in
@@ -126,7 +128,6 @@ public struct HTTPSink: Sink {
                     await dispatch(uri)
                 }
             }
-            delivery.startDraining()
             for uri in Array(pending.keys) { await dispatch(uri) }
             await group.waitForAll()
         }

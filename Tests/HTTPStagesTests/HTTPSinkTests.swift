@@ -147,6 +147,27 @@ struct HTTPSinkTests {
         }
     }
 
+    @Test("at shutdown a batch that keeps failing goes to the dead-letter file after request.timeout")
+    func drainDeadline() async throws {
+        let receiver = TestReceiver()
+        receiver.plan(Array(repeating: .status(503), count: 1000))
+        let directory = NSTemporaryDirectory() + "switchyard-http-\(UUID().uuidString)"
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            let port = await receiver.start(in: &group)
+            let metrics = try await Self.harness.run(Self.pipeline(port: port, count: 30, sinkOptions: """
+                    batch: { max_events: 10 }
+                    request: { concurrency: 1, timeout: 1s }
+                    retry: { initial_backoff: 100ms, max_backoff: 200ms }
+                    dead_letter: { path: \(directory)/dead.ndjson }
+                """))
+            let dead = try String(contentsOfFile: "\(directory)/dead.ndjson", encoding: .utf8).split(separator: "\n")
+            #expect(dead.count == 30, "every undelivered event is kept")
+            #expect(metrics["out"]?.eventsOut == 0)
+            #expect(metrics["out"]?.dropped == 0)
+            group.cancelAll()
+        }
+    }
+
     @Test("json_array and json encodings")
     func encodings() async throws {
         let receiver = TestReceiver()
