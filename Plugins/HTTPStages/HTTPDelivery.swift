@@ -14,14 +14,10 @@ final class HTTPDelivery: Sendable {
     private let context: StageContext
     private let deadLetter: DeadLetterFile?
     private let headers: HTTPHeaders
-    /// Set once the pipeline drains: retries then stop after `request.timeout`.
+    /// Set once the pipeline is stopping: retries then end after `request.timeout`.
     private let drainDeadline = Mutex<ContinuousClock.Instant?>(nil)
-    /// Whether everything upstream has finished (the pipeline is draining).
-    private let upstreamFinished: @Sendable () -> Bool
 
-    init(configuration: HTTPSink.Configuration, client: HTTPClient, context: StageContext,
-         upstreamFinished: @escaping @Sendable () -> Bool) {
-        self.upstreamFinished = upstreamFinished
+    init(configuration: HTTPSink.Configuration, client: HTTPClient, context: StageContext) {
         self.configuration = configuration
         self.client = client
         self.context = context
@@ -44,9 +40,9 @@ final class HTTPDelivery: Sendable {
         self.headers = headers
     }
 
-    /// The pipeline drains: from now on, a batch that keeps failing gives up after `request.timeout`.
+    /// Once the pipeline is stopping, a batch that keeps failing gives up `request.timeout` later.
     private func drainingDeadline() -> ContinuousClock.Instant? {
-        guard upstreamFinished() else { return nil }
+        guard context.isStopping else { return nil }
         let limit = configuration.request?.timeout?.duration ?? .seconds(30)
         return drainDeadline.withLock { deadline in
             if deadline == nil { deadline = .now + limit }

@@ -88,9 +88,7 @@ public struct HTTPSink: Sink {
         let timeout = configuration.batch?.timeout?.duration ?? .seconds(1)
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(
             timeout: .init(connect: .seconds(10), read: .seconds(Int64(configuration.request?.timeout?.seconds ?? 30)))))
-        let delivery = HTTPDelivery(configuration: configuration, client: client, context: context) {
-            input.upstreamFinished
-        }
+        let delivery = HTTPDelivery(configuration: configuration, client: client, context: context)
         let limit = ConcurrencyLimit(configuration.request?.concurrency ?? 4)
 
         await withTaskGroup(of: Void.self) { group in

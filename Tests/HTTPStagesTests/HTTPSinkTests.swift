@@ -147,19 +147,26 @@ struct HTTPSinkTests {
         }
     }
 
-    @Test("at shutdown a batch that keeps failing goes to the dead-letter file after request.timeout")
+    @Test("on stop, a batch that keeps failing goes to the dead-letter file after request.timeout")
     func drainDeadline() async throws {
         let receiver = TestReceiver()
         receiver.plan(Array(repeating: .status(503), count: 1000))
         let directory = NSTemporaryDirectory() + "switchyard-http-\(UUID().uuidString)"
         try await withThrowingTaskGroup(of: Void.self) { group in
             let port = await receiver.start(in: &group)
-            let metrics = try await Self.harness.run(Self.pipeline(port: port, count: 30, sinkOptions: """
+            let pipeline = try Self.harness.pipeline(Self.pipeline(port: port, count: 30, sinkOptions: """
                     batch: { max_events: 10 }
                     request: { concurrency: 1, timeout: 1s }
                     retry: { initial_backoff: 100ms, max_backoff: 200ms }
                     dead_letter: { path: \(directory)/dead.ndjson }
                 """))
+            let run = Task { try await pipeline.run() }
+            // The server keeps failing; without a stop the sink would retry forever.
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(receiver.snapshot.requests >= 2)
+            pipeline.stop()
+            try await run.value
+            let metrics = pipeline.metrics
             let dead = try String(contentsOfFile: "\(directory)/dead.ndjson", encoding: .utf8).split(separator: "\n")
             #expect(dead.count == 30, "every undelivered event is kept")
             #expect(metrics["out"]?.eventsOut == 0)

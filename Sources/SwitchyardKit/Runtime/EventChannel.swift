@@ -53,9 +53,6 @@ final class EventChannel: Sendable {
     /// Events currently buffered.
     var bufferedEvents: Int { state.withLock { $0.bufferedEvents } }
 
-    /// Whether every producer has finished (buffered batches may remain).
-    var producersFinished: Bool { state.withLock { $0.openProducers == 0 } }
-
     /// Whether nothing is buffered right now.
     var isEmpty: Bool { state.withLock { $0.isEmpty } }
 

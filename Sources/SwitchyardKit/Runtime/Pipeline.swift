@@ -54,8 +54,10 @@ public final class Pipeline: Sendable {
     }
 
     private func context(for stage: PlannedStage) -> StageContext {
-        StageContext(id: stage.id, typeName: stage.typeName, logger: logger, metrics: metrics[stage.id]!,
-                     dataDirectory: plan.dataDirectory.map { "\($0)/\(stage.id)" })
+        let stopSignal = self.stopSignal
+        return StageContext(id: stage.id, typeName: stage.typeName, logger: logger, metrics: metrics[stage.id]!,
+                            dataDirectory: plan.dataDirectory.map { "\($0)/\(stage.id)" },
+                            stopRequested: { stopSignal.isFired })
     }
 
     /// Makes every stage and connects outputs to input buffers.

@@ -17,10 +17,6 @@ public struct SinkInput: Sendable, AsyncSequence {
         return batch
     }
 
-    /// Whether every upstream stage has finished: what is buffered is all that will come
-    /// (the pipeline is draining). A sink retrying a delivery can bound its retries from then on.
-    public var upstreamFinished: Bool { channel.producersFinished }
-
     /// Whether no batch is waiting right now (a good moment to flush).
     public var isIdle: Bool { channel.isEmpty }
 

@@ -12,9 +12,15 @@ public struct StageContext: Sendable {
     public let metrics: StageMetrics
     /// Where the stage may keep state across runs (`data_dir` joined with the stage id), if configured.
     public let dataDirectory: String?
+    private let stopRequested: @Sendable () -> Bool
+
+    /// Whether the pipeline was asked to stop (a signal): a sink retrying a delivery bounds its
+    /// retries from then on, so that shutdown ends. A source that simply ran out is not a stop.
+    public var isStopping: Bool { stopRequested() }
 
     public init(id: String, typeName: String, logger: Logger, metrics: StageMetrics = StageMetrics(),
-                dataDirectory: String? = nil) {
+                dataDirectory: String? = nil, stopRequested: @escaping @Sendable () -> Bool = { false }) {
+        self.stopRequested = stopRequested
         self.id = id
         self.typeName = typeName
         var logger = logger
