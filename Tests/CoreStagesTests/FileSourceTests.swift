@@ -87,4 +87,34 @@ struct FileSourceTests {
         try await run.value
         #expect(EventCollector.events(out).map { $0.value["n"] } == [1, 2, 3, 4, 5])
     }
+
+    @Test("with data_dir, a restarted source resumes after the last line it sent")
+    func checkpointResume() async throws {
+        let directory = try Fixture.directory()
+        let path = "\(directory)/in.ndjson"
+        try Fixture.append("{\"n\":1}\n{\"n\":2}\n{\"n\":3}\n", to: path)
+        let yaml = { (collector: String) in """
+            data_dir: \(directory)/state
+            sources:
+              in: { type: file, path: \(path) }
+            sinks:
+              out: { type: collect, inputs: [in], name: \(collector) }
+            """ }
+        let first = Fixture.unique("first")
+        try await Fixture.harness.run(yaml(first))
+        #expect(EventCollector.events(first).map { $0.value["n"] } == [1, 2, 3])
+        #expect(FileManager.default.fileExists(atPath: "\(directory)/state/in/checkpoint.json"))
+
+        try Fixture.append("{\"n\":4}\n{\"n\":5}\n", to: path)
+        let second = Fixture.unique("second")
+        try await Fixture.harness.run(yaml(second))
+        #expect(EventCollector.events(second).map { $0.value["n"] } == [4, 5], "no line read twice, none skipped")
+
+        // Another file at the same path (a new inode) is read from its start.
+        try FileManager.default.removeItem(atPath: path)
+        try Fixture.append("{\"n\":6}\n", to: path)
+        let third = Fixture.unique("third")
+        try await Fixture.harness.run(yaml(third))
+        #expect(EventCollector.events(third).map { $0.value["n"] } == [6])
+    }
 }

@@ -24,7 +24,7 @@ public struct FileSource: Source {
         StageOption("format", type: InputFormat.valueList, default: "ndjson",
                     "ndjson: each line is a JSON value (bad lines are counted and logged); lines: each line becomes {\"message\": line}."),
         StageOption("read_from", type: ReadFrom.valueList, default: "beginning",
-                    "Where to start in the file present at startup; files that appear after a rotation are read from the beginning."),
+                    "Where to start in the file present at startup (unless a checkpoint in data_dir says where it stopped); files that appear after a rotation are read from the beginning."),
         StageOption("follow", type: "bool", default: "false",
                     "false: the source ends at the end of the file. true: keep reading as the file grows, follow rename-and-recreate rotation and truncation, until stopped."),
     ]
@@ -48,19 +48,38 @@ public struct FileSource: Source {
 
     public func run(output: SourceOutput) async throws {
         let follow = configuration.follow ?? false
-        var readFromEnd = configuration.read_from == .end
         var reader = try await open(waiting: follow)
-        if readFromEnd { reader.seekToEnd() }
-        readFromEnd = false
+        let checkpoints = context.dataDirectory
+        if let directory = checkpoints, let saved = FileCheckpoint.load(from: directory), saved.device == reader.device,
+            saved.inode == reader.inode, saved.offset <= reader.size
+        {
+            reader.seek(to: saved.offset)
+            context.logger.info("resuming \(configuration.path) at byte \(saved.offset) (checkpoint in \(directory))")
+        } else if configuration.read_from == .end {
+            reader.seekToEnd()
+        }
         var state = ReadState(decoder: LineDecoder(format: configuration.format ?? .ndjson, context: context,
                                                    inputName: configuration.path),
                               sourceID: context.id)
+        var lastSave = ContinuousClock.now
+        /// Records how far the source got, at most once a second (and always when `force`).
+        func checkpoint(force: Bool = false) {
+            guard let directory = checkpoints, force || ContinuousClock.now - lastSave >= .seconds(1) else { return }
+            do {
+                try reader.checkpoint(pendingBytes: state.splitter.pendingBytes).save(to: directory)
+                lastSave = .now
+            } catch {
+                context.logger.warning("cannot save the checkpoint in \(directory): \(error)")
+            }
+        }
+        defer { checkpoint(force: true) }
 
         while !Task.isCancelled {
             let chunk = try reader.readChunk()
             if !chunk.isEmpty {
                 state.consume(chunk)
                 await state.send(to: output)
+                checkpoint()
                 continue
             }
             // End of file.

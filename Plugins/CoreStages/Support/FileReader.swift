@@ -31,6 +31,23 @@ struct FileReader: ~Copyable {
         offset = Int64(lseek(descriptor, 0, SEEK_END))
     }
 
+    /// Moves to `position` (resuming from a checkpoint).
+    mutating func seek(to position: Int64) {
+        offset = Int64(lseek(descriptor, off_t(position), SEEK_SET))
+    }
+
+    /// The file's current size.
+    var size: Int64 {
+        var info = stat()
+        fstat(descriptor, &info)
+        return Int64(info.st_size)
+    }
+
+    /// Where this source stands in the file: after the last whole line handed out.
+    func checkpoint(pendingBytes: Int) -> FileCheckpoint {
+        FileCheckpoint(device: device, inode: inode, offset: offset - Int64(pendingBytes))
+    }
+
     /// Moves back to the start (after truncation).
     mutating func rewind() {
         offset = Int64(lseek(descriptor, 0, SEEK_SET))

@@ -10,8 +10,8 @@ struct LineSplitter {
     /// Lines handed out so far (for line numbers in messages).
     private(set) var lineCount = 0
 
-    /// Whether a partial line is held back.
-    var hasPartialLine: Bool { !pending.isEmpty }
+    /// Bytes of a partial line held back (not yet handed out).
+    var pendingBytes: Int { pending.count }
 
     /// Calls `body` with each complete line (without its newline) in `chunk`.
     ///
