@@ -12,7 +12,7 @@
 /// unchanged event is still written from its original bytes. Changing the value
 /// (`event.value[...] = ...`) parses at most once and drops the text.
 public struct Event: Sendable, Equatable {
-    enum Payload: Sendable {
+    private enum Payload: Sendable {
         /// JSON text already checked by ``JSONParser/validate(buffer:)``.
         case json(ArraySlice<UInt8>)
         /// The text and the tree built from it, while unchanged.
@@ -79,8 +79,8 @@ public struct Event: Sendable, Equatable {
     }
 
     /// The text, while no tree has been built from it (for ``EvaluationSubject``).
-    var unparsedText: Payload? {
-        if case .json = payload { return payload }
+    var unparsedText: ArraySlice<UInt8>? {
+        if case .json(let text) = payload { return text }
         return nil
     }
 

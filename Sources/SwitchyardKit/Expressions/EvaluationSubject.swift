@@ -27,7 +27,7 @@ enum EvaluationSubject {
 extension Event {
     /// What expressions read for this event: the built value if there is one, else the text.
     var evaluationSubject: EvaluationSubject {
-        if case .json(let text)? = unparsedText { return .text(text) }
+        if let text = unparsedText { return .text(text) }
         return .value(value)
     }
 }

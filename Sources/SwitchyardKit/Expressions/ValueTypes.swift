@@ -13,19 +13,6 @@ public struct ValueTypes: OptionSet, Sendable, Hashable, CustomStringConvertible
     public static let number: ValueTypes = [.integer, .float]
     public static let any: ValueTypes = [.null, .bool, .integer, .float, .string, .array, .object]
 
-    /// The types of one value.
-    public init(of value: JSONValue) {
-        switch value {
-        case .null: self = .null
-        case .bool: self = .bool
-        case .int: self = .integer
-        case .double, .number: self = .float
-        case .string: self = .string
-        case .array: self = .array
-        case .object: self = .object
-        }
-    }
-
     public var description: String {
         if self == .any { return "any value" }
         let names: [(ValueTypes, String)] = [

@@ -10,15 +10,15 @@ import Synchronization
 public final class Pipeline: Sendable {
     /// The stages' counters, by id.
     public let metrics: [String: StageMetrics]
-    private let plan: PipelinePlan
+    let plan: PipelinePlan
     private let logger: Logger
     private let stopSignal = StopSignal()
-    private let failures = Mutex<[PipelineFailure.StageFailure]>([])
-    private let reporters = Mutex<[String: any HealthReporting]>([:])
-    private let buffers = Mutex<[String: EventChannel]>([:])
+    let failures = Mutex<[PipelineFailure.StageFailure]>([])
+    let reporters = Mutex<[String: any HealthReporting]>([:])
+    let buffers = Mutex<[String: EventChannel]>([:])
     /// Set once the stages are made and wired; before that nothing is ready.
-    private let isWired = Mutex(false)
-    private let started = ContinuousClock.now
+    let isWired = Mutex(false)
+    let started = ContinuousClock.now
 
     public init(plan: PipelinePlan, logger: Logger) {
         self.plan = plan
@@ -187,58 +187,6 @@ public final class Pipeline: Sendable {
             metrics[stage.id]!.addDropped(channel.consumerFailed())
             fail(stage, error)
         }
-    }
-
-    /// The pipeline's health now: per-stage counters and details, readiness, and metric samples.
-    public func healthReport() -> HealthReport {
-        let reporters = reporters.withLock { $0 }
-        let buffers = buffers.withLock { $0 }
-        let failed = Set(failures.withLock { $0.map(\.stageID) })
-        var stages: [(id: String, details: JSONObject)] = []
-        var samples: [MetricSample] = []
-        var ready = isWired.withLock { $0 }
-        var degraded = false
-        for stage in plan.stages {
-            let counters = metrics[stage.id]!
-            var details = JSONObject()
-            details["kind"] = .string(stage.kind.rawValue)
-            details["type"] = .string(stage.typeName)
-            details["events_in"] = .int(Int64(counters.eventsIn))
-            details["events_out"] = .int(Int64(counters.eventsOut))
-            details["events_dropped"] = .int(Int64(counters.dropped))
-            details["events_discarded"] = .int(Int64(counters.discarded))
-            details["errors"] = .int(Int64(counters.errors))
-            if failed.contains(stage.id) { details["failed"] = true }
-            let labels = ["stage": stage.id, "kind": stage.kind.rawValue, "type": stage.typeName]
-            samples += [
-                MetricSample("events_received_total", .counter, help: "Events that came into the stage.", labels: labels, value: Double(counters.eventsIn)),
-                MetricSample("events_sent_total", .counter, help: "Events the stage passed on.", labels: labels, value: Double(counters.eventsOut)),
-                MetricSample("events_dropped_total", .counter, help: "Events lost at the stage (full buffer, failure, evaluation error).", labels: labels, value: Double(counters.dropped)),
-                MetricSample("events_discarded_total", .counter, help: "Events the stage's configuration removed on purpose.", labels: labels, value: Double(counters.discarded)),
-                MetricSample("errors_total", .counter, help: "Errors the stage hit.", labels: labels, value: Double(counters.errors)),
-            ]
-            if let buffer = buffers[stage.id] {
-                details["buffer_events"] = .int(Int64(buffer.bufferedEvents))
-                details["buffer_capacity"] = .int(Int64(buffer.capacity))
-                samples.append(MetricSample("buffer_events", .gauge, help: "Events waiting in the stage's input buffer.", labels: labels, value: Double(buffer.bufferedEvents)))
-                samples.append(MetricSample("buffer_capacity_events", .gauge, help: "The size of the stage's input buffer.", labels: labels, value: Double(buffer.capacity)))
-            }
-            if let reporter = reporters[stage.id] {
-                for member in reporter.healthDetails().members { details[member.key] = member.value }
-                if reporter.isReady == false { ready = false }
-                samples += reporter.metricSamples().map { sample in
-                    var sample = sample
-                    sample.labels.merge(labels) { own, _ in own }
-                    return sample
-                }
-            }
-            if counters.dropped > 0 { degraded = true }
-            stages.append((stage.id, details))
-        }
-        let status: HealthReport.Status = !failed.isEmpty ? .unhealthy : (!ready || degraded ? .degraded : .healthy)
-        let uptime = ContinuousClock.now - started
-        return HealthReport(status: status, uptimeSeconds: Double(uptime.components.seconds) + Double(uptime.components.attoseconds) / 1e18,
-                            stages: stages, ready: ready, samples: samples)
     }
 
     private func logSummary() {
