@@ -63,29 +63,40 @@ struct FileSourceTests {
               out: { type: collect, inputs: [in], name: \(out) }
             """)
         let run = Task { try await pipeline.run() }
-        let count = { EventCollector.events(out).count }
+        let numbered = { EventCollector.events(out).compactMap { $0.value["n"] } }
+        let probes = { EventCollector.events(out).filter { $0.value["probe"] != nil }.count }
 
-        try await Task.sleep(for: .milliseconds(300))
+        // Probe lines until one arrives: from then on the source is at the end of the file
+        // (the first line, written before it started, is skipped by read_from: end).
+        var sent = 0
+        #expect(try await Fixture.eventually(30) {
+            if probes() == 0 {
+                sent += 1
+                try Fixture.append("{\"probe\":\(sent)}\n", to: path)
+            }
+            return probes() > 0
+        })
+
         try Fixture.append("{\"n\":1}\n{\"n\":2", to: path)
-        #expect(try await Fixture.eventually { count() == 1 }, "a partial line waits for its newline")
+        #expect(try await Fixture.eventually { numbered().count == 1 }, "a partial line waits for its newline")
         try Fixture.append("}\n", to: path)
-        #expect(try await Fixture.eventually { count() == 2 })
+        #expect(try await Fixture.eventually { numbered().count == 2 })
 
         // Rotation: a last line lands in the old file, which is renamed; a new file takes its place.
         try Fixture.append("{\"n\":3}\n", to: path)
         try FileManager.default.moveItem(atPath: path, toPath: path + ".1")
-        try Fixture.append("{\"n\":4}\n", to: path)
-        #expect(try await Fixture.eventually { count() == 4 })
+        try Fixture.append("{\"n\":4}\n{\"probe\":\"\(String(repeating: "x", count: 100))\"}\n", to: path)
+        #expect(try await Fixture.eventually { numbered().count == 4 })
 
-        // Truncation: the file is emptied in place and written again from its start.
+        // Truncation: the file is emptied in place and written again from its start, shorter
+        // than where the source was, so the truncation is seen however late the source looks.
         try Data().write(to: URL(fileURLWithPath: path))
-        try await Task.sleep(for: .milliseconds(300))
         try Fixture.append("{\"n\":5}\n", to: path)
-        #expect(try await Fixture.eventually { count() == 5 })
+        #expect(try await Fixture.eventually { numbered().count == 5 })
 
         pipeline.stop()
         try await run.value
-        #expect(EventCollector.events(out).map { $0.value["n"] } == [1, 2, 3, 4, 5])
+        #expect(numbered() == [1, 2, 3, 4, 5])
     }
 
     @Test("with data_dir, a restarted source resumes after the last line it sent")

@@ -22,11 +22,17 @@ struct LineSinkLoop {
     func run(input: SinkInput, target: (Event) -> String?, write: (String, [UInt8]) throws -> Void,
              flushed: () throws -> Void = {}) async throws {
         var buffers: [String: [UInt8]] = [:]
+        // The buffer of the target the last event went to, kept out of the dictionary so that a
+        // run of events for one target (all of them, for a constant path) costs no lookups.
+        var currentKey: String?
+        var current: [UInt8] = []
         var buffered = 0
         var pendingEvents = 0
         var lastFlush = ContinuousClock.now
 
         func flush() throws {
+            if let key = currentKey, !current.isEmpty { try write(key, current) }
+            current.removeAll(keepingCapacity: true)
             for (key, bytes) in buffers where !bytes.isEmpty { try write(key, bytes) }
             buffers.removeAll(keepingCapacity: true)
             metrics.addOut(pendingEvents)
@@ -38,9 +44,14 @@ struct LineSinkLoop {
         while let batch = await input.next() {
             for event in batch.events {
                 guard let key = target(event) else { continue }
-                let before = buffers[key]?.count ?? 0
-                encoding.append(event, to: &buffers[key, default: []])
-                buffered += (buffers[key]?.count ?? 0) - before
+                if key != currentKey {
+                    if let previous = currentKey { buffers[previous] = current }
+                    current = buffers.removeValue(forKey: key) ?? []
+                    currentKey = key
+                }
+                let before = current.count
+                encoding.append(event, to: &current)
+                buffered += current.count - before
                 pendingEvents += 1
             }
             let now = ContinuousClock.now
