@@ -196,7 +196,7 @@ public struct WebSocketSource: Source, HealthReporting {
             group.addTask {
                 try await Task.sleep(for: connectTimeout)
                 guard opened.isMarked else { throw WebSocketSourceError.timeout("connecting took longer than \(connectTimeout)") }
-                try await Task.sleep(for: .seconds(Int64.max / 2))
+                try await sleepUntilCancelled()
             }
             defer { group.cancelAll() }
             try await group.next()
@@ -234,7 +234,7 @@ public struct WebSocketSource: Source, HealthReporting {
                             snapshot.state = .streaming
                             snapshot.successes += 1
                         }
-                        try await Task.sleep(for: .seconds(Int64.max / 2))
+                        try await sleepUntilCancelled()
                     }
                 }
                 // The first child to end (the reader at the socket's end, the conversation on a
@@ -256,6 +256,11 @@ public struct WebSocketSource: Source, HealthReporting {
         }
         return tls
     }
+}
+
+/// Waits until the task is cancelled (then throws `CancellationError`).
+private func sleepUntilCancelled() async throws {
+    while true { try await Task.sleep(for: .seconds(3600)) }
 }
 
 /// Set once the socket is open (the WebSocket upgrade succeeded).
