@@ -53,15 +53,11 @@ struct IngestHandler: Sendable {
             var lineNumber = 0
             for line in bytes.split(separator: 0x0A, omittingEmptySubsequences: false) {
                 lineNumber += 1
-                var line = line
-                if line.last == 0x0D { line = line.dropLast() }
-                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
                 do {
-                    try line.withUnsafeBufferPointer { try parser.validate(buffer: $0) }
+                    if let event = try Event(jsonLine: line, metadata: metadata) { events.append(event) }
                 } catch {
                     return .failure(Problem(message: "line \(lineNumber): \(error)"))
                 }
-                events.append(Event(validatedJSON: line, metadata: metadata))
             }
             return .success(events)
         case .json:

@@ -44,3 +44,16 @@ struct ErrorRouting {
 let dropOnErrorOption = StageOption(
     "drop_on_error", type: "bool", default: "true",
     "true: an event whose evaluation fails is dropped and counted. false: it goes to the `<id>.errors` output with `_error: {stage, message}` attached.")
+
+/// A transform configuration with the `drop_on_error` option.
+public protocol DropOnErrorConfiguration {
+    /// false: failed events go to `<id>.errors`; true or absent: they are dropped and counted.
+    var drop_on_error: Bool? { get }
+}
+
+extension Transform where Configuration: DropOnErrorConfiguration {
+    /// `<id>.errors` exists when `drop_on_error` is false.
+    public static func namedOutputs(for configuration: Configuration) -> [String] {
+        ErrorRouting.outputs(dropOnError: configuration.drop_on_error)
+    }
+}

@@ -7,7 +7,6 @@ struct LineDecoder {
     let context: StageContext
     /// Names the input in messages (a path, or `stdin`).
     let inputName: String
-    private let parser = JSONParser()
     private var loggedErrors = 0
 
     init(format: InputFormat, context: StageContext, inputName: String) {
@@ -21,17 +20,13 @@ struct LineDecoder {
     /// JSON lines are only checked here, not parsed: the event keeps a slice of
     /// `line` (sharing its storage) and builds its value when a stage reads it.
     mutating func decode(_ line: ArraySlice<UInt8>, lineNumber: Int, metadata: EventMetadata) -> Event? {
-        var line = line
-        if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
         switch format {
         case .lines:
-            let text = String(decoding: line, as: UTF8.self)
+            let text = String(decoding: line.last == UInt8(ascii: "\r") ? line.dropLast() : line, as: UTF8.self)
             return Event(value: .object(JSONObject([(key: "message", value: .string(text))])), metadata: metadata)
         case .ndjson:
-            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return nil }
             do {
-                try line.withUnsafeBufferPointer { try parser.validate(buffer: $0) }
-                return Event(validatedJSON: line, metadata: metadata)
+                return try Event(jsonLine: line, metadata: metadata)
             } catch {
                 context.metrics.addErrors(1)
                 // Every bad line is counted; the first hundred are also logged with their place.

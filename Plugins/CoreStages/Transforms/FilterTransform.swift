@@ -2,9 +2,9 @@ import SwitchyardKit
 
 /// Keeps the events for which a condition holds.
 public struct FilterTransform: Transform {
-    public struct Configuration: StageConfiguration {
+    public struct Configuration: StageConfiguration, DropOnErrorConfiguration {
         var condition: Condition
-        var drop_on_error: Bool?
+        public var drop_on_error: Bool?
     }
 
     public static let typeName = "filter"
@@ -25,10 +25,6 @@ public struct FilterTransform: Transform {
     public init(configuration: Configuration, context: StageContext) {
         self.configuration = configuration
         self.errors = ErrorRouting(dropOnError: configuration.drop_on_error, context: context)
-    }
-
-    public static func namedOutputs(for configuration: Configuration) -> [String] {
-        ErrorRouting.outputs(dropOnError: configuration.drop_on_error)
     }
 
     public mutating func process(_ batch: EventBatch, into output: inout TransformOutput) throws {

@@ -2,9 +2,9 @@ import SwitchyardKit
 
 /// Reshapes events with a program: assignments, `del()`, `if`/`else`, `abort`.
 public struct RemapTransform: Transform {
-    public struct Configuration: StageConfiguration {
+    public struct Configuration: StageConfiguration, DropOnErrorConfiguration {
         var source: RemapProgram
-        var drop_on_error: Bool?
+        public var drop_on_error: Bool?
     }
 
     public static let typeName = "remap"
@@ -29,10 +29,6 @@ public struct RemapTransform: Transform {
     public init(configuration: Configuration, context: StageContext) {
         self.configuration = configuration
         self.errors = ErrorRouting(dropOnError: configuration.drop_on_error, context: context)
-    }
-
-    public static func namedOutputs(for configuration: Configuration) -> [String] {
-        ErrorRouting.outputs(dropOnError: configuration.drop_on_error)
     }
 
     public mutating func process(_ batch: EventBatch, into output: inout TransformOutput) throws {

@@ -2,10 +2,10 @@ import SwitchyardKit
 
 /// Keeps one event in `rate`; with `key`, the same key is always kept or always discarded.
 public struct SampleTransform: Transform {
-    public struct Configuration: StageConfiguration {
+    public struct Configuration: StageConfiguration, DropOnErrorConfiguration {
         var rate: Int
         var key: Expression?
-        var drop_on_error: Bool?
+        public var drop_on_error: Bool?
 
         public func problems() -> [OptionProblem] {
             rate < 1 ? [OptionProblem(option: "rate", "must be 1 or more (keep 1 event in rate)")] : []
@@ -34,10 +34,6 @@ public struct SampleTransform: Transform {
     public init(configuration: Configuration, context: StageContext) {
         self.configuration = configuration
         self.errors = ErrorRouting(dropOnError: configuration.drop_on_error, context: context)
-    }
-
-    public static func namedOutputs(for configuration: Configuration) -> [String] {
-        ErrorRouting.outputs(dropOnError: configuration.drop_on_error)
     }
 
     public mutating func process(_ batch: EventBatch, into output: inout TransformOutput) throws {

@@ -2,11 +2,11 @@ import SwitchyardKit
 
 /// Lets at most `threshold` events through per `window` (per `key` when given); the excess is discarded and counted.
 public struct ThrottleTransform: Transform {
-    public struct Configuration: StageConfiguration {
+    public struct Configuration: StageConfiguration, DropOnErrorConfiguration {
         var threshold: Int
         var window: ConfigDuration
         var key: Expression?
-        var drop_on_error: Bool?
+        public var drop_on_error: Bool?
 
         public func problems() -> [OptionProblem] {
             var problems: [OptionProblem] = []
@@ -46,10 +46,6 @@ public struct ThrottleTransform: Transform {
     public init(configuration: Configuration, context: StageContext) {
         self.configuration = configuration
         self.errors = ErrorRouting(dropOnError: configuration.drop_on_error, context: context)
-    }
-
-    public static func namedOutputs(for configuration: Configuration) -> [String] {
-        ErrorRouting.outputs(dropOnError: configuration.drop_on_error)
     }
 
     public mutating func process(_ batch: EventBatch, into output: inout TransformOutput) throws {
