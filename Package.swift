@@ -169,7 +169,10 @@ let package = Package(
         ),
         .testTarget(
             name: "SwitchyardCLITests",
-            dependencies: ["switchyard", "SwitchyardKit", "CoreStages", "WebSocketStages", "HTTPStages", "SQLiteStages"],
+            dependencies: [
+                "switchyard", "SwitchyardKit", "CoreStages", "WebSocketStages", "HTTPStages", "SQLiteStages",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: strictSettings
         ),
     ]

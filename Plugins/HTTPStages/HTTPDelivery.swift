@@ -50,13 +50,15 @@ final class HTTPDelivery: Sendable {
         }
     }
 
-    func deliver(_ events: [Event], to uri: String) async {
+    /// Delivers `events`; returns whether they are durable: taken by the server (2xx) or
+    /// written to the dead-letter file.
+    @discardableResult
+    func deliver(_ events: [Event], to uri: String) async -> Bool {
         let body: ByteBuffer
         do {
             body = try encode(events)
         } catch {
-            await giveUp(events, uri: uri, reason: "cannot encode the body: \(error)")
-            return
+            return await giveUp(events, uri: uri, reason: "cannot encode the body: \(error)")
         }
         let retry = configuration.retry
         let initial = retry?.initial_backoff?.duration ?? .seconds(1)
@@ -71,17 +73,15 @@ final class HTTPDelivery: Sendable {
             switch outcome {
             case .delivered:
                 context.metrics.addOut(events.count)
-                return
+                return true
             case .rejected(let status, let text):
-                await giveUp(events, uri: uri, reason: "the server rejected the batch with \(status): \(text)")
-                return
+                return await giveUp(events, uri: uri, reason: "the server rejected the batch with \(status): \(text)")
             case .retry(let reason, let retryAfter):
                 let now = ContinuousClock.now
                 let outOfTime = (maxDuration > .zero && now - started >= maxDuration)
                     || (drainingDeadline().map { now >= $0 } ?? false)
                 if outOfTime {
-                    await giveUp(events, uri: uri, reason: "still failing after \(attempt) attempts: \(reason)")
-                    return
+                    return await giveUp(events, uri: uri, reason: "still failing after \(attempt) attempts: \(reason)")
                 }
                 let wait = retryAfter.map { min($0, maximum) } ?? Self.jittered(delay)
                 context.logger.warning("request failed (\(reason)); retrying in \(wait)", metadata: ["attempt": "\(attempt)", "events": "\(events.count)"])
@@ -142,19 +142,21 @@ final class HTTPDelivery: Sendable {
         return buffer
     }
 
-    private func giveUp(_ events: [Event], uri: String, reason: String) async {
+    /// Writes `events` to the dead-letter file if there is one; returns whether that made them durable.
+    private func giveUp(_ events: [Event], uri: String, reason: String) async -> Bool {
         context.metrics.addErrors(1)
         if let deadLetter {
             do {
                 try deadLetter.append(events)
                 context.logger.error("\(reason); \(events.count) events written to the dead-letter file", metadata: ["path": "\(deadLetter.path)"])
-                return
+                return true
             } catch {
                 context.logger.error("cannot write the dead-letter file: \(error)")
             }
         }
         context.metrics.addDropped(events.count)
         context.logger.error("\(reason); \(events.count) events dropped (no dead_letter configured)")
+        return false
     }
 
     /// `Retry-After`: seconds, or an HTTP date.

@@ -13,6 +13,7 @@ public struct HTTPServerSource: Source {
         var decoding: Decoding?
         var auth: Auth?
         var max_body_bytes: ConfigByteSize?
+        var acknowledgements: Bool?
 
         public func problems() -> [OptionProblem] {
             var problems: [OptionProblem] = []
@@ -45,6 +46,8 @@ public struct HTTPServerSource: Source {
                     "ndjson: one JSON value per line; json: an object or an array of objects."),
         StageOption("auth", type: "{ token }", "Require `Authorization: Bearer <token>` (401 otherwise; never logged)."),
         StageOption("max_body_bytes", type: "size", default: "10MB", "Larger bodies are refused with 413."),
+        StageOption("acknowledgements", type: "bool", default: "true",
+                    "true: answer 200 only once every sink the events reached has made them durable (503 if a drop_newest buffer dropped any, 500 if a sink failed them). false: answer 200 once the events are queued."),
     ]
     public static let example = """
         type: http_server

@@ -100,11 +100,18 @@ public struct HTTPSink: Sink {
                 await limit.acquire()
                 group.addTask {
                     defer { limit.release() }
-                    await delivery.deliver(batch.events, to: uri)
+                    let durable = await delivery.deliver(batch.events, to: uri)
+                    for receipt in batch.receipts {
+                        if durable { receipt.acknowledge() } else { receipt.fail() }
+                    }
                 }
             }
 
             while let incoming = await input.next() {
+                // Each request that carries events of this batch holds its own copy of the receipt.
+                let receipt = input.receipt()
+                defer { receipt.acknowledge() }
+                let tracked = receipt.isEmpty ? nil : receipt
                 for event in incoming.events {
                     let uri: String
                     do {
@@ -116,7 +123,7 @@ public struct HTTPSink: Sink {
                         failures += 1
                         continue
                     }
-                    pending[uri, default: PendingBatch()].append(event)
+                    pending[uri, default: PendingBatch()].append(event, receipt: tracked)
                     if let batch = pending[uri], batch.events.count >= maxEvents || batch.bytes >= maxBytes {
                         await dispatch(uri)
                     }
@@ -133,15 +140,22 @@ public struct HTTPSink: Sink {
     }
 }
 
-/// Events waiting to be sent to one URI.
+/// Events waiting to be sent to one URI, with the receipts of the batches they came from.
 struct PendingBatch {
     var events: [Event] = []
     var bytes = 0
     var started = ContinuousClock.now
+    var receipts: [DeliveryReceipt] = []
+    /// The receipt the last copy was made from (kept alive so that identity means something).
+    private var copiedFrom: DeliveryReceipt?
 
-    mutating func append(_ event: Event) {
+    mutating func append(_ event: Event, receipt: DeliveryReceipt?) {
         if events.isEmpty { started = .now }
         events.append(event)
         bytes += event.rawJSON?.count ?? 256
+        if let receipt, receipt !== copiedFrom {
+            receipts.append(receipt.copy())
+            copiedFrom = receipt
+        }
     }
 }

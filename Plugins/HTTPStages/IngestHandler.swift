@@ -34,8 +34,32 @@ struct IngestHandler: Sendable {
             response.headers[.retryAfter] = "1"
             return response
         }
-        await output.send(events)
-        return Self.answer(.ok, "accepted \(events.count) events")
+        guard configuration.acknowledgements ?? true else {
+            await output.send(events)
+            return Self.answer(.ok, "accepted \(events.count) events")
+        }
+        switch await sendAcknowledged(events) {
+        case .delivered:
+            return Self.answer(.ok, "accepted \(events.count) events")
+        case .partlyDropped:
+            var response = Self.answer(.serviceUnavailable, "the pipeline is full: a buffer dropped some of these events (when_full: drop_newest); retry later")
+            response.headers[.retryAfter] = "1"
+            return response
+        case .failed:
+            return Self.answer(.internalServerError, "a sink could not write these events (see the pipeline's log); retry later")
+        }
+    }
+
+    /// Sends `events` and waits until every sink they reached has made them durable (or failed).
+    private func sendAcknowledged(_ events: [Event]) async -> DeliveryOutcome {
+        let (outcomes, continuation) = AsyncStream<DeliveryOutcome>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let acknowledgement = Acknowledgement { outcome in
+            continuation.yield(outcome)
+            continuation.finish()
+        }
+        await output.send(events, acknowledgement: acknowledgement)
+        for await outcome in outcomes { return outcome }
+        return .failed
     }
 
     /// Why a body was refused.

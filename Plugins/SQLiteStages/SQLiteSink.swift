@@ -109,12 +109,17 @@ public struct SQLiteSink: Sink {
         // expression work overlap. Transactions still commit in order, one at a time.
         var inFlight: Task<Void, any Error>?
 
-        func commit() async throws {
+        // `receipt` covers the batches whose last rows are in this transaction: they are
+        // acknowledged once it (and so every earlier one) has committed.
+        func commit(_ receipt: DeliveryReceipt? = nil) async throws {
             try await inFlight?.value
             let batch = rows
             rows.removeAll(keepingCapacity: true)
             let width = columns.count
-            inFlight = Task { try await table.insert(batch, width: width, metrics: metrics) }
+            inFlight = Task {
+                if !batch.isEmpty { try await table.insert(batch, width: width, metrics: metrics) }
+                receipt?.acknowledge()
+            }
         }
 
         while let batch = await input.next() {
@@ -131,9 +136,14 @@ public struct SQLiteSink: Sink {
                 }
                 if rows.count >= maxEvents * columns.count { try await commit() }
             }
-            if !rows.isEmpty, input.isIdle || ContinuousClock.now - firstRowAt >= timeout { try await commit() }
+            if !rows.isEmpty, input.isIdle || ContinuousClock.now - firstRowAt >= timeout {
+                try await commit(input.receipt())
+            } else if rows.isEmpty {
+                let receipt = input.receipt()
+                if !receipt.isEmpty { try await commit(receipt) }
+            }
         }
-        if !rows.isEmpty { try await commit() }
+        try await commit(input.receipt())
         try await inFlight?.value
     }
 }

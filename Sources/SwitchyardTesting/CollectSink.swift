@@ -6,6 +6,7 @@ public struct CollectSink: Sink {
         var name: String
         var gate: String?
         var fail_after: Int?
+        var hold: String?
     }
 
     /// Thrown when `fail_after` is reached.
@@ -18,6 +19,7 @@ public struct CollectSink: Sink {
     public static let options = [
         StageOption("name", type: "string", required: true, "The EventCollector name to store events under."),
         StageOption("gate", type: "string", "Take no batch until the Gate of this name is opened."),
+        StageOption("hold", type: "string", "Acknowledge nothing until the Gate of this name is opened."),
         StageOption("fail_after", type: "integer", "Fail once this many events were received."),
     ]
     public static let example = """
@@ -37,11 +39,19 @@ public struct CollectSink: Sink {
     public func run(input: SinkInput) async throws {
         if let gate = configuration.gate { await Gate.wait(gate) }
         var received = 0
+        var held: [DeliveryReceipt] = []
         for await batch in input {
             EventCollector.append(batch.events, to: configuration.name)
             context.metrics.addOut(batch.count)
+            held.append(input.receipt())
+            if configuration.hold == nil {
+                held.forEach { $0.acknowledge() }
+                held = []
+            }
             received += batch.count
             if let limit = configuration.fail_after, received >= limit { throw InjectedFailure() }
         }
+        if let hold = configuration.hold { await Gate.wait(hold) }
+        held.forEach { $0.acknowledge() }
     }
 }

@@ -6,6 +6,7 @@ public struct MemorySource: Source {
         var events: [JSONValue]
         var `repeat`: Int?
         var batch_size: Int?
+        var acknowledgements: String?
     }
 
     public static let typeName = "memory"
@@ -14,6 +15,8 @@ public struct MemorySource: Source {
         StageOption("events", type: "list", required: true, "The events to send."),
         StageOption("repeat", type: "integer", default: "1", "How many times to send the list; each copy gets `n`."),
         StageOption("batch_size", type: "integer", default: "100", "Events per batch."),
+        StageOption("acknowledgements", type: "string",
+                    "Ask for an acknowledgement of every batch and record the outcomes in the AcknowledgementLog of this name."),
     ]
     public static let example = """
         type: memory
@@ -39,12 +42,18 @@ public struct MemorySource: Source {
                 value["n"] = .int(number)
                 batch.append(Event(value: value, metadata: EventMetadata(sourceID: context.id)))
                 if batch.count == batchSize {
-                    await output.send(batch)
+                    await output.send(batch, acknowledgement: acknowledgement())
                     batch = []
                     if Task.isCancelled { return }
                 }
             }
         }
-        await output.send(batch)
+        if !batch.isEmpty { await output.send(batch, acknowledgement: acknowledgement()) }
+    }
+
+    private func acknowledgement() -> Acknowledgement? {
+        guard let name = configuration.acknowledgements else { return nil }
+        AcknowledgementLog.sent(name)
+        return Acknowledgement { AcknowledgementLog.record($0, in: name) }
     }
 }

@@ -15,7 +15,7 @@ struct FileSinkTests {
             sources:
               gen: { type: generator, count: 3, lines: [a, "b \\"quoted\\""] }
             sinks:
-              out: { type: file, inputs: [gen], path: \(path), fsync: true }
+              out: { type: file, inputs: [gen], path: \(path), fsync: batch }
             """)
         #expect(try Fixture.read(path) == """
             {"old":true}
@@ -26,18 +26,28 @@ struct FileSinkTests {
             """)
     }
 
-    @Test("a file left with a partial last line gets a newline before new lines")
+    @Test("a file left with a torn last line (a crash mid-write) is cut back to its last whole line")
     func partialLineRepair() async throws {
         let directory = try Fixture.directory()
         let path = "\(directory)/out.ndjson"
-        try Fixture.append("{\"cut\":", to: path)
+        try Fixture.append("{\"whole\":1}\n{\"cut\":", to: path)
         try await Fixture.harness.run("""
             sources:
               gen: { type: generator, count: 1, event: { a: 1 } }
             sinks:
               out: { type: file, inputs: [gen], path: \(path) }
             """)
-        #expect(try Fixture.read(path) == "{\"cut\":\n{\"a\":1,\"sequence\":1}\n")
+        #expect(try Fixture.read(path) == "{\"whole\":1}\n{\"a\":1,\"sequence\":1}\n")
+
+        // A file that is one torn line (no newline at all) is emptied before writing.
+        try "{\"torn".write(toFile: path, atomically: false, encoding: .utf8)
+        try await Fixture.harness.run("""
+            sources:
+              gen: { type: generator, count: 1, event: { b: 2 } }
+            sinks:
+              out: { type: file, inputs: [gen], path: \(path), fsync: batch }
+            """)
+        #expect(try Fixture.read(path) == "{\"b\":2,\"sequence\":1}\n")
     }
 
     @Test("file in, file out: the original bytes pass through unchanged")

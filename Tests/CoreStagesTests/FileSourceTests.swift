@@ -128,4 +128,116 @@ struct FileSourceTests {
         try await Fixture.harness.run(yaml(third))
         #expect(EventCollector.events(third).map { $0.value["n"] } == [6])
     }
+
+    /// The offset in the source's saved checkpoint, if there is one.
+    private func savedOffset(_ directory: String) -> Int? {
+        guard let data = FileManager.default.contents(atPath: "\(directory)/state/in/checkpoint.json"),
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else { return nil }
+        return object["offset"] as? Int
+    }
+
+    @Test("the checkpoint moves only once the sink has acknowledged, and is saved soon after")
+    func checkpointWaitsForAcknowledgement() async throws {
+        let directory = try Fixture.directory()
+        let path = "\(directory)/in.ndjson"
+        let text = (1...500).map { "{\"n\":\($0)}\n" }.joined()
+        try Fixture.append(text, to: path)
+        let (out, hold) = (Fixture.unique("out"), Fixture.unique("hold"))
+        let pipeline = try Fixture.harness.pipeline("""
+            data_dir: \(directory)/state
+            sources:
+              in: { type: file, path: \(path), follow: true }
+            sinks:
+              out: { type: collect, inputs: [in], name: \(out), hold: \(hold) }
+            """)
+        let run = Task { try await pipeline.run() }
+        #expect(try await Fixture.eventually { EventCollector.events(out).count == 500 })
+        // The sink has every event but acknowledged none: following the file, the source is idle.
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(savedOffset(directory) == nil, "no checkpoint before the sink acknowledged")
+        pipeline.stop()
+        Gate.open(hold)
+        try await run.value
+        #expect(savedOffset(directory) == text.utf8.count)
+    }
+
+    @Test("with acknowledgements flowing, a followed file's checkpoint reaches its end while the pipeline runs")
+    func checkpointSavedWhileRunning() async throws {
+        let directory = try Fixture.directory()
+        let path = "\(directory)/in.ndjson"
+        try Fixture.append("{\"n\":1}\n{\"n\":2}\n", to: path)
+        let pipeline = try Fixture.harness.pipeline("""
+            data_dir: \(directory)/state
+            sources:
+              in: { type: file, path: \(path), follow: true }
+            sinks:
+              out: { type: file, inputs: [in], path: \(directory)/out.ndjson }
+            """)
+        let run = Task { try await pipeline.run() }
+        #expect(try await Fixture.eventually { savedOffset(directory) == 16 })
+        try Fixture.append("{\"n\":3}\n", to: path)
+        #expect(try await Fixture.eventually { savedOffset(directory) == 24 })
+        pipeline.stop()
+        try await run.value
+    }
+
+    @Test("a checkpoint of another file at the same inode (rewritten in place) is not used")
+    func fingerprintMismatch() async throws {
+        let directory = try Fixture.directory()
+        let path = "\(directory)/in.ndjson"
+        try Fixture.append("{\"n\":1}\n{\"n\":2}\n", to: path)
+        let yaml = { (collector: String) in """
+            data_dir: \(directory)/state
+            sources:
+              in: { type: file, path: \(path) }
+            sinks:
+              out: { type: collect, inputs: [in], name: \(collector) }
+            """ }
+        let first = Fixture.unique("first")
+        try await Fixture.harness.run(yaml(first))
+        #expect(EventCollector.events(first).count == 2)
+        // Same inode, other content, longer than the saved offset.
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        try handle.truncate(atOffset: 0)
+        try handle.write(contentsOf: Data("{\"m\":1}\n{\"m\":2}\n{\"m\":3}\n".utf8))
+        try handle.close()
+        let second = Fixture.unique("second")
+        try await Fixture.harness.run(yaml(second))
+        #expect(EventCollector.events(second).map { $0.value["m"] } == [1, 2, 3])
+    }
+
+    @Test("a line longer than max_line_bytes is skipped without being held, counted, and the lines around it arrive")
+    func overlongLine() async throws {
+        let directory = try Fixture.directory()
+        let path = "\(directory)/in.ndjson"
+        let long = "{\"pad\":\"" + String(repeating: "x", count: 3 << 20) + "\"}"
+        try Fixture.append("{\"n\":1}\n" + long + "\n{\"n\":2}\n" + String(repeating: "y", count: 5000) + "\n{\"n\":3}\n", to: path)
+        let out = Fixture.unique("out")
+        let metrics = try await Fixture.harness.run("""
+            sources:
+              in: { type: file, path: \(path), max_line_bytes: 4KiB }
+            sinks:
+              out: { type: collect, inputs: [in], name: \(out) }
+            """)
+        #expect(EventCollector.events(out).map { $0.value["n"] } == [1, 2, 3])
+        #expect(metrics["in"]?.errors == 2)
+        #expect(metrics["in"]?.dropped == 2)
+    }
+
+    @Test("a file without any newline (binary data) is skipped to its end, not held in memory")
+    func noNewline() async throws {
+        let directory = try Fixture.directory()
+        let path = "\(directory)/in.bin"
+        FileManager.default.createFile(atPath: path, contents: Data(repeating: 0, count: 8 << 20))
+        let out = Fixture.unique("out")
+        let metrics = try await Fixture.harness.run("""
+            sources:
+              in: { type: file, path: \(path), max_line_bytes: 64KiB }
+            sinks:
+              out: { type: collect, inputs: [in], name: \(out) }
+            """)
+        #expect(EventCollector.events(out).isEmpty)
+        #expect(metrics["in"]?.errors == 1)
+    }
 }

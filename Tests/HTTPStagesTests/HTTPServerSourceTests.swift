@@ -110,7 +110,7 @@ struct HTTPServerSourceTests {
         let (out, gate) = ("http-\(UUID())", "gate-\(UUID())")
         let (pipeline, run) = try await Self.start("""
             sources:
-              ingest: { type: http_server, address: 127.0.0.1:\(port) }
+              ingest: { type: http_server, address: 127.0.0.1:\(port), acknowledgements: false }
             sinks:
               out: { type: collect, inputs: [ingest], name: \(out), gate: \(gate), buffer: { max_events: 5 } }
             """, port: port)
@@ -129,5 +129,70 @@ struct HTTPServerSourceTests {
         pipeline.stop()
         try await run.value
         #expect(EventCollector.events(out).count == 10)
+    }
+
+    @Test("acknowledgements: 200 only once the sink has the events; 500 when the sink could not deliver them")
+    func acknowledgedAnswers() async throws {
+        let port = Self.freePort()
+        let receiver = TestReceiver()
+        receiver.plan([.status(400)])
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            let receiverPort = await receiver.start(in: &group)
+            let (pipeline, run) = try await Self.start("""
+                sources:
+                  ingest: { type: http_server, address: 127.0.0.1:\(port) }
+                sinks:
+                  out:
+                    type: http
+                    inputs: [ingest]
+                    uri: http://127.0.0.1:\(receiverPort)/ingest
+                    batch: { max_events: 1000, timeout: 10ms }
+                """, port: port)
+            let refused = try await Self.post(port, "{\"a\":1}\n{\"a\":2}\n")
+            #expect(refused.0 == 500, "the receiver rejected the batch and there is no dead-letter file")
+            #expect(refused.1.contains("could not write"))
+            let accepted = try await Self.post(port, "{\"a\":3}\n")
+            #expect(accepted.0 == 200)
+            #expect(receiver.acceptedLines == ["{\"a\":3}"], "answered 200 only after the receiver had the event")
+            pipeline.stop()
+            try await run.value
+            group.cancelAll()
+        }
+    }
+
+    @Test("acknowledgements: never 200 for events a drop_newest buffer would drop")
+    func neverOkForDroppedEvents() async throws {
+        let port = Self.freePort()
+        let (out, gate) = ("http-\(UUID())", "gate-\(UUID())")
+        let (pipeline, run) = try await Self.start("""
+            sources:
+              ingest: { type: http_server, address: 127.0.0.1:\(port) }
+            sinks:
+              out:
+                type: collect
+                inputs: [ingest]
+                name: \(out)
+                gate: \(gate)
+                buffer: { max_events: 5, when_full: drop_newest }
+            """, port: port)
+        let first = Task { try await Self.post(port, String(repeating: "{\"a\":1}\n", count: 5)) }
+        #expect(try await eventually { pipeline.metrics["out"].map { $0.eventsIn + 0 } == 0 && pipeline.metrics["ingest"]?.eventsOut == 5 })
+        var statuses: [Int] = []
+        for _ in 0..<5 { statuses.append(try await Self.post(port, "{\"a\":2}\n{\"a\":3}\n").0) }
+        #expect(statuses.allSatisfy { $0 == 503 }, "\(statuses)")
+        Gate.open(gate)
+        #expect(try await first.value.0 == 200)
+        pipeline.stop()
+        try await run.value
+        #expect(EventCollector.events(out).count == 5)
+        #expect(pipeline.metrics["out"]?.dropped == 0, "nothing answered 200 was dropped")
+    }
+
+    private func eventually(_ condition: () -> Bool) async throws -> Bool {
+        for _ in 0..<500 {
+            if condition() { return true }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return condition()
     }
 }

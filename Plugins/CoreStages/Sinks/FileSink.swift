@@ -1,13 +1,15 @@
 import Logging
+import Synchronization
 import SwitchyardKit
 
 /// Appends events to files, one JSON object per line; never writes a partial line.
-public struct FileSink: Sink {
+public struct FileSink: Sink, HealthReporting {
     public struct Configuration: StageConfiguration {
         var path: Template
         var encoding: Encoding?
         var flush_interval: ConfigDuration?
-        var fsync: Bool?
+        var fsync: FsyncPolicy?
+        var fsync_interval: ConfigDuration?
         var idle_timeout: ConfigDuration?
     }
 
@@ -16,15 +18,27 @@ public struct FileSink: Sink {
         case ndjson
     }
 
+    /// When written data is forced to disk, and so when events are acknowledged.
+    public enum FsyncPolicy: String, ConfigEnum {
+        /// After every write: durable across power loss; acknowledged after the fsync.
+        case batch
+        /// At most once per `fsync_interval` under load, and whenever the input goes idle.
+        case interval
+        /// Never: acknowledged after write(2); safe across a crash of the process, not of the machine.
+        case never
+    }
+
     public static let typeName = "file"
     public static let summary = "Appends events to files as NDJSON; the path may be a template; whole lines only."
     public static let options = [
         StageOption("path", type: "template", required: true,
-                    "The file to append to, e.g. data/{{ .data.entity_id }}.ndjson; missing directories are made. Values rendered into the path cannot leave its directory ('/' and leading dots become '_')."),
+                    "The file to append to, e.g. data/{{ .data.entity_id }}.ndjson; missing directories are made. Values rendered into the path cannot leave its directory ('/' and leading dots become '_'). A file that ends in a partial line (a crash mid-write) is cut back to its last whole line when opened."),
         StageOption("encoding", type: Encoding.valueList, default: "ndjson", "One compact JSON object per line."),
         StageOption("flush_interval", type: "duration", default: "1s",
                     "Longest time written events wait in memory under continuous load; an idle input is written at once."),
-        StageOption("fsync", type: "bool", default: "false", "fsync the file after every write, for durability across power loss."),
+        StageOption("fsync", type: FsyncPolicy.valueList, default: "never",
+                    "batch: fsync after every write, acknowledge after it (durable across power loss). interval: fsync at most every fsync_interval and when the input is idle. never: acknowledge after the write (durable across a process crash, not a power cut)."),
+        StageOption("fsync_interval", type: "duration", default: "1s", "With fsync: interval, the longest time between fsyncs under load."),
         StageOption("idle_timeout", type: "duration", default: "30s",
                     "A file nobody wrote to for this long is closed (it is reopened on the next event)."),
     ]
@@ -33,25 +47,42 @@ public struct FileSink: Sink {
         inputs: [home]
         path: data/events-{{ .event_type }}.ndjson
         flush_interval: 1s
-        fsync: false
+        fsync: never
         """
 
     private let configuration: Configuration
     private let context: StageContext
+    private let repaired = RepairCount()
 
     public init(configuration: Configuration, context: StageContext) {
         self.configuration = configuration
         self.context = context
     }
 
+    public func healthDetails() -> JSONObject {
+        JSONObject([(key: "repaired_partial_lines", value: .int(Int64(repaired.value.load(ordering: .relaxed))))])
+    }
+
+    public var isReady: Bool? { nil }
+
+    public func metricSamples() -> [MetricSample] {
+        [MetricSample("file_sink_repaired_partial_lines_total", .counter,
+                      help: "Partial last lines (from a crash mid-write) cut off when a file was opened.",
+                      value: Double(repaired.value.load(ordering: .relaxed)))]
+    }
+
     public func run(input: SinkInput) async throws {
+        let policy = configuration.fsync ?? .never
         let files = OpenFiles(idleTimeout: configuration.idle_timeout?.duration ?? .seconds(30),
-                              sync: configuration.fsync ?? false, logger: context.logger)
+                              syncBeforeClose: policy != .never, logger: context.logger)
+        let syncInterval = configuration.fsync_interval?.duration ?? .seconds(1)
+        var lastSync = ContinuousClock.now
         let template = configuration.path
         let constantPath = template.isConstant ? template.text : nil
         var failures = 0
         let loop = LineSinkLoop(encoding: .ndjson, flushInterval: configuration.flush_interval?.duration ?? .seconds(1),
                                 metrics: context.metrics)
+        defer { files.closeAll() }
         try await loop.run(input: input) { event in
             if let constantPath { return constantPath }
             do {
@@ -65,9 +96,29 @@ public struct FileSink: Sink {
             }
         } write: { path, bytes in
             try files.append(bytes, to: path)
-        } flushed: {
-            files.closeIdle()
+            repaired.value.store(files.repairedPartialLines, ordering: .relaxed)
+        } flushed: { idle in
+            let durable: Bool
+            switch policy {
+            case .never: durable = true
+            case .batch:
+                try files.syncAll()
+                durable = true
+            case .interval:
+                let now = ContinuousClock.now
+                durable = idle || now - lastSync >= syncInterval
+                if durable {
+                    try files.syncAll()
+                    lastSync = now
+                }
+            }
+            try files.closeIdle()
+            return durable
         }
-        files.closeAll()
     }
+}
+
+/// The file sink's count of repaired files, readable by `/health` while the sink runs.
+private final class RepairCount: Sendable {
+    let value = Atomic<Int>(0)
 }

@@ -9,6 +9,12 @@ public struct FileSource: Source {
         var format: InputFormat?
         var read_from: ReadFrom?
         var follow: Bool?
+        var max_line_bytes: ConfigByteSize?
+
+        public func problems() -> [OptionProblem] {
+            if let max_line_bytes, max_line_bytes.bytes < 1 { return [OptionProblem(option: "max_line_bytes", "must be at least 1 byte")] }
+            return []
+        }
     }
 
     /// Where reading starts in the file that is there at startup.
@@ -27,6 +33,8 @@ public struct FileSource: Source {
                     "Where to start in the file present at startup (unless a checkpoint in data_dir says where it stopped); files that appear after a rotation are read from the beginning."),
         StageOption("follow", type: "bool", default: "false",
                     "false: the source ends at the end of the file. true: keep reading as the file grows, follow rename-and-recreate rotation and truncation, until stopped."),
+        StageOption("max_line_bytes", type: "size", default: "1MiB",
+                    "A longer line is skipped up to its newline without being held in memory; counted as an error and logged with its file and offset."),
     ]
     public static let example = """
         type: file
@@ -49,65 +57,58 @@ public struct FileSource: Source {
     public func run(output: SourceOutput) async throws {
         let follow = configuration.follow ?? false
         var reader = try await open(waiting: follow)
-        let checkpoints = context.dataDirectory
-        if let directory = checkpoints, let saved = FileCheckpoint.load(from: directory), saved.device == reader.device,
-            saved.inode == reader.inode, saved.offset <= reader.size
-        {
-            reader.seek(to: saved.offset)
-            context.logger.info("resuming \(configuration.path) at byte \(saved.offset) (checkpoint in \(directory))")
+        let keeper = context.dataDirectory.map { CheckpointKeeper(directory: $0, logger: context.logger) }
+        var state = ReadState(decoder: LineDecoder(format: configuration.format ?? .ndjson, context: context,
+                                                   inputName: configuration.path),
+                              splitter: LineSplitter(maxLineBytes: configuration.max_line_bytes?.bytes ?? LineSplitter.defaultMaxLineBytes),
+                              context: context, keeper: keeper)
+        if let directory = context.dataDirectory, let saved = FileCheckpoint.load(from: directory) {
+            if reader.matches(saved) {
+                reader.seek(to: saved.offset)
+                context.logger.info("resuming \(configuration.path) at byte \(saved.offset) (checkpoint in \(directory))")
+            } else {
+                context.logger.info("the checkpoint in \(directory) is for another file (or a longer one); reading \(configuration.path) from its start")
+                if configuration.read_from == .end { reader.seekToEnd() }
+            }
         } else if configuration.read_from == .end {
             reader.seekToEnd()
         }
-        var state = ReadState(decoder: LineDecoder(format: configuration.format ?? .ndjson, context: context,
-                                                   inputName: configuration.path),
-                              sourceID: context.id)
-        var lastSave = ContinuousClock.now
-        /// Records how far the source got, at most once a second (and always when `force`).
-        func checkpoint(force: Bool = false) {
-            guard let directory = checkpoints, force || ContinuousClock.now - lastSave >= .seconds(1) else { return }
-            do {
-                try reader.checkpoint(pendingBytes: state.splitter.pendingBytes).save(to: directory)
-                lastSave = .now
-            } catch {
-                context.logger.warning("cannot save the checkpoint in \(directory): \(error)")
-            }
-        }
-        defer { checkpoint(force: true) }
+        state.splitter.reset(at: reader.offset)
 
         while !Task.isCancelled {
             let chunk = try reader.readChunk()
             if !chunk.isEmpty {
                 state.consume(chunk)
-                await state.send(to: output)
-                checkpoint()
+                await state.send(to: output, reader: &reader)
                 continue
             }
             // End of file.
             guard follow else {
                 state.finishLine()
-                await state.send(to: output)
+                await state.send(to: output, reader: &reader, lineFinished: true)
                 return
             }
-            await state.send(to: output)
+            await state.send(to: output, reader: &reader)
             switch reader.change() {
             case .none:
                 try await Task.sleep(for: Self.pollInterval)
             case .truncated:
                 context.logger.info("\(configuration.path) was truncated; reading from its start")
-                state.splitter.reset()
                 reader.rewind()
+                state.splitter.reset(at: 0)
             case .replaced:
                 // Rotation: drain what was written to the old file before the rename, then switch.
                 while true {
                     let chunk = try reader.readChunk()
                     if chunk.isEmpty { break }
                     state.consume(chunk)
-                    await state.send(to: output)
+                    await state.send(to: output, reader: &reader)
                 }
                 state.finishLine()
-                await state.send(to: output)
+                await state.send(to: output, reader: &reader, lineFinished: true)
                 context.logger.info("\(configuration.path) was rotated; reading the new file")
                 reader = try await open(waiting: true)
+                state.splitter.reset(at: 0)
             }
         }
     }
@@ -131,34 +132,45 @@ public struct FileSource: Source {
 /// Lines in progress and events waiting to be sent, for one file source.
 private struct ReadState {
     var decoder: LineDecoder
-    var splitter = LineSplitter()
+    var splitter: LineSplitter
     var events: [Event] = []
-    let sourceID: String
+    let context: StageContext
+    let keeper: CheckpointKeeper?
 
-    init(decoder: LineDecoder, sourceID: String) {
+    init(decoder: LineDecoder, splitter: LineSplitter, context: StageContext, keeper: CheckpointKeeper?) {
         self.decoder = decoder
-        self.sourceID = sourceID
+        self.splitter = splitter
+        self.context = context
+        self.keeper = keeper
     }
 
     mutating func consume(_ bytes: [UInt8]) {
-        let metadata = EventMetadata(sourceID: sourceID, receivedAt: Date().timeIntervalSince1970)
+        let metadata = EventMetadata(sourceID: context.id, receivedAt: Date().timeIntervalSince1970)
+        let limit = splitter.maxLineBytes
+        let inputName = decoder.inputName
         splitter.split(bytes) { line, number in
             if let event = decoder.decode(line, lineNumber: number, metadata: metadata) { events.append(event) }
+        } overlong: { [context] number, offset in
+            context.metrics.addErrors(1)
+            context.metrics.addDropped(1)
+            context.logger.warning("\(inputName):\(number): skipped a line longer than max_line_bytes (\(limit) bytes), starting at byte \(offset)")
         }
     }
 
     mutating func finishLine() {
-        let metadata = EventMetadata(sourceID: sourceID, receivedAt: Date().timeIntervalSince1970)
+        let metadata = EventMetadata(sourceID: context.id, receivedAt: Date().timeIntervalSince1970)
         splitter.finish { line, number in
             if let event = decoder.decode(line, lineNumber: number, metadata: metadata) { events.append(event) }
         }
     }
 
-    /// Sends what was decoded so far as one batch (a read chunk of up to 1 MiB makes one batch).
-    mutating func send(to output: SourceOutput) async {
-        guard !events.isEmpty else { return }
+    /// Sends what was decoded so far as one batch (a read chunk of up to 1 MiB makes one batch),
+    /// tracked for the checkpoint: once acknowledged, the file is done up to the last whole line.
+    mutating func send(to output: SourceOutput, reader: inout FileReader, lineFinished: Bool = false) async {
+        let acknowledgement = keeper?.track(reader.checkpoint(pendingBytes: lineFinished ? 0 : splitter.pendingBytes))
+        guard !events.isEmpty || acknowledgement != nil else { return }
         let batch = events
         events = []
-        await output.send(batch)
+        await output.send(batch, acknowledgement: acknowledgement)
     }
 }

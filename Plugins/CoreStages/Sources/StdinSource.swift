@@ -4,12 +4,19 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import Logging
 import SwitchyardKit
 
 /// Reads events from standard input, one per line, until end of input.
 public struct StdinSource: Source {
     public struct Configuration: StageConfiguration {
         var format: InputFormat?
+        var max_line_bytes: ConfigByteSize?
+
+        public func problems() -> [OptionProblem] {
+            if let max_line_bytes, max_line_bytes.bytes < 1 { return [OptionProblem(option: "max_line_bytes", "must be at least 1 byte")] }
+            return []
+        }
     }
 
     public static let typeName = "stdin"
@@ -17,6 +24,8 @@ public struct StdinSource: Source {
     public static let options = [
         StageOption("format", type: InputFormat.valueList, default: "ndjson",
                     "ndjson: each line is a JSON value (bad lines are counted and logged); lines: each line becomes {\"message\": line}."),
+        StageOption("max_line_bytes", type: "size", default: "1MiB",
+                    "A longer line is skipped up to its newline without being held in memory; counted as an error and logged with its offset."),
     ]
     public static let example = """
         type: stdin
@@ -33,7 +42,7 @@ public struct StdinSource: Source {
 
     public func run(output: SourceOutput) async throws {
         var decoder = LineDecoder(format: configuration.format ?? .ndjson, context: context, inputName: "stdin")
-        var splitter = LineSplitter()
+        var splitter = LineSplitter(maxLineBytes: configuration.max_line_bytes?.bytes ?? LineSplitter.defaultMaxLineBytes)
         while !Task.isCancelled {
             // Never block a shared thread on a quiet pipe: wait for data with a cancellable sleep.
             var poller = pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0)
@@ -52,7 +61,12 @@ public struct StdinSource: Source {
                 await output.send(events)
                 return
             }
-            splitter.split(chunk, decode)
+            let limit = splitter.maxLineBytes
+            splitter.split(chunk, decode) { [context] number, offset in
+                context.metrics.addErrors(1)
+                context.metrics.addDropped(1)
+                context.logger.warning("stdin:\(number): skipped a line longer than max_line_bytes (\(limit) bytes), starting at byte \(offset)")
+            }
             await output.send(events)
         }
     }

@@ -43,13 +43,44 @@ struct FileReader: ~Copyable {
         return Int64(info.st_size)
     }
 
-    /// Where this source stands in the file: after the last whole line handed out.
-    func checkpoint(pendingBytes: Int) -> FileCheckpoint {
-        FileCheckpoint(device: device, inode: inode, offset: offset - Int64(pendingBytes))
+    /// How many leading bytes identify a file beside its device and inode.
+    static let fingerprintBytes = 256
+    private var knownFingerprint: (length: Int, hash: UInt64) = (0, Self.fnv1a([]))
+
+    /// FNV-1a of up to `length` leading bytes, and how many there were.
+    func fingerprint(length: Int) -> (length: Int, hash: UInt64) {
+        var bytes = [UInt8](repeating: 0, count: length)
+        let read = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, length, 0) }
+        let prefix = bytes.prefix(max(0, read))
+        return (prefix.count, Self.fnv1a(prefix))
+    }
+
+    private static func fnv1a(_ bytes: some Collection<UInt8>) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return hash
+    }
+
+    /// Where this source stands in the file: `pendingBytes` before the current offset.
+    mutating func checkpoint(pendingBytes: Int64) -> FileCheckpoint {
+        if knownFingerprint.length < Self.fingerprintBytes, offset > Int64(knownFingerprint.length) {
+            knownFingerprint = fingerprint(length: Self.fingerprintBytes)
+        }
+        return FileCheckpoint(device: device, inode: inode, fingerprintLength: knownFingerprint.length,
+                              fingerprint: knownFingerprint.hash, offset: offset - pendingBytes)
+    }
+
+    /// Whether `saved` was taken on this very file (not another that reuses its inode) and still fits in it.
+    func matches(_ saved: FileCheckpoint) -> Bool {
+        guard saved.device == device, saved.inode == inode, saved.offset <= size else { return false }
+        guard let length = saved.fingerprintLength, let hash = saved.fingerprint else { return true }
+        let current = fingerprint(length: length)
+        return current.length == length && current.hash == hash
     }
 
     /// Moves back to the start (after truncation).
     mutating func rewind() {
+        knownFingerprint = (0, Self.fnv1a([]))
         offset = Int64(lseek(descriptor, 0, SEEK_SET))
     }
 

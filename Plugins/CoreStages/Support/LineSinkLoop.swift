@@ -1,11 +1,11 @@
-import Foundation
 import SwitchyardKit
 
 /// The loop the text sinks share: encode each batch into one buffer per target
 /// (a file path, or stdout), and write the buffers out whole when the input goes
 /// idle, when they grow large, or when `flushInterval` has passed.
 ///
-/// Only complete lines are ever handed to `write`.
+/// Only complete lines are ever handed to `write`. Batches are acknowledged once
+/// `flushed` says what was written is durable.
 struct LineSinkLoop {
     /// Above this many buffered bytes the buffers are written even under load.
     static let highWater = 256 * 1024
@@ -18,9 +18,11 @@ struct LineSinkLoop {
     /// - Parameters:
     ///   - target: where an event goes; nil drops it (the caller counts and logs why).
     ///   - write: writes a buffer of whole lines to a target.
-    ///   - flushed: called after every round of writes (to close idle files, say).
+    ///   - flushed: called after every round of writes, with whether the input is idle (or
+    ///     ended); returns whether everything written so far is durable now (after an fsync,
+    ///     say). Until it does, the batches written stay unacknowledged.
     func run(input: SinkInput, target: (Event) -> String?, write: (String, [UInt8]) throws -> Void,
-             flushed: () throws -> Void = {}) async throws {
+             flushed: (_ idle: Bool) throws -> Bool = { _ in true }) async throws {
         var buffers: [String: [UInt8]] = [:]
         // The buffer of the target the last event went to, kept out of the dictionary so that a
         // run of events for one target (all of them, for a constant path) costs no lookups.
@@ -29,8 +31,9 @@ struct LineSinkLoop {
         var buffered = 0
         var pendingEvents = 0
         var lastFlush = ContinuousClock.now
+        var written: [DeliveryReceipt] = []
 
-        func flush() throws {
+        func flush(idle: Bool) throws {
             if let key = currentKey, !current.isEmpty { try write(key, current) }
             current.removeAll(keepingCapacity: true)
             for (key, bytes) in buffers where !bytes.isEmpty { try write(key, bytes) }
@@ -38,7 +41,11 @@ struct LineSinkLoop {
             metrics.addOut(pendingEvents)
             buffered = 0
             pendingEvents = 0
-            try flushed()
+            written.append(input.receipt())
+            if try flushed(idle) {
+                written.forEach { $0.acknowledge() }
+                written.removeAll()
+            }
         }
 
         while let batch = await input.next() {
@@ -55,11 +62,12 @@ struct LineSinkLoop {
                 pendingEvents += 1
             }
             let now = ContinuousClock.now
-            if input.isIdle || buffered >= Self.highWater || now - lastFlush >= flushInterval {
-                try flush()
+            let idle = input.isIdle
+            if idle || buffered >= Self.highWater || now - lastFlush >= flushInterval {
+                try flush(idle: idle)
                 lastFlush = now
             }
         }
-        try flush()
+        try flush(idle: true)
     }
 }

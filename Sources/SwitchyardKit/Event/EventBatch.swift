@@ -1,17 +1,22 @@
-/// The unit that moves between stages: events in order.
-///
-/// Moving batches rather than single events keeps channel and task overhead
-/// per event small. The type is a struct, not a bare array, so that a batch can
-/// later carry an acknowledgement token without changing every stage.
+/// The unit that moves between stages: events in order, with the acknowledgement token
+/// of the source batch they came from (if that source asked for one).
 public struct EventBatch: Sendable, Equatable {
     /// The events, in order.
     public var events: [Event]
+    /// Completed once every sink the batch reached has made it durable; nil when nobody asked.
+    public var acknowledgement: Acknowledgement?
 
-    public init(_ events: [Event] = []) { self.events = events }
+    public init(_ events: [Event] = [], acknowledgement: Acknowledgement? = nil) {
+        self.events = events
+        self.acknowledgement = acknowledgement
+    }
 
     /// The number of events.
     public var count: Int { events.count }
 
     /// Whether the batch holds no events.
     public var isEmpty: Bool { events.isEmpty }
+
+    /// Batches are equal when their events are.
+    public static func == (lhs: EventBatch, rhs: EventBatch) -> Bool { lhs.events == rhs.events }
 }

@@ -153,15 +153,21 @@ final class EventChannel: Sendable {
     /// Returns how many buffered events were discarded.
     @discardableResult
     func consumerFailed() -> Int {
-        let (discarded, senders) = state.withLock { state -> (Int, [CheckedContinuation<Void, Never>]) in
+        let (discarded, senders, lost) = state.withLock {
+            state -> (Int, [CheckedContinuation<Void, Never>], [EventBatch]) in
             state.consumerGone = true
             let discarded = state.bufferedEvents
+            let lost = Array(state.queue[state.head...])
             state.queue = []
             state.head = 0
             state.bufferedEvents = 0
             let senders = state.waitingSenders
             state.waitingSenders = []
-            return (discarded, senders)
+            return (discarded, senders, lost)
+        }
+        for batch in lost {
+            batch.acknowledgement?.markFailed()
+            batch.acknowledgement?.release()
         }
         senders.forEach { $0.resume() }
         return discarded

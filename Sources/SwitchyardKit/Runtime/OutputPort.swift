@@ -19,31 +19,43 @@ final class OutputPort: Sendable {
     }
 
     /// Hands `batch` to every consumer: waits on full `block` buffers, counts drops on `drop_newest` ones.
-    func deliver(_ batch: EventBatch) async {
-        guard !batch.isEmpty else { return }
+    ///
+    /// The batch's acknowledgement token gains one hold per buffer that queued it; the
+    /// caller's own hold is untouched. Returns whether every consumer took the batch.
+    @discardableResult
+    func deliver(_ batch: EventBatch) async -> Bool {
+        guard !batch.isEmpty else { return true }
+        var tookAll = true
         for edge in edges {
+            batch.acknowledgement?.retain()
             let result: EventChannel.SendResult
             switch edge.whenFull {
             case .block: result = await edge.channel.send(batch)
             case .drop_newest: result = edge.channel.offer(batch)
             }
             switch result {
-            case .queued: break
+            case .queued: continue
             case .full:
+                batch.acknowledgement?.markDropped()
                 edge.consumerMetrics.addDropped(batch.count)
                 logger.debug("buffer full, dropped \(batch.count) events (when_full: drop_newest)",
                              metadata: ["consumer": "\(edge.consumerID)"])
             case .consumerGone:
+                batch.acknowledgement?.markFailed()
                 edge.consumerMetrics.addDropped(batch.count)
                 logger.error("consumer has failed, \(batch.count) events not delivered",
                              metadata: ["consumer": "\(edge.consumerID)"])
             }
+            tookAll = false
+            batch.acknowledgement?.release()
         }
+        return tookAll
     }
 
-    /// Whether every blocking consumer could take `count` events now (drop_newest ones never block).
+    /// Whether every consumer could take `count` events now: without waiting (`block`) or
+    /// without dropping them (`drop_newest`).
     func hasRoom(for count: Int) -> Bool {
-        edges.allSatisfy { $0.whenFull == .drop_newest || $0.channel.hasRoom(for: count) }
+        edges.allSatisfy { $0.channel.hasRoom(for: count) }
     }
 
     /// Tells every consumer that this producer is done.

@@ -149,15 +149,16 @@ public final class Pipeline: Sendable {
         let defaultPort = wiring.ports[stage.id]!
         let namedPorts = Dictionary(uniqueKeysWithValues: stage.namedOutputs.map { ($0, wiring.ports["\(stage.id).\($0)"]!) })
 
-        func deliver(_ output: TransformOutput) async {
+        // What a transform makes of a batch carries the batch's acknowledgement token on.
+        func deliver(_ output: TransformOutput, acknowledgement: Acknowledgement? = nil) async {
             stageMetrics.addDiscarded(output.discarded)
             stageMetrics.addDropped(output.failed)
             stageMetrics.addErrors(output.failed)
             stageMetrics.addOut(output.events.count)
-            await defaultPort.deliver(EventBatch(output.events))
+            await defaultPort.deliver(EventBatch(output.events, acknowledgement: acknowledgement))
             for (name, events) in output.named {
                 stageMetrics.addOut(events.count)
-                await namedPorts[name]?.deliver(EventBatch(events))
+                await namedPorts[name]?.deliver(EventBatch(events, acknowledgement: acknowledgement))
             }
         }
 
@@ -165,8 +166,15 @@ public final class Pipeline: Sendable {
             while let batch = await channel.receive() {
                 stageMetrics.addIn(batch.count)
                 var output = TransformOutput()
-                try transform.process(batch, into: &output)
-                await deliver(output)
+                do {
+                    try transform.process(batch, into: &output)
+                } catch {
+                    batch.acknowledgement?.markFailed()
+                    batch.acknowledgement?.release()
+                    throw error
+                }
+                await deliver(output, acknowledgement: batch.acknowledgement)
+                batch.acknowledgement?.release()
             }
             var output = TransformOutput()
             try transform.finish(into: &output)
@@ -181,9 +189,13 @@ public final class Pipeline: Sendable {
 
     private func runSink(_ sink: any Sink, stage: PlannedStage, wiring: Wiring) async {
         let channel = wiring.channels[stage.id]!
+        let input = SinkInput(channel: channel, metrics: metrics[stage.id]!)
         do {
-            try await sink.run(input: SinkInput(channel: channel, metrics: metrics[stage.id]!))
+            try await sink.run(input: input)
+            // A sink returns once everything it received is durable.
+            input.receipt().acknowledge()
         } catch {
+            input.receipt().fail()
             metrics[stage.id]!.addDropped(channel.consumerFailed())
             fail(stage, error)
         }

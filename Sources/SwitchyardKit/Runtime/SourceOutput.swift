@@ -9,18 +9,24 @@ public struct SourceOutput: Sendable {
     }
 
     /// Sends a batch downstream; returns once every consumer has taken it (or dropped it, as configured).
+    ///
+    /// If the batch carries an ``Acknowledgement``, the send uses up its maker's hold: the
+    /// token completes once every sink the events reach has made them durable (at once
+    /// for an empty batch, or when no consumer took it).
     public func send(_ batch: EventBatch) async {
+        defer { batch.acknowledgement?.release() }
         guard !batch.isEmpty else { return }
         metrics.addOut(batch.count)
         await port.deliver(batch)
     }
 
-    /// Whether `count` events could be sent now without waiting: a source that must answer
-    /// a client at once (an HTTP server) refuses work instead of queueing it when this is false.
+    /// Whether `count` events could be sent now without waiting and without a `drop_newest`
+    /// buffer dropping them: a source that must answer a client at once (an HTTP server)
+    /// refuses work instead of queueing it when this is false.
     public func hasRoom(for count: Int) -> Bool { port.hasRoom(for: count) }
 
-    /// Sends events downstream as one batch.
-    public func send(_ events: [Event]) async {
-        await send(EventBatch(events))
+    /// Sends events downstream as one batch, with an optional acknowledgement token (see ``send(_:)``).
+    public func send(_ events: [Event], acknowledgement: Acknowledgement? = nil) async {
+        await send(EventBatch(events, acknowledgement: acknowledgement))
     }
 }

@@ -1,0 +1,115 @@
+import Logging
+import Synchronization
+import SwitchyardKit
+
+/// Moves a file source's checkpoint as its batches are acknowledged, and keeps it on disk.
+///
+/// Each batch sent is tracked with the checkpoint it would give (the end of its last whole
+/// line). Acknowledgements may come back in any order (fan-out to several sinks); the
+/// checkpoint moves to the end of the longest prefix of batches that are all acknowledged.
+/// It is saved at most every ``saveInterval``, at once when nothing is left in flight, and
+/// a deferred save is scheduled otherwise, so it is on disk about 100 ms after it moved.
+final class CheckpointKeeper: Sendable {
+    static let saveInterval = Duration.milliseconds(100)
+
+    private struct Tracked {
+        var checkpoint: FileCheckpoint
+        var done = false
+        var failed = false
+    }
+
+    private struct State {
+        var tracked: [Tracked] = []
+        /// Sequence number of `tracked[0]`.
+        var firstSequence = 0
+        var acknowledged: FileCheckpoint?
+        var saved: FileCheckpoint?
+        var lastSave = ContinuousClock.now - .seconds(1)
+        var saveScheduled = false
+        var warnedFailure = false
+    }
+
+    private let state = Mutex(State())
+    /// Serializes writes of the checkpoint file.
+    private let writer = Mutex(())
+    private let directory: String
+    private let logger: Logger
+
+    init(directory: String, logger: Logger) {
+        self.directory = directory
+        self.logger = logger
+    }
+
+    /// Starts tracking a batch that ends at `checkpoint`; the token completes it.
+    func track(_ checkpoint: FileCheckpoint) -> Acknowledgement {
+        let sequence = state.withLock { state -> Int in
+            state.tracked.append(Tracked(checkpoint: checkpoint))
+            return state.firstSequence + state.tracked.count - 1
+        }
+        return Acknowledgement { [self] outcome in complete(sequence, outcome: outcome) }
+    }
+
+    /// Whether nothing sent is waiting for its acknowledgement.
+    var isSettled: Bool { state.withLock { $0.tracked.isEmpty } }
+
+    private func complete(_ sequence: Int, outcome: DeliveryOutcome) {
+        let (warn, saveNow, schedule) = state.withLock { state -> (FileCheckpoint?, Bool, Bool) in
+            let index = sequence - state.firstSequence
+            var warn: FileCheckpoint?
+            if outcome == .failed {
+                state.tracked[index].failed = true
+                if !state.warnedFailure {
+                    state.warnedFailure = true
+                    warn = state.tracked[index].checkpoint
+                }
+            } else {
+                state.tracked[index].done = true
+            }
+            var advanced = 0
+            while advanced < state.tracked.count, state.tracked[advanced].done {
+                state.acknowledged = state.tracked[advanced].checkpoint
+                advanced += 1
+            }
+            if advanced > 0 {
+                state.tracked.removeFirst(advanced)
+                state.firstSequence += advanced
+            }
+            guard state.acknowledged != state.saved else { return (warn, false, false) }
+            if state.tracked.isEmpty || ContinuousClock.now - state.lastSave >= Self.saveInterval {
+                return (warn, true, false)
+            }
+            if state.saveScheduled { return (warn, false, false) }
+            state.saveScheduled = true
+            return (warn, false, true)
+        }
+        if let warn {
+            logger.warning("events before byte \(warn.offset) were not delivered by a sink; the checkpoint stays before them, a restart reads them again")
+        }
+        if saveNow { save() }
+        if schedule {
+            Task {
+                try? await Task.sleep(for: Self.saveInterval)
+                state.withLock { $0.saveScheduled = false }
+                save()
+            }
+        }
+    }
+
+    /// Writes the acknowledged checkpoint if it moved since the last write.
+    func save() {
+        writer.withLock { _ in
+            let pending = state.withLock { state -> FileCheckpoint? in
+                guard let acknowledged = state.acknowledged, acknowledged != state.saved else { return nil }
+                state.lastSave = .now
+                return acknowledged
+            }
+            guard let pending else { return }
+            do {
+                try pending.save(to: directory)
+                state.withLock { $0.saved = pending }
+            } catch {
+                logger.warning("cannot save the checkpoint in \(directory): \(error)")
+            }
+        }
+    }
+}
