@@ -2,6 +2,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import ServiceLifecycle
+import SwitchyardAPI
 import SwitchyardKit
 
 /// Receives events over HTTP: answers 200 once they are in the pipeline, 400 for bad input
@@ -14,12 +15,16 @@ public struct HTTPServerSource: Source {
         var auth: Auth?
         var max_body_bytes: ConfigByteSize?
         var acknowledgements: Bool?
+        var header_timeout: ConfigDuration?
+        var body_timeout: ConfigDuration?
+        var max_connections: Int?
 
         public func problems() -> [OptionProblem] {
             var problems: [OptionProblem] = []
             if HostPort(address) == nil { problems.append(OptionProblem(option: "address", "expected HOST:PORT, such as 127.0.0.1:8080")) }
             if let path, !path.hasPrefix("/") { problems.append(OptionProblem(option: "path", "must start with '/'")) }
             if let auth, auth.token.isEmpty { problems.append(OptionProblem(option: "auth", "token must not be empty")) }
+            if let max_connections, max_connections < 1 { problems.append(OptionProblem(option: "max_connections", "must be at least 1")) }
             return problems
         }
     }
@@ -48,6 +53,10 @@ public struct HTTPServerSource: Source {
         StageOption("max_body_bytes", type: "size", default: "10MB", "Larger bodies are refused with 413."),
         StageOption("acknowledgements", type: "bool", default: "true",
                     "true: answer 200 only once every sink the events reached has made them durable (503 if a drop_newest buffer dropped any, 500 if a sink failed them). false: answer 200 once the events are queued."),
+        StageOption("header_timeout", type: "duration", default: "10s",
+                    "A connection whose request head is not complete this long after it connected (or after its previous answer, kept alive) is closed: slow clients cannot hold connections."),
+        StageOption("body_timeout", type: "duration", default: "30s", "A request body not received in full within this time is answered 408 and the connection closed."),
+        StageOption("max_connections", type: "integer", default: "4096", "Open connections at most; further ones wait in the listen backlog until one closes."),
     ]
     public static let example = """
         type: http_server
@@ -65,23 +74,31 @@ public struct HTTPServerSource: Source {
         self.context = context
     }
 
+    /// The server's protections against slow and numerous clients.
+    var limits: ServerLimits {
+        ServerLimits(headerTimeout: configuration.header_timeout?.duration ?? ServerLimits.defaultHeaderTimeout,
+                     bodyTimeout: configuration.body_timeout?.duration ?? ServerLimits.defaultBodyTimeout,
+                     maxConnections: configuration.max_connections ?? ServerLimits.defaultMaxConnections)
+    }
+
     public func run(output: SourceOutput) async throws {
         guard let address = HostPort(configuration.address) else { return }
         let router = Router()
-        let handler = IngestHandler(configuration: configuration, context: context, output: output)
+        let handler = IngestHandler(configuration: configuration, context: context, output: output, bodyTimeout: limits.bodyTimeout)
         router.post(RouterPath(configuration.path ?? "/events")) { request, _ -> Response in
             await handler.handle(request)
         }
         let app = Application(
             router: router,
-            configuration: .init(address: .hostname(address.host, port: address.port), serverName: "switchyard"),
+            server: limits.server,
+            configuration: limits.configuration(host: address.host, port: address.port, logger: context.logger),
             onServerRunning: { channel in
                 context.logger.info("listening", metadata: ["address": "\(address.host):\(channel.localAddress?.port ?? address.port)"])
             },
-            logger: context.logger
+            logger: ServerLimits.serverLogger(context.logger)
         )
         // Stop gracefully when the source is stopped: requests in flight are answered first.
-        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: context.logger))
+        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: ServerLimits.serverLogger(context.logger)))
         try await withTaskCancellationHandler {
             try await group.run()
         } onCancel: {

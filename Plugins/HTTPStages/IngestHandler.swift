@@ -9,16 +9,24 @@ struct IngestHandler: Sendable {
     let context: StageContext
     let output: SourceOutput
 
+    let bodyTimeout: Duration
+
     func handle(_ request: Request) async -> Response {
-        if let token = configuration.auth?.token, request.headers[.authorization] != "Bearer \(token)" {
+        if let token = configuration.auth?.token,
+            !ConstantTime.equals(Array((request.headers[.authorization] ?? "").utf8), Array("Bearer \(token)".utf8))
+        {
             return Self.answer(.unauthorized, "missing or wrong bearer token")
         }
         let limit = configuration.max_body_bytes?.bytes ?? 10 << 20
         let body: ByteBuffer
-        do {
-            body = try await request.body.collect(upTo: limit)
-        } catch {
+        switch await collectBody(request, limit: limit) {
+        case .success(let collected): body = collected
+        case .failure(.tooLarge):
             return Self.answer(.contentTooLarge, "the body is larger than \(ConfigByteSize(bytes: limit))")
+        case .failure(.timedOut):
+            var response = Self.answer(.requestTimeout, "the body did not arrive within \(bodyTimeout)")
+            response.headers[.connection] = "close"
+            return response
         }
         let events: [Event]
         switch decode(body) {
@@ -38,7 +46,12 @@ struct IngestHandler: Sendable {
             await output.send(events)
             return Self.answer(.ok, "accepted \(events.count) events")
         }
-        switch await sendAcknowledged(events) {
+        guard let outcome = await sendAcknowledged(events) else {
+            var response = Self.answer(.serviceUnavailable, "the pipeline is stopping before these events were written; retry later")
+            response.headers[.retryAfter] = "1"
+            return response
+        }
+        switch outcome {
         case .delivered:
             return Self.answer(.ok, "accepted \(events.count) events")
         case .partlyDropped:
@@ -50,16 +63,63 @@ struct IngestHandler: Sendable {
         }
     }
 
+    /// How long a request still waits for its acknowledgement once the pipeline is stopping.
+    static let stoppingGrace = Duration.seconds(5)
+
     /// Sends `events` and waits until every sink they reached has made them durable (or failed).
-    private func sendAcknowledged(_ events: [Event]) async -> DeliveryOutcome {
+    /// Nil when the pipeline is stopping and the sinks did not answer within ``stoppingGrace``:
+    /// a stop never hangs on a client.
+    private func sendAcknowledged(_ events: [Event]) async -> DeliveryOutcome? {
         let (outcomes, continuation) = AsyncStream<DeliveryOutcome>.makeStream(bufferingPolicy: .bufferingNewest(1))
         let acknowledgement = Acknowledgement { outcome in
             continuation.yield(outcome)
             continuation.finish()
         }
         await output.send(events, acknowledgement: acknowledgement)
-        for await outcome in outcomes { return outcome }
-        return .failed
+        let context = self.context
+        return await withTaskGroup(of: DeliveryOutcome?.self) { group in
+            group.addTask {
+                for await outcome in outcomes { return outcome }
+                return .failed
+            }
+            group.addTask {
+                while !context.isStopping {
+                    guard (try? await Task.sleep(for: .milliseconds(100))) != nil else { return nil }
+                }
+                try? await Task.sleep(for: Self.stoppingGrace)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            continuation.finish()
+            return first
+        }
+    }
+
+    private enum BodyProblem: Error {
+        case tooLarge
+        case timedOut
+    }
+
+    /// The whole body, unless it is larger than `limit` or slower than the body timeout.
+    private func collectBody(_ request: Request, limit: Int) async -> Result<ByteBuffer, BodyProblem> {
+        let timeout = bodyTimeout
+        return await withTaskGroup(of: Result<ByteBuffer, BodyProblem>.self) { group in
+            group.addTask {
+                do {
+                    return .success(try await request.body.collect(upTo: limit))
+                } catch {
+                    return .failure(Task.isCancelled ? .timedOut : .tooLarge)
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return .failure(.timedOut)
+            }
+            let first = await group.next() ?? .failure(.timedOut)
+            group.cancelAll()
+            return first
+        }
     }
 
     /// Why a body was refused.

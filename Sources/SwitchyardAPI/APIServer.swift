@@ -33,17 +33,23 @@ public final class APIServer: Sendable {
             return Self.json(["ready": .bool(report.ready)], status: report.ready ? .ok : .serviceUnavailable)
         }
         router.get("/metrics") { _, _ -> Response in
-            let text = pipeline.healthReport().prometheusText
+            let text = SecretRedactor.shared.redact(pipeline.healthReport().prometheusText)
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                             body: .init(byteBuffer: ByteBuffer(string: text)))
         }
+        router.head("/health") { _, _ -> Response in
+            let report = pipeline.healthReport()
+            return Response(status: report.status == .unhealthy ? .serviceUnavailable : .ok, headers: [.contentType: "application/json"])
+        }
+        let limits = ServerLimits(maxConnections: 256)
         let app = Application(
             router: router,
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "switchyard"),
+            server: limits.server,
+            configuration: limits.configuration(host: configuration.host, port: configuration.port, logger: logger),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
-            logger: logger
+            logger: ServerLimits.serverLogger(logger)
         )
-        let serviceGroup = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
+        let serviceGroup = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: ServerLimits.serverLogger(logger)))
         group.withLock { $0 = serviceGroup }
         if stopRequested.withLock({ $0 }) { return }
         try await withTaskCancellationHandler {
@@ -59,9 +65,11 @@ public final class APIServer: Sendable {
         if let serviceGroup = group.withLock({ $0 }) { await serviceGroup.triggerGracefulShutdown() }
     }
 
+    /// A JSON answer; values from `${VAR}` (in a stage's last error, say) are redacted.
     private static func json(_ value: JSONValue, status: HTTPResponse.Status) -> Response {
         var bytes: [UInt8] = []
         JSONWriter.write(value, into: &bytes)
+        bytes = Array(SecretRedactor.shared.redact(String(decoding: bytes, as: UTF8.self)).utf8)
         bytes.append(0x0A)
         return Response(status: status, headers: [.contentType: "application/json"],
                         body: .init(byteBuffer: ByteBuffer(bytes: bytes)))

@@ -12,10 +12,11 @@ func printDiagnostics(_ diagnostics: [Diagnostic]) {
     }
 }
 
-/// Writes text to standard error (file descriptor 2) without touching C's shared `stderr` stream.
+/// Writes text to standard error (file descriptor 2) without touching C's shared `stderr` stream;
+/// values from `${VAR}` are redacted.
 enum StandardError {
     static func write(_ text: String) {
-        var text = text
+        var text = SecretRedactor.shared.redact(text)
         text.withUTF8 { bytes in
             var offset = 0
             while offset < bytes.count {

@@ -27,7 +27,7 @@ struct GraphCommand: ParsableCommand {
             printDiagnostics(error.diagnostics)
             throw ExitCode(1)
         }
-        print(format == .mermaid ? GraphRenderer.mermaid(plan) : GraphRenderer.dot(plan), terminator: "")
+        print(SecretRedactor.shared.redact(format == .mermaid ? GraphRenderer.mermaid(plan) : GraphRenderer.dot(plan)), terminator: "")
     }
 }
 

@@ -24,6 +24,11 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = logging.bootstrap()
+        // Signals are taken over before anything else: a SIGTERM while the pipeline is still
+        // loading stops it as soon as it exists, with the usual drain.
+        let stop = DeferredStop()
+        let signals = SignalHandler(logger: logger) { stop.fire() }
+        defer { signals.cancel() }
         let plan: PipelinePlan
         do {
             plan = try PipelineLoader(registry: SwitchyardCommand.registry).load(file: pipeline)
@@ -34,8 +39,7 @@ struct RunCommand: AsyncParsableCommand {
         printDiagnostics(plan.warnings)
 
         let running = Pipeline(plan: plan, logger: logger)
-        let signals = SignalHandler(logger: logger) { running.stop() }
-        defer { signals.cancel() }
+        stop.connect { running.stop() }
         logger.info("pipeline started", metadata: ["file": "\(pipeline)", "stages": "\(plan.stages.count)"])
         let server = plan.api.map { APIServer(pipeline: running, configuration: $0, logger: logger) }
         let outcome = await withTaskGroup(of: Void.self) { group -> Result<Void, any Error> in
@@ -75,25 +79,49 @@ final class SignalHandler: @unchecked Sendable {
     init(logger: Logger, stop: @escaping @Sendable () -> Void) {
         signal(SIGPIPE, SIG_IGN)
         let received = Counter()
+        let handle = { @Sendable (number: Int32) in
+            let count = received.increment()
+            if count == 1 {
+                logger.notice("received signal \(number); draining (send it again to exit at once)")
+                stop()
+            } else {
+                logger.warning("received signal \(number) again; exiting without draining")
+                _exit(128 + number)
+            }
+        }
         sources = [SIGINT, SIGTERM].map { (number: Int32) -> any DispatchSourceSignal in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler {
-                let count = received.increment()
-                if count == 1 {
-                    logger.notice("received signal \(number); draining (send it again to exit at once)")
-                    stop()
-                } else {
-                    logger.warning("received signal \(number) again; exiting without draining")
-                    _exit(128 + number)
-                }
-            }
+            source.setEventHandler { handle(number) }
             source.resume()
             return source
         }
+        // A signal that came before these handlers (while the process started) counts as the first.
+        if let early = EarlySignals.pending { handle(early) }
     }
 
     func cancel() { sources.forEach { $0.cancel() } }
+}
+
+/// A stop request that may come before there is anything to stop: kept until `connect`.
+private final class DeferredStop: Sendable {
+    private let state = Mutex<(requested: Bool, action: (@Sendable () -> Void)?)>((false, nil))
+
+    func fire() {
+        let action = state.withLock { state -> (@Sendable () -> Void)? in
+            state.requested = true
+            return state.action
+        }
+        action?()
+    }
+
+    func connect(_ action: @escaping @Sendable () -> Void) {
+        let requested = state.withLock { state -> Bool in
+            state.action = action
+            return state.requested
+        }
+        if requested { action() }
+    }
 }
 
 /// A thread-safe count of received signals.

@@ -46,7 +46,7 @@ struct TestCommand: ParsableCommand {
             } else {
                 failed += 1
                 print("test \(test.name) ... FAILED")
-                for failure in failures { print("  \(failure)") }
+                for failure in failures { print(SecretRedactor.shared.redact("  \(failure)")) }
             }
         }
         print("\n\(cases.count - failed) passed, \(failed) failed")

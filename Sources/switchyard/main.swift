@@ -5,6 +5,9 @@ import SwitchyardCLI
 import SwitchyardKit
 import WebSocketStages
 
+// `run` takes over SIGINT/SIGTERM before anything else, so that an early signal drains too.
+if CommandLine.arguments.dropFirst().first == "run" { EarlySignals.install() }
+
 // The built-in stage families; a custom binary adds its own register calls here.
 var registry = StageRegistry()
 registry.registerCoreStages()

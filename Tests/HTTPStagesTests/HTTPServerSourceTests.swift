@@ -195,4 +195,59 @@ struct HTTPServerSourceTests {
         }
         return condition()
     }
+
+    /// Opens a TCP connection to 127.0.0.1:`port` and sends `text`; returns the descriptor.
+    private static func rawConnection(_ port: Int, sending text: String) -> Int32 {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(port).bigEndian
+        _ = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        _ = text.withCString { send(descriptor, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
+        return descriptor
+    }
+
+    @Test("2,000 slow clients (slowloris) do not starve a normal one; their connections are closed at header_timeout")
+    func slowClients() async throws {
+        let port = Self.freePort()
+        let out = "http-\(UUID())"
+        let (pipeline, run) = try await Self.start("""
+            sources:
+              ingest: { type: http_server, address: 127.0.0.1:\(port), header_timeout: 1s, auth: { token: letmein } }
+            sinks:
+              out: { type: collect, inputs: [ingest], name: \(out) }
+            """, port: port)
+        let slow = (0..<2000).map { _ in Self.rawConnection(port, sending: "POST /events HTTP/1.1\r\nHost: x\r\n") }
+        defer { slow.forEach { close($0) } }
+        let answer = try await Self.post(port, "{\"a\":1}\n", token: "letmein")
+        #expect(answer.0 == 200, "a normal client is served while 2,000 slow ones hold connections")
+        // A slow client's connection is closed by the server (read returns 0) once header_timeout passed.
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(slow[0], SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var byte: UInt8 = 0
+        #expect(recv(slow[0], &byte, 1, 0) == 0, "closed by the server")
+        pipeline.stop()
+        try await run.value
+        #expect(EventCollector.events(out).count == 1)
+    }
+
+    @Test("the bearer token is checked whole: a prefix, a longer value, another case are all refused")
+    func tokenComparison() async throws {
+        let port = Self.freePort()
+        let (pipeline, run) = try await Self.start("""
+            sources:
+              ingest: { type: http_server, address: 127.0.0.1:\(port), auth: { token: letmein } }
+            sinks:
+              out: { type: blackhole, inputs: [ingest] }
+            """, port: port)
+        for wrong in ["letmei", "letmein2", "LETMEIN", ""] {
+            #expect(try await Self.post(port, "{\"a\":1}\n", token: wrong).0 == 401, "\(wrong)")
+        }
+        #expect(try await Self.post(port, "{\"a\":1}\n", token: "letmein").0 == 200)
+        pipeline.stop()
+        try await run.value
+    }
 }

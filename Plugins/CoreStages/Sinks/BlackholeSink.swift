@@ -19,6 +19,9 @@ public struct BlackholeSink: Sink {
     }
 
     public func run(input: SinkInput) async throws {
-        for await batch in input { context.metrics.addOut(batch.count) }
+        for await batch in input {
+            context.metrics.addOut(batch.count)
+            input.receipt().acknowledge()
+        }
     }
 }

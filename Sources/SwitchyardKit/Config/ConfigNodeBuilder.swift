@@ -8,10 +8,15 @@ import Yams
 /// structure, and scalars that came from the environment are marked so their
 /// values (perhaps secrets) are never printed.
 struct ConfigNodeBuilder {
+    /// The most nodes a document may expand to. YAML aliases share nodes, so a small file
+    /// can stand for billions of them ("billion laughs"); expanding stops here.
+    static let maximumNodes = 100_000
+
     let file: String
     let environment: [String: String]
     var diagnostics: [Diagnostic] = []
     private var lines: [Substring] = []
+    private var nodeCount = 0
 
     init(file: String, environment: [String: String]) {
         self.file = file
@@ -40,6 +45,14 @@ struct ConfigNodeBuilder {
     }
 
     private mutating func convert(_ node: Node) -> ConfigNode {
+        nodeCount += 1
+        guard nodeCount <= Self.maximumNodes else {
+            if nodeCount == Self.maximumNodes + 1 {
+                diagnostics.append(Diagnostic(at: location(node.mark),
+                    "alias expansion too large: the document expands to more than \(Self.maximumNodes) nodes here (aliases of aliases?)"))
+            }
+            return ConfigNode(.null, at: location(node.mark))
+        }
         switch node {
         case .scalar(let scalar):
             let quoted = scalar.style != .plain
@@ -113,6 +126,7 @@ struct ConfigNodeBuilder {
             if let value = environment[String(name)], !(value.isEmpty && fallback != nil) {
                 result += value
                 variables.append(String(name))
+                SecretRedactor.shared.register(name: String(name), value: value)
             } else if let fallback {
                 result += fallback
             } else {

@@ -12,10 +12,11 @@ public struct Diagnostic: Sendable, Hashable, CustomStringConvertible, Error {
     public var severity: Severity
     public var message: String
 
+    /// A diagnostic; any value that came from `${VAR}` is taken out of `message` (``SecretRedactor``).
     public init(_ severity: Severity = .error, at location: SourceLocation, _ message: String) {
         self.severity = severity
         self.location = location
-        self.message = message
+        self.message = SecretRedactor.shared.redact(message)
     }
 
     /// `FILE:LINE:COLUMN: message` (warnings say so).

@@ -5,6 +5,8 @@ import Foundation
 public struct PipelineLoader: Sendable {
     /// The top-level keys of a pipeline file.
     public static let topLevelKeys = ["data_dir", "sources", "transforms", "sinks", "api", "tests"]
+    /// The largest pipeline file read (a pipeline is a few kilobytes; this stops `/dev/zero`).
+    public static let maximumFileBytes = 4 << 20
 
     public let registry: StageRegistry
     public let environment: [String: String]
@@ -16,13 +18,15 @@ public struct PipelineLoader: Sendable {
 
     /// Loads and checks the pipeline in `path`.
     public func load(file path: String) throws(ConfigurationError) -> PipelinePlan {
-        let text: String
+        let origin = SourceLocation(file: path, line: 1, column: 1)
+        let bytes: Data
         do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
+            bytes = try ConfigFile.read(path, limit: Self.maximumFileBytes)
         } catch {
-            throw ConfigurationError([
-                Diagnostic(at: SourceLocation(file: path, line: 1, column: 1), "cannot read the file: \(error.localizedDescription)")
-            ])
+            throw ConfigurationError([Diagnostic(at: origin, "\(error)")])
+        }
+        guard let text = String(data: bytes, encoding: .utf8) else {
+            throw ConfigurationError([Diagnostic(at: origin, "the file is not UTF-8 text")])
         }
         return try load(yaml: text, file: path)
     }

@@ -1,0 +1,40 @@
+import Synchronization
+
+/// Every value that came into a configuration from `${VAR}`, and the one function that
+/// takes them out of any text before it is shown: diagnostics, logs, `/health`, CLI output.
+///
+/// Values are registered as the loader interpolates them; each occurrence is replaced by
+/// `${NAME}`. Values shorter than ``minimumLength`` are left alone (they cannot be
+/// secrets, and replacing every "1" would garble messages).
+public final class SecretRedactor: Sendable {
+    /// The redactor the whole process shares.
+    public static let shared = SecretRedactor()
+
+    /// The shortest value that is redacted.
+    public static let minimumLength = 3
+
+    private let secrets = Mutex<[(name: String, value: String)]>([])
+
+    public init() {}
+
+    /// Remembers that `value` came from `${name}`.
+    public func register(name: String, value: String) {
+        guard value.count >= Self.minimumLength else { return }
+        secrets.withLock { secrets in
+            guard !secrets.contains(where: { $0.value == value }) else { return }
+            secrets.append((name, value))
+            // Longest first, so that a value containing another is replaced whole.
+            secrets.sort { $0.value.count > $1.value.count }
+        }
+    }
+
+    /// `text` with every registered value replaced by `${NAME}`.
+    public func redact(_ text: String) -> String {
+        let secrets = secrets.withLock { $0 }
+        var text = text
+        for secret in secrets where text.contains(secret.value) {
+            text = text.replacing(secret.value, with: "${\(secret.name)}")
+        }
+        return text
+    }
+}

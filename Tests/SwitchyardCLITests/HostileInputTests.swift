@@ -1,0 +1,177 @@
+import CoreStages
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import HTTPStages
+import SQLiteStages
+import SwitchyardKit
+import Testing
+import WebSocketStages
+
+/// Hostile configurations, files and clients against the real binary: bounded, clear, no secret printed.
+@Suite("hostile input", .serialized)
+struct HostileInputTests {
+    private func directory() throws -> String {
+        let path = NSTemporaryDirectory() + "switchyard-hostile-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    @Test("billion laughs: refused at once with the alias position; validate, graph and run alike")
+    func billionLaughs() throws {
+        let file = try directory() + "/laughs.yaml"
+        var text = "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n"
+        for (previous, name) in zip("abcdefgh", "bcdefghi") {
+            text += "\(name): &\(name) [" + Array(repeating: "*\(previous)", count: 9).joined(separator: ",") + "]\n"
+        }
+        try text.write(toFile: file, atomically: true, encoding: .utf8)
+        for command in ["validate", "graph", "run"] {
+            let result = try SwitchyardProcess.run([command, file])
+            #expect(result.status == 1)
+            #expect(result.stderr.contains("\(file):"), "\(command): the error names the file")
+            #expect(result.stderr.contains("alias expansion too large"), "\(command): \(result.stderr.prefix(300))")
+        }
+    }
+
+    @Test("a pipeline file that never ends (/dev/zero) is refused by size, not read forever")
+    func endlessConfig() throws {
+        let result = try SwitchyardProcess.run(["validate", "/dev/zero"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("/dev/zero:1:1: the file is larger than"))
+    }
+
+    /// The YAML of one stage under test, from its documented example with `option` replaced.
+    private func stageYAML(_ entry: RegisteredStageType, option: String, value: String) -> String {
+        var lines: [String] = []
+        var skippingIndent: Int?
+        for line in entry.example.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
+            let indent = line.prefix { $0 == " " }.count
+            if let skip = skippingIndent, indent > skip || line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
+            skippingIndent = nil
+            if indent == 0, line.hasPrefix(option + ":") {
+                skippingIndent = 0
+                continue
+            }
+            lines.append(line)
+        }
+        lines.append("\(option): \(value)")
+        return lines.map { "    " + $0 }.joined(separator: "\n")
+    }
+
+    @Test("a secret from ${VAR} in any string option of any stage is never printed by validate or graph")
+    func secretsInEveryOption() throws {
+        let directory = try directory()
+        let secret = "hunter2-\(UUID().uuidString.prefix(8))"
+        var registry = StageRegistry()
+        registry.registerCoreStages()
+        registry.registerWebSocketStages()
+        registry.registerHTTPStages()
+        registry.registerSQLiteStages()
+        var checked = 0
+        for entry in registry.all {
+            for option in entry.options where !option.type.hasPrefix("{") {
+                let values = option.type.hasPrefix("list")
+                    ? ["[\"${SECRET}\", \"${SECRET} {{ ( [\"]"]
+                    : option.type.hasPrefix("mapping")
+                    ? ["{ \"${SECRET}\": \"${SECRET} (\" }", "{ \"${SECRET}\": \".a == 1\" }"]
+                    : ["\"${SECRET}\"", "\"${SECRET} {{ ( [\"", "\".${SECRET}[\""]
+                for value in values {
+                    let id = entry.kind == .source ? "home" : "under_test"
+                    var yaml = entry.kind == .source ? "" : "sources:\n  home: { type: generator, count: 1, lines: [x] }\n"
+                    yaml += "\(entry.kind.section):\n  \(id):\n\(stageYAML(entry, option: option.name, value: value))\n"
+                    if entry.kind != .sink { yaml += "sinks:\n  out: { type: blackhole, inputs: [\(id)] }\n" }
+                    let file = "\(directory)/\(entry.typeName)-\(option.name).yaml"
+                    try yaml.write(toFile: file, atomically: true, encoding: .utf8)
+                    for command in ["validate", "graph"] {
+                        let result = try SwitchyardProcess.run([command, file], environment: ["SECRET": secret])
+                        #expect(!result.stdout.contains(secret) && !result.stderr.contains(secret),
+                                "\(command) \(entry.typeName).\(option.name) = \(value): \(result.stderr)\(result.stdout)")
+                    }
+                    checked += 1
+                }
+            }
+        }
+        #expect(checked > 100, "every option of every stage type was tried")
+    }
+
+    @Test("at run time, a secret in a file sink path is not printed when the write fails; the error is one line")
+    func secretAtRunTime() throws {
+        let directory = try directory()
+        let file = "\(directory)/p.yaml"
+        try """
+            sources:
+              gen: { type: generator, count: 3, lines: [x] }
+            sinks:
+              out: { type: file, inputs: [gen], path: "/proc/${SECRET}/out.ndjson" }
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        let result = try SwitchyardProcess.run(["run", file], environment: ["SECRET": "s3cr3t-value-99"])
+        #expect(result.status == 1)
+        #expect(!result.stderr.contains("s3cr3t-value-99"))
+        #expect(result.stderr.contains("cannot write to /proc/${SECRET}: No such file or directory"))
+        #expect(!result.stderr.contains("NSCocoaErrorDomain"))
+    }
+
+    @Test("HEAD /health answers like GET; a clean stop of servers logs no error line")
+    func cleanStopOfServers() async throws {
+        let directory = try directory()
+        let file = "\(directory)/p.yaml"
+        let (api, ingest) = (Int.random(in: 20000...29999), Int.random(in: 30000...39999))
+        try """
+            api: { address: 127.0.0.1:\(api) }
+            sources:
+              ingest: { type: http_server, address: 127.0.0.1:\(ingest) }
+            sinks:
+              out: { type: blackhole, inputs: [ingest] }
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        let child = try SwitchyardProcess(["run", file])
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(api)/health")!)
+        request.httpMethod = "HEAD"
+        var status = 0
+        for _ in 0..<250 where status == 0 {
+            if let (_, response) = try? await URLSession.shared.data(for: request) {
+                status = (response as? HTTPURLResponse)?.statusCode ?? 0
+            } else {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+        }
+        #expect(status == 200)
+        child.signal(SIGTERM)
+        let result = child.finish()
+        #expect(result.status == 0)
+        let errors = result.stderr.split(separator: "\n").filter { $0.contains(" error ") || $0.contains(" critical ") }
+        #expect(errors.isEmpty, "\(errors)")
+    }
+
+    @Test("SIGTERM in the first milliseconds drains like any other: exit 0, whole lines only")
+    func earlySignal() throws {
+        let directory = try directory()
+        let file = "\(directory)/p.yaml"
+        try """
+            sources:
+              gen: { type: generator, count: 100000000, lines: [x] }
+            sinks:
+              out: { type: file, inputs: [gen], path: \(directory)/out.ndjson }
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        let child = try SwitchyardProcess(["run", file])
+        // As soon as the process has SIGTERM in hand (caught or ignored, per /proc), before it has loaded anything.
+        #expect(waitUntil(10) { handlesSIGTERM(child.process.processIdentifier) })
+        child.signal(SIGTERM)
+        let result = child.finish()
+        #expect(result.status == 0, "\(result.stderr)")
+        let output = (try? String(contentsOfFile: "\(directory)/out.ndjson", encoding: .utf8)) ?? ""
+        #expect(output.isEmpty || output.hasSuffix("\n"))
+    }
+}
+
+/// Whether process `pid` catches or ignores SIGTERM (its bit in SigCgt or SigIgn of /proc/PID/status).
+private func handlesSIGTERM(_ pid: Int32) -> Bool {
+    guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return false }
+    let bit = UInt64(1) << UInt64(SIGTERM - 1)
+    return status.split(separator: "\n").contains { line in
+        guard line.hasPrefix("SigCgt:") || line.hasPrefix("SigIgn:"),
+            let mask = UInt64(line.split(separator: "\t").last ?? "", radix: 16)
+        else { return false }
+        return mask & bit != 0
+    }
+}
