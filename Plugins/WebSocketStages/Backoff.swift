@@ -31,6 +31,11 @@ struct Backoff: Sendable {
         return .milliseconds(Int64(max(0, base * factor) * 1000))
     }
 
+    /// `delay` ± `jitter` (a fraction).
+    static func jittered(_ delay: Duration, by jitter: Double) -> Duration {
+        Backoff(initial: delay, maximum: delay, multiplier: 1, jitter: jitter).longest()
+    }
+
     private func seconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }

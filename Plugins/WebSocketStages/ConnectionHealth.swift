@@ -30,6 +30,7 @@ final class ConnectionHealth: Sendable {
         var dropped = 0
         var subscriptions = 0
         var lastError: String?
+        var lastErrorAt: Double?
         /// Events per second over the last minute, oldest first: (second, count).
         var recent: [(second: Int, count: Int)] = []
     }
@@ -85,6 +86,7 @@ final class ConnectionHealth: Sendable {
             snapshot.subscriptions = 0
             if let error {
                 snapshot.lastError = error
+                snapshot.lastErrorAt = Date().timeIntervalSince1970
                 snapshot.failures += 1
             }
         }
@@ -112,6 +114,7 @@ final class ConnectionHealth: Sendable {
         object["reconnects"] = .int(Int64(snapshot.reconnects))
         object["dropped_events"] = .int(Int64(snapshot.dropped))
         object["last_error"] = snapshot.lastError.map { .string($0) } ?? .null
+        object["last_error_at"] = snapshot.lastErrorAt.map { .string(RFC3339.string(fromSeconds: $0)) } ?? .null
         if !eventTypes.isEmpty { object["event_types"] = .array(eventTypes.map { .string($0) }) }
         return object
     }

@@ -12,6 +12,8 @@ struct HomeAssistantConversation {
     let authTimeout: Duration
     let heartbeatInterval: Duration
     let heartbeatTimeout: Duration
+    /// Where `resync: states` puts its snapshot events; nil without resync.
+    let snapshot: StateSnapshot?
     let mailbox: CommandMailbox
     let subscriptions: SubscriptionIDs
     let health: ConnectionHealth
@@ -67,6 +69,14 @@ struct HomeAssistantConversation {
             snapshot.successes += 1
         }
         logger.info("subscribed", metadata: ["event_types": "\(eventTypes.isEmpty ? ["(all)"] : eventTypes)"])
+        if let snapshot {
+            let reply = try await command(["type": "get_states"], "get_states")
+            guard reply["success"] == true, case .array(let states)? = reply["result"] else {
+                throw WebSocketSourceError.commandFailed("get_states: \(reply["error"]?["message"]?.stringValue ?? "no list of states")")
+            }
+            await snapshot.emit(states)
+            logger.info("resynced", metadata: ["entities": "\(states.count)"])
+        }
 
         while true {
             try await Task.sleep(for: heartbeatInterval)

@@ -28,6 +28,7 @@ public struct WebSocketSource: Source, HealthReporting {
         var reconnect: ReconnectOptions?
         var when_full: WebSocketWhenFull?
         var max_pending_events: Int?
+        var resync: WebSocketResync?
 
         public func problems() -> [OptionProblem] {
             var problems: [OptionProblem] = []
@@ -40,6 +41,9 @@ public struct WebSocketSource: Source, HealthReporting {
             }
             if mode == .home_assistant, on_connect != nil {
                 problems.append(OptionProblem(option: "on_connect", "is for protocol: raw; Home Assistant subscriptions come from event_types"))
+            }
+            if mode == .raw, resync == .states {
+                problems.append(OptionProblem(option: "resync", "states is for protocol: home_assistant"))
             }
             if mode == .raw, event_types != nil {
                 problems.append(OptionProblem(option: "event_types", "is for protocol: home_assistant; use on_connect with raw"))
@@ -74,12 +78,14 @@ public struct WebSocketSource: Source, HealthReporting {
         StageOption("auth_timeout", type: "duration", default: "10s", "home_assistant: longest wait for each auth step and each command's reply."),
         StageOption("heartbeat", type: "{ interval, timeout }", default: "{ interval: 30s, timeout: 10s }",
                     "home_assistant: a ping command every interval, the pong due within timeout. raw: WebSocket pings; no pong by the next ping closes."),
-        StageOption("reconnect", type: "{ initial_delay, max_delay, multiplier, jitter, reset_after }",
-                    default: "{ 1s, 60s, 2, 0.2, 30s }",
-                    "Backoff between attempts, forever; back to initial_delay after a connection streamed for reset_after. auth_invalid waits max_delay."),
+        StageOption("reconnect", type: "{ initial_delay, max_delay, multiplier, jitter, reset_after, unreachable_interval }",
+                    default: "{ 1s, 60s, 2, 0.2, 30s, 1s }",
+                    "Forever, by failure class: refused/unreachable/DNS failure retry every unreachable_interval (±jitter; it costs the server nothing, so the source is back within about a second of the server's return); failures after the server accepted back off from initial_delay by multiplier up to max_delay (back to initial_delay after a connection streamed for reset_after); auth_invalid and HTTP 401/403 wait max_delay."),
         StageOption("when_full", type: WebSocketWhenFull.valueList, default: "block",
                     "When max_pending_events wait for the pipeline: block stops reading the socket; drop_oldest keeps reading and drops (counts) the oldest."),
         StageOption("max_pending_events", type: "integer", default: "10000", "Events read from the socket that may wait for the pipeline."),
+        StageOption("resync", type: WebSocketResync.valueList, default: "none",
+                    "home_assistant: states sends get_states after every (re)subscription and emits one event per entity, {event_type: switchyard_state_snapshot, data: {entity_id, new_state}}, so stores downstream converge after a gap."),
     ]
     public static let example = """
         type: websocket
@@ -132,6 +138,7 @@ public struct WebSocketSource: Source, HealthReporting {
                               maximum: reconnect?.max_delay?.duration ?? .seconds(60),
                               multiplier: reconnect?.multiplier ?? 2, jitter: reconnect?.jitter ?? 0.2)
         let resetAfter = reconnect?.reset_after?.duration ?? .seconds(30)
+        let unreachableInterval = reconnect?.unreachable_interval?.duration ?? .seconds(1)
         while !Task.isCancelled {
             let generation = health.beginAttempt()
             var logger = context.logger
@@ -140,6 +147,8 @@ public struct WebSocketSource: Source, HealthReporting {
             var failure: (any Error)?
             do {
                 try await connectOnce(buffer: buffer, tls: tls, logger: logger)
+            } catch let error as WebSocketClientError where error == .webSocketUpgradeFailed {
+                failure = await upgradeFailure(error)
             } catch {
                 failure = error
             }
@@ -152,10 +161,16 @@ public struct WebSocketSource: Source, HealthReporting {
             let streamedLongEnough = health.snapshot.state == .streaming && ContinuousClock.now - started >= resetAfter
             if streamedLongEnough { backoff.reset() }
             let delay: Duration
-            if case WebSocketSourceError.authInvalid? = failure {
+            switch failure.map(ConnectionFailure.init) ?? .afterAccept {
+            case .refusedCredentials:
                 delay = backoff.longest()
-                logger.error("the server refused the access token; retrying in \(delay)", metadata: ["error": "\(reason)"])
-            } else {
+                logger.error("the server refused the credentials; retrying in \(delay)", metadata: ["error": "\(reason)"])
+            case .unreachable:
+                // Nothing listens (Home Assistant restarting): retry soon, and start the backoff afresh.
+                backoff.reset()
+                delay = Backoff.jittered(unreachableInterval, by: backoff.jitter)
+                logger.warning("server unreachable; retrying in \(delay)", metadata: ["error": "\(reason)"])
+            case .afterAccept:
                 delay = backoff.next()
                 logger.warning("connection ended; reconnecting in \(delay)", metadata: ["error": "\(reason)"])
             }
@@ -169,10 +184,16 @@ public struct WebSocketSource: Source, HealthReporting {
     }
 
     /// One connection, start to end. Returns or throws only once everything belonging to it has ended.
+    ///
+    /// Every phase has a deadline that closes the socket itself: `connect_timeout` covers the
+    /// TCP connection, TLS and the upgrade (the attempt's event loop is shut down, see
+    /// ``ConnectionAttempt``); the conversation's steps have `auth_timeout`; a stop closes a
+    /// connection still connecting at once, an open one after at most ``stopGrace``.
     private func connectOnce(buffer: InboundBuffer, tls: TLSConfiguration?, logger: Logger) async throws {
         // Home Assistant coalesces many messages into one frame: allow large frames (16 MiB).
-        var clientConfiguration = WebSocketClientConfiguration(maxFrameSize: 1 << 24, closeTimeout: .seconds(1))
+        var clientConfiguration = WebSocketClientConfiguration(maxFrameSize: 1 << 24, closeTimeout: .milliseconds(500))
         var headers = HTTPFields()
+        headers[.userAgent] = "switchyard/\(SwitchyardVersion.current)"
         for (name, value) in configuration.headers ?? [:] {
             if let field = HTTPField.Name(name) { headers[field] = value }
         }
@@ -181,27 +202,56 @@ public struct WebSocketSource: Source, HealthReporting {
         let interval = configuration.heartbeat?.interval?.duration ?? .seconds(30)
         if mode == .raw { clientConfiguration.autoPing = .enabled(timePeriod: interval) }
 
-        let opened = ConnectionOpened()
+        let attempt = ConnectionAttempt()
+        defer { attempt.close() }
         let clientSettings = clientConfiguration
         let connectTimeout = configuration.connect_timeout?.duration ?? .seconds(10)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                try await WebSocketClient.connect(url: configuration.url, configuration: clientSettings,
-                                                  tlsConfiguration: tls, logger: logger) { inbound, outbound, _ in
-                    opened.mark()
-                    try await session(inbound: inbound, outbound: outbound, buffer: buffer, logger: logger)
+        try await withTaskCancellationHandler {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    try await WebSocketClient.connect(url: configuration.url, configuration: clientSettings,
+                                                      tlsConfiguration: tls, eventLoopGroup: attempt.loops,
+                                                      logger: logger) { inbound, outbound, _ in
+                        guard attempt.markOpen() else { return }
+                        try await session(inbound: inbound, outbound: outbound, buffer: buffer, logger: logger)
+                    }
+                    throw WebSocketSourceError.closed
                 }
-                throw WebSocketSourceError.closed
+                group.addTask {
+                    try await Task.sleep(for: connectTimeout)
+                    if attempt.expireIfConnecting() {
+                        throw WebSocketSourceError.timeout("connecting took longer than \(connectTimeout)")
+                    }
+                    try await sleepUntilCancelled()
+                }
+                defer { group.cancelAll() }
+                try await group.next()
             }
-            group.addTask {
-                try await Task.sleep(for: connectTimeout)
-                guard opened.isMarked else { throw WebSocketSourceError.timeout("connecting took longer than \(connectTimeout)") }
-                try await sleepUntilCancelled()
+        } onCancel: {
+            if !attempt.isOpen {
+                attempt.close()
+            } else {
+                Task {
+                    try? await Task.sleep(for: Self.stopGrace)
+                    attempt.close()
+                }
             }
-            defer { group.cancelAll() }
-            try await group.next()
         }
     }
+
+    /// Why the upgrade failed, with the server's HTTP status when it can be learned (401, 403...).
+    private func upgradeFailure(_ error: WebSocketClientError) async -> any Error {
+        var headers = [("User-Agent", "switchyard/\(SwitchyardVersion.current)")]
+        for (name, value) in configuration.headers ?? [:] { headers.append((name, value)) }
+        let timeout = configuration.connect_timeout?.duration ?? .seconds(10)
+        guard let (status, reason) = await UpgradeProbe.status(url: configuration.url, headers: headers, timeout: timeout),
+            status != 101
+        else { return error }
+        return WebSocketSourceError.upgradeRefused(status, reason)
+    }
+
+    /// How long an open connection may take to close cleanly once the source is stopped.
+    static let stopGrace = Duration.milliseconds(500)
 
     /// What runs on an open socket: the reader and the conversation, as children of this scope.
     private func session(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, buffer: InboundBuffer,
@@ -225,6 +275,7 @@ public struct WebSocketSource: Source, HealthReporting {
                             authTimeout: configuration.auth_timeout?.duration ?? .seconds(10),
                             heartbeatInterval: configuration.heartbeat?.interval?.duration ?? .seconds(30),
                             heartbeatTimeout: configuration.heartbeat?.timeout?.duration ?? .seconds(10),
+                            snapshot: configuration.resync == .states ? StateSnapshot(sourceID: context.id, buffer: buffer) : nil,
                             mailbox: mailbox, subscriptions: subscriptions, health: health, logger: logger
                         ).run(outbound: outbound)
                     case .raw:
@@ -263,9 +314,3 @@ private func sleepUntilCancelled() async throws {
     while true { try await Task.sleep(for: .seconds(3600)) }
 }
 
-/// Set once the socket is open (the WebSocket upgrade succeeded).
-private final class ConnectionOpened: Sendable {
-    private let state = Mutex(false)
-    func mark() { state.withLock { $0 = true } }
-    var isMarked: Bool { state.withLock { $0 } }
-}

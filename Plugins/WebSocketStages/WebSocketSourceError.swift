@@ -10,6 +10,8 @@ enum WebSocketSourceError: Error, CustomStringConvertible {
     case protocolViolation(String)
     /// The server closed the connection or the TCP connection dropped.
     case closed
+    /// The server answered the WebSocket upgrade with this HTTP status instead of 101.
+    case upgradeRefused(Int, String)
 
     var description: String {
         switch self {
@@ -18,6 +20,12 @@ enum WebSocketSourceError: Error, CustomStringConvertible {
         case .commandFailed(let message): "command failed: \(message)"
         case .protocolViolation(let message): "protocol error: \(message)"
         case .closed: "connection closed by the server"
+        case .upgradeRefused(let status, let reason):
+            switch status {
+            case 401: "the server answered the WebSocket upgrade with HTTP 401 Unauthorized"
+            case 403: "the server answered the WebSocket upgrade with HTTP 403 Forbidden (Home Assistant answers 403 once it has banned this address after failed logins: see ip_bans.yaml)"
+            default: "the server answered the WebSocket upgrade with HTTP \(status) \(reason)"
+            }
         }
     }
 }

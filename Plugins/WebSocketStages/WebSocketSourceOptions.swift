@@ -16,6 +16,14 @@ public enum WebSocketDecoding: String, ConfigEnum {
     case text
 }
 
+/// What the source does after each reconnect to make up for what it missed while away.
+public enum WebSocketResync: String, ConfigEnum {
+    /// Nothing: events of the gap are gone (Home Assistant does not replay).
+    case none
+    /// `get_states` once subscribed: one `switchyard_state_snapshot` event per entity.
+    case states
+}
+
 /// What the reader does when the pipeline is behind.
 public enum WebSocketWhenFull: String, ConfigEnum {
     /// Stop reading until there is room (the server may then drop the connection).
@@ -37,6 +45,7 @@ struct ReconnectOptions: Decodable, Sendable {
     var multiplier: Double?
     var jitter: Double?
     var reset_after: ConfigDuration?
+    var unreachable_interval: ConfigDuration?
 }
 
 /// `tls: { ca_file }`.

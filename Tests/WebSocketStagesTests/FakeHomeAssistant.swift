@@ -18,7 +18,20 @@ import SwitchyardKit
 /// a second subscription for an event type on one connection, commands before auth.
 final class FakeHomeAssistant: Sendable {
     /// Faults the test can switch on and off.
+    /// Where a connection stops answering, keeping its socket open.
+    enum Stall: String, Sendable, CustomStringConvertible {
+        /// No `auth_required` after the upgrade.
+        case greeting
+        /// No answer to `auth`.
+        case authReply
+        /// `auth_ok`, then no `result` for any command.
+        case commandReply
+
+        var description: String { rawValue }
+    }
+
     struct Faults: Sendable {
+        var stallAt: Stall?
         var rejectToken = false
         var failSubscribe = false
         /// Answer nothing (no pong), send nothing; keep the socket open.
@@ -44,6 +57,9 @@ final class FakeHomeAssistant: Sendable {
         /// The first command id of every connection (Home Assistant expects ids to restart at 1).
         var firstCommandIDs: Set<Int> = []
         var sentSequences: [Int] = []
+        /// The User-Agent of every upgrade request.
+        var userAgents: [String] = []
+        var getStatesCommands = 0
     }
 
     private final class Connection: Sendable {
@@ -75,11 +91,19 @@ final class FakeHomeAssistant: Sendable {
     private let connections = Mutex<[Int: Connection]>([:])
     private let port = Mutex<Int?>(nil)
     private let sequence = Atomic<Int>(0)
+    private let fixedPort: Int
+    /// What `get_states` answers: entity id -> state.
+    private let states = Mutex<[String: String]>(["light.kitchen": "off", "sensor.door": "closed"])
 
-    init(token: String = "good-token", tls: TLSConfiguration? = nil) {
+    init(token: String = "good-token", tls: TLSConfiguration? = nil, port: Int = 0) {
         self.token = token
         self.tls = tls
+        self.fixedPort = port
+        if port != 0 { self.port.withLock { $0 = port } }
     }
+
+    /// Changes an entity's state (seen by the next `get_states`).
+    func setState(_ entity: String, _ state: String) { states.withLock { $0[entity] = state } }
 
     var snapshot: Record { record.withLock { $0 } }
     func setFaults(_ change: (inout Faults) -> Void) { faults.withLock { change(&$0) } }
@@ -93,6 +117,7 @@ final class FakeHomeAssistant: Sendable {
     func run(ready: @escaping @Sendable () -> Void) async throws {
         let upgrade = HTTPServerBuilder.http1WebSocketUpgrade { [self] request, channel, _ in
             let faults = self.faults.withLock { $0 }
+            self.record.withLock { $0.userAgents.append(request.headerFields[.userAgent] ?? "") }
             if faults.acceptDelay > .zero { try await Task.sleep(for: faults.acceptDelay) }
             if faults.refuse || request.path != "/api/websocket" { return .dontUpgrade }
             return .upgrade([:]) { inbound, outbound, _ in
@@ -102,12 +127,14 @@ final class FakeHomeAssistant: Sendable {
         let app = Application(
             router: Router(),
             server: try tls.map { try .tls(upgrade, tlsConfiguration: $0) } ?? upgrade,
-            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            configuration: .init(address: .hostname("127.0.0.1", port: fixedPort)),
             onServerRunning: { [self] channel in
                 self.port.withLock { $0 = channel.localAddress?.port }
                 ready()
             },
-            logger: Logger(label: "fake-home-assistant")
+            logger: QuietingLogHandler.logger(Logger(label: "fake-home-assistant"), quieting: [
+                "Server shutdown error: Already closed", "Waiting on child channel: CancellationError",
+            ])
         )
         try await app.runService(gracefulShutdownSignals: [])
     }
@@ -133,7 +160,9 @@ final class FakeHomeAssistant: Sendable {
             connections.withLock { $0[number] = nil }
             record.withLock { $0.openConnections -= 1 }
         }
-        try await outbound.write(.text(#"{"type":"auth_required","ha_version":"2024.3.0"}"#))
+        if faults.withLock({ $0.stallAt }) != .greeting {
+            try await outbound.write(.text(#"{"type":"auth_required","ha_version":"2024.3.0"}"#))
+        }
         for try await message in inbound.messages(maxSize: 1 << 20) {
             guard case .text(let text) = message, let value = try? JSONParser().parse(text) else { continue }
             try await handle(value, on: connection)
@@ -142,7 +171,8 @@ final class FakeHomeAssistant: Sendable {
 
     private func handle(_ message: JSONValue, on connection: Connection) async throws {
         let faults = self.faults.withLock { $0 }
-        if faults.stall { return }
+        if faults.stall || faults.stallAt == .greeting { return }
+        if faults.stallAt == .authReply, message["type"] == "auth" { return }
         let authenticated = connection.state.withLock { $0.authenticated }
         if message["type"] == "auth" {
             if message["access_token"]?.stringValue == token, !faults.rejectToken {
@@ -159,6 +189,7 @@ final class FakeHomeAssistant: Sendable {
             return
         }
         guard case .int(let id)? = message["id"] else { return }
+        if faults.stallAt == .commandReply { return }
         let (reused, first) = connection.state.withLock { state -> (Bool, Bool) in
             defer { state.lastID = max(state.lastID, Int(id)) }
             return (Int(id) <= state.lastID, state.lastID == 0)
@@ -188,6 +219,12 @@ final class FakeHomeAssistant: Sendable {
             try await reply(connection, #"{"id":\#(id),"type":"result","success":true,"result":null}"#)
         case "ping":
             try await reply(connection, #"{"id":\#(id),"type":"pong"}"#)
+        case "get_states":
+            record.withLock { $0.getStatesCommands += 1 }
+            let list = states.withLock { $0 }.sorted { $0.key < $1.key }.map { entity, state in
+                #"{"entity_id":"\#(entity)","state":"\#(state)","attributes":{},"last_changed":"2024-03-01T12:00:00+00:00"}"#
+            }
+            try await reply(connection, #"{"id":\#(id),"type":"result","success":true,"result":[\#(list.joined(separator: ","))]}"#)
         default:
             try await reply(connection, #"{"id":\#(id),"type":"result","success":false,"error":{"code":"unknown_command","message":"Unknown command."}}"#)
         }
