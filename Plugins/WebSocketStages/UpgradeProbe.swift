@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Foundation
 
 /// Learns the HTTP status a server gives a WebSocket upgrade, after swift-websocket reported
 /// only "upgrade failed": one plain request with the same upgrade headers, read up to its
@@ -29,9 +30,12 @@ enum UpgradeProbe {
         request += "\r\n"
         let message = request
         let hostName = String(host.filter { $0 != "[" && $0 != "]" })
-        return await Task.detached {
-            exchange(host: hostName, port: port, request: message, timeout: timeout)
-        }.value
+        // Blocking socket calls: on a thread of their own, never on the shared task pool.
+        return await withCheckedContinuation { continuation in
+            Thread {
+                continuation.resume(returning: exchange(host: hostName, port: port, request: message, timeout: timeout))
+            }.start()
+        }
     }
 
     private static func exchange(host: String, port: String, request: String, timeout: Duration) -> (Int, String)? {

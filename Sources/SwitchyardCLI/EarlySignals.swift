@@ -8,18 +8,21 @@ import Synchronization
 /// Records SIGINT/SIGTERM from the first moment of `switchyard run`, before the pipeline
 /// and its signal handling exist, so that an early signal still means "drain and stop".
 public enum EarlySignals {
-    private static let received = Atomic<Int32>(0)
+    private static let last = Atomic<Int32>(0)
+    private static let count = Atomic<Int>(0)
 
-    /// Catches SIGINT and SIGTERM into a flag (call first thing in `main`).
+    /// Catches SIGINT and SIGTERM into a counter (call first thing in `main`).
     public static func install() {
         for number in [SIGINT, SIGTERM] {
-            signal(number) { number in EarlySignals.received.store(number, ordering: .relaxed) }
+            signal(number) { number in
+                EarlySignals.last.store(number, ordering: .relaxed)
+                EarlySignals.count.add(1, ordering: .relaxed)
+            }
         }
     }
 
-    /// The signal caught before the real handling took over, if any.
-    static var pending: Int32? {
-        let number = received.load(ordering: .relaxed)
-        return number == 0 ? nil : number
+    /// The signals caught before the real handling took over (each one, in order of arrival).
+    static var pending: [Int32] {
+        Array(repeating: last.load(ordering: .relaxed), count: count.load(ordering: .relaxed))
     }
 }

@@ -97,7 +97,7 @@ final class SignalHandler: @unchecked Sendable {
             return source
         }
         // A signal that came before these handlers (while the process started) counts as the first.
-        if let early = EarlySignals.pending { handle(early) }
+        EarlySignals.pending.forEach(handle)
     }
 
     func cancel() { sources.forEach { $0.cancel() } }

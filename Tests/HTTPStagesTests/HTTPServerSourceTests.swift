@@ -220,15 +220,25 @@ struct HTTPServerSourceTests {
             sinks:
               out: { type: collect, inputs: [ingest], name: \(out) }
             """, port: port)
-        let slow = (0..<2000).map { _ in Self.rawConnection(port, sending: "POST /events HTTP/1.1\r\nHost: x\r\n") }
+        // Blocking connects, on a thread of their own (never on the shared task pool).
+        let slow = await withCheckedContinuation { (continuation: CheckedContinuation<[Int32], Never>) in
+            Thread {
+                continuation.resume(returning: (0..<2000).map { _ in Self.rawConnection(port, sending: "POST /events HTTP/1.1\r\nHost: x\r\n") })
+            }.start()
+        }
         defer { slow.forEach { close($0) } }
         let answer = try await Self.post(port, "{\"a\":1}\n", token: "letmein")
         #expect(answer.0 == 200, "a normal client is served while 2,000 slow ones hold connections")
         // A slow client's connection is closed by the server (read returns 0) once header_timeout passed.
         var timeout = timeval(tv_sec: 10, tv_usec: 0)
         setsockopt(slow[0], SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var byte: UInt8 = 0
-        #expect(recv(slow[0], &byte, 1, 0) == 0, "closed by the server")
+        let closed = await withCheckedContinuation { (continuation: CheckedContinuation<Int, Never>) in
+            Thread {
+                var byte: UInt8 = 0
+                continuation.resume(returning: recv(slow[0], &byte, 1, 0))
+            }.start()
+        }
+        #expect(closed == 0, "closed by the server")
         pipeline.stop()
         try await run.value
         #expect(EventCollector.events(out).count == 1)

@@ -81,3 +81,11 @@ func waitUntil(_ seconds: Double = 20, _ condition: () -> Bool) -> Bool {
     }
     return condition()
 }
+
+/// Runs blocking work (child processes, polling sleeps) on a thread of its own, so that the
+/// shared task pool (two threads on a two-core machine) stays free for the tests running beside.
+func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
+    }
+}

@@ -81,7 +81,7 @@ final class OpenFiles {
             try close(oldest.key)
         }
         try Directories.make(parentOf: path)
-        let descriptor = Glibc.open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        let descriptor = Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw WriteError(target: path, errno: errno) }
         do {
             try cutPartialLine(descriptor, path: path)
@@ -97,15 +97,18 @@ final class OpenFiles {
     /// event was never acknowledged, so it is delivered again, whole.
     private func cutPartialLine(_ descriptor: Int32, path: String) throws {
         var info = stat()
-        guard fstat(descriptor, &info) == 0, info.st_size > 0 else { return }
+        guard fstat(descriptor, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_size > 0 else { return }
         let size = Int64(info.st_size)
+        let reader = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        guard reader >= 0 else { throw WriteError(target: path, errno: errno) }
+        defer { _ = Glibc.close(reader) }
         var end = size
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         var keep: Int64 = 0
         search: while end > 0 {
             let start = max(0, end - Int64(chunk.count))
             let count = Int(end - start)
-            let read = chunk.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, count, off_t(start)) }
+            let read = chunk.withUnsafeMutableBytes { pread(reader, $0.baseAddress, count, off_t(start)) }
             guard read == count else { throw WriteError(target: path, errno: read < 0 ? errno : EIO) }
             for index in stride(from: count - 1, through: 0, by: -1) where chunk[index] == 0x0A {
                 keep = start + Int64(index) + 1
