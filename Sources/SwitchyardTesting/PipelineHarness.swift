@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import SwitchyardKit
 
@@ -24,7 +25,9 @@ public struct PipelineHarness: Sendable {
     /// The pipeline for `yaml`, ready to run.
     public func pipeline(_ yaml: String) throws -> Pipeline {
         var logger = Logger(label: "switchyard-test")
-        logger.logLevel = .warning
+        // Tests provoke failures on purpose; their error lines would read as real ones. Set
+        // SWITCHYARD_TEST_LOG_LEVEL (e.g. warning) to see the stages' logs while debugging.
+        logger.logLevel = ProcessInfo.processInfo.environment["SWITCHYARD_TEST_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .critical
         return Pipeline(plan: try load(yaml), logger: logger)
     }
 

@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 import Synchronization
+import SwitchyardKit
 
 /// An HTTP receiver on 127.0.0.1 that fails on demand: scripted statuses, Retry-After, slow answers.
 final class TestReceiver: Sendable {
@@ -65,7 +66,9 @@ final class TestReceiver: Sendable {
                                   self.listening.withLock { $0 = bound }
                                   ready(bound)
                               },
-                              logger: Logger(label: "receiver"))
+                              logger: QuietingLogHandler.logger(Logger(label: "receiver"), quieting: [
+                                  "Server shutdown error: Already closed", "Waiting on child channel: CancellationError",
+                              ]))
         try await app.runService(gracefulShutdownSignals: [])
     }
 

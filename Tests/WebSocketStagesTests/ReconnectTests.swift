@@ -43,7 +43,9 @@ struct ReconnectTests {
             #expect(await WebSocketSourceTests.eventually(10) { server.isSubscribed(["state_changed"]) })
             let waited = ContinuousClock.now - back
             print("subscribed \(waited) after the server came back")
-            #expect(waited < .seconds(2), "goal: within about 1 s (1 s cadence, ±20 % jitter); was \(waited)")
+            // The backoff alone would wait 20 s; the unreachable cadence is 1 s ± 20 % (about 1 s measured on
+            // a quiet machine). The bound leaves room for a loaded test machine.
+            #expect(waited < .seconds(5), "back on the unreachable cadence, not the 20 s backoff; was \(waited)")
             #expect(server.snapshot.userAgents.allSatisfy { $0.hasPrefix("switchyard/") }, "\(server.snapshot.userAgents)")
             pipeline.stop()
             try await run.value
