@@ -2,6 +2,7 @@
 """Switchyard beside its peers on the shared workloads, measured in the same run.
 
   Benchmarks/compare.py [--events N] [--reps 3] [--workloads w1] [--dir /var/tmp/evbench]
+  SWITCHYARD_BEFORE_BIN=/path/to/older/switchyard Benchmarks/compare.py ...   # before/after in one run
 
 Uses ../shared/bench: gen_events.py for the input, verify.py to check every
 output, and the peers' own scripts (python json, jq) as baselines. Switchyard
@@ -21,6 +22,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.environ.get("SHARED_BENCH") or os.path.join(os.path.dirname(ROOT), "shared", "bench")
 PEERS = os.path.join(SHARED, "peers")
 BINARY = os.environ.get("SWITCHYARD_BIN") or os.path.join(ROOT, ".build", "release", "switchyard")
+# Optional: another build (an earlier commit) measured in the same run, as "switchyard (before)".
+BEFORE = os.environ.get("SWITCHYARD_BEFORE_BIN")
 
 PIPELINES = {
     "w1": """
@@ -38,6 +41,15 @@ W4_PORT = 18471
 
 
 def cases(workload, work):
+    """(name, command builder) for every tool measured on a workload, with the earlier build if asked."""
+    tools = tool_cases(workload, work)
+    if BEFORE:
+        name, build = tools[0]
+        tools.insert(1, (name + " (before)", lambda i, o: [BEFORE] + build(i, o)[1:]))
+    return tools
+
+
+def tool_cases(workload, work):
     """(name, command builder) for every tool measured on a workload."""
     def switchyard(inp, out):
         pipeline = os.path.join(work, f"{workload}.yaml")
@@ -130,7 +142,7 @@ def main():
                                          capture_output=True, text=True).stdout.strip()
                 checks[name] = verdict.split(" count")[0]
                 results[name].append((wall, rss, cpu))
-                print(f"{workload} rep {rep + 1} {name:12s} {wall:6.2f}s  {args.events / wall:>10,.0f} ev/s  "
+                print(f"{workload} rep {rep + 1} {name:21s} {wall:6.2f}s  {args.events / wall:>10,.0f} ev/s  "
                       f"{rss:6.1f} MB  {cpu:5.2f} CPU-s  {verdict}", flush=True)
         for name, runs in results.items():
             walls = [run[0] for run in runs]
