@@ -11,8 +11,14 @@ public enum EarlySignals {
     private static let last = Atomic<Int32>(0)
     private static let count = Atomic<Int>(0)
 
-    /// Catches SIGINT and SIGTERM into a counter (call first thing in `main`).
+    /// Catches SIGINT and SIGTERM into a counter (call first thing in `main`). Unblocks them
+    /// too: a process started by a parent that blocks them would otherwise never see a stop.
     public static func install() {
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGINT)
+        sigaddset(&signals, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &signals, nil)
         for number in [SIGINT, SIGTERM] {
             signal(number) { number in
                 EarlySignals.last.store(number, ordering: .relaxed)

@@ -163,4 +163,101 @@ struct CrashTests {
         #expect(kills == Self.kills, "the pipeline was killed \(Self.kills) times")
         _ = verify(sqliteIDs(directory), kills: kills, "file -> sqlite")
     }
+
+    @Test("file -> http sink with a disk buffer: receiver down, kill -9 during the outage, restart, receiver back: 0 lost")
+    func diskBufferOutage() async throws {
+        let run = try await offPool { try self.diskBufferRun() }
+        #expect(run.checkpointReachedEnd, "the source was acknowledged once its events were in the disk buffer, receiver down")
+        #expect(run.finalStatus == 0, "\(run.stderr)")
+        var seen = Set<Int>()
+        var received = 0
+        for line in run.received.split(separator: "\n") {
+            guard let range = line.range(of: "\"id\":"), let id = Int(line[range.upperBound...].prefix { $0.isNumber }) else { continue }
+            seen.insert(id)
+            received += 1
+        }
+        print("disk buffer outage: \(Self.outageEvents) events, \(Self.outageEvents - seen.count) lost, \(received - seen.count) duplicates")
+        #expect(seen.count == Self.outageEvents, "0 lost")
+    }
+
+    static let outageEvents = 20_000
+
+    struct OutageRun: Sendable {
+        var checkpointReachedEnd = false
+        var finalStatus: Int32 = -1
+        var stderr = ""
+        var received = ""
+    }
+
+    /// A tiny HTTP receiver (python3) that appends every body to `file`.
+    private func startReceiver(port: Int, file: String, directory: String) throws -> Process {
+        let script = "\(directory)/receiver.py"
+        try """
+            import http.server, sys
+            class H(http.server.BaseHTTPRequestHandler):
+                def do_POST(self):
+                    body = self.rfile.read(int(self.headers.get('Content-Length', 0)))
+                    with open(sys.argv[2], 'ab') as f: f.write(body)
+                    self.send_response(200); self.send_header('Content-Length', '0'); self.end_headers()
+                def log_message(self, *a): pass
+            http.server.ThreadingHTTPServer(('127.0.0.1', int(sys.argv[1])), H).serve_forever()
+            """.write(toFile: script, atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script, "\(port)", file]
+        // Not the test's own output: a child holding it open would keep `swift test` waiting.
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    private func diskBufferRun() throws -> OutageRun {
+        var run = OutageRun()
+        let directory = try makeDirectory()
+        let input = "\(directory)/in.ndjson"
+        let text = (0..<Self.outageEvents).map { "{\"id\":\($0),\"pad\":\"\(String(repeating: "p", count: 50))\"}\n" }.joined()
+        try text.write(toFile: input, atomically: true, encoding: .utf8)
+        let port = Int.random(in: 40000...49999)
+        let pipeline = "\(directory)/p.yaml"
+        try """
+            data_dir: \(directory)/state
+            sources:
+              in: { type: file, path: \(input) }
+            sinks:
+              out:
+                type: http
+                inputs: [in]
+                uri: http://127.0.0.1:\(port)/ingest
+                retry: { initial_backoff: 100ms, max_backoff: 300ms }
+                buffer: { type: disk, max_size: 256MiB }
+            """.write(toFile: pipeline, atomically: true, encoding: .utf8)
+        // The receiver is down: the source's events go into the disk buffer and are acknowledged there.
+        let first = try SwitchyardProcess(["run", pipeline])
+        first.closeInput()
+        let checkpoint = "\(directory)/state/in/checkpoint.json"
+        run.checkpointReachedEnd = waitUntil(30) {
+            guard let data = FileManager.default.contents(atPath: checkpoint),
+                let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return false }
+            return object["offset"] as? Int == text.utf8.count
+        }
+        first.signal(SIGKILL)
+        _ = first.finish()
+        // The receiver comes back; the restarted pipeline delivers what the buffer holds.
+        let received = "\(directory)/received.ndjson"
+        let receiver = try startReceiver(port: port, file: received, directory: directory)
+        defer {
+            // SIGKILL: a child spawned from a test thread inherits its blocked signals (SIGTERM among them).
+            kill(receiver.processIdentifier, SIGKILL)
+            receiver.waitUntilExit()
+        }
+        // No wait for the receiver to listen: the sink retries refused connections.
+        let second = try SwitchyardProcess(["run", pipeline])
+        second.closeInput()
+        let result = second.finish()
+        run.finalStatus = result.status
+        run.stderr = result.stderr
+        run.received = (try? String(contentsOfFile: received, encoding: .utf8)) ?? ""
+        return run
+    }
 }

@@ -127,8 +127,11 @@ struct RuntimeTests {
             let failure = error as? PipelineFailure
             return failure?.failures.map(\.stageID) == ["bad"] && failure?.description.contains("injected failure") == true
         }
-        #expect(numbers(good) == Array(1...300))
-        #expect(pipeline.metrics["bad"]!.eventsIn + pipeline.metrics["bad"]!.dropped == 300,
+        // The failure stops the source (how far it got depends on scheduling); everything it sent drains.
+        let sent = pipeline.metrics["src"]!.eventsOut
+        #expect(sent >= 50)
+        #expect(numbers(good) == Array(1...Int64(sent)), "the healthy sink gets everything the source sent, in order")
+        #expect(pipeline.metrics["bad"]!.eventsIn + pipeline.metrics["bad"]!.dropped == sent,
                 "events meant for the failed sink are counted as dropped")
     }
 

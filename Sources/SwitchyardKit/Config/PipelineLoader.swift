@@ -87,6 +87,11 @@ public struct PipelineLoader: Sendable {
         }
         stages.sort { StageKind.allCases.firstIndex(of: $0.kind)! < StageKind.allCases.firstIndex(of: $1.kind)! }
 
+        if dataDirectory == nil {
+            for stage in stages where stage.buffer.type == .disk {
+                diagnostics.append(Diagnostic(at: stage.location, "\(stage.kind.section).\(stage.id).buffer: type: disk keeps its files in data_dir/\(stage.id)/buffer; set a top-level `data_dir:`"))
+            }
+        }
         let graph = GraphValidator(stages: stages, file: file).validate()
         diagnostics += graph.errors
         let tests = testsNode.map { PipelineTestLoader(plan: stages).load($0, diagnostics: &diagnostics) } ?? []

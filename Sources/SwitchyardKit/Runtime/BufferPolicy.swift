@@ -8,29 +8,51 @@ public struct BufferPolicy: Sendable, Hashable {
         case drop_newest
     }
 
+    /// Where the buffer keeps its events.
+    public enum Kind: String, ConfigEnum {
+        /// In memory, `max_events` at most: fast; lost on a crash.
+        case memory
+        /// On disk in `data_dir/<sink id>/buffer`, `max_size` bytes at most: survives crashes and long outages.
+        case disk
+    }
+
     /// The default buffer size, in events.
     public static let defaultMaxEvents = 10_000
+    /// The default size of a disk buffer.
+    public static let defaultMaxBytes: Int64 = 1 << 30
 
+    public var type: Kind
     public var maxEvents: Int
+    public var maxBytes: Int64
     public var whenFull: WhenFull
 
-    public init(maxEvents: Int = BufferPolicy.defaultMaxEvents, whenFull: WhenFull = .block) {
+    public init(type: Kind = .memory, maxEvents: Int = BufferPolicy.defaultMaxEvents,
+                maxBytes: Int64 = BufferPolicy.defaultMaxBytes, whenFull: WhenFull = .block) {
+        self.type = type
         self.maxEvents = maxEvents
+        self.maxBytes = maxBytes
         self.whenFull = whenFull
     }
 }
 
 /// The `buffer:` mapping of a sink, as written.
 struct BufferConfiguration: StageConfiguration {
+    var type: BufferPolicy.Kind?
     var max_events: Int?
+    var max_size: ConfigByteSize?
     var when_full: BufferPolicy.WhenFull?
 
     func problems() -> [OptionProblem] {
-        if let max_events, max_events < 1 { return [OptionProblem(option: "max_events", "must be at least 1")] }
-        return []
+        var problems: [OptionProblem] = []
+        if let max_events, max_events < 1 { problems.append(OptionProblem(option: "max_events", "must be at least 1")) }
+        if let max_size, max_size.bytes < 1 << 20 { problems.append(OptionProblem(option: "max_size", "must be at least 1MiB")) }
+        if type == .disk, max_events != nil { problems.append(OptionProblem(option: "max_events", "is for type: memory; a disk buffer is bounded by max_size")) }
+        if type != .disk, max_size != nil { problems.append(OptionProblem(option: "max_size", "is for type: disk; a memory buffer is bounded by max_events")) }
+        return problems
     }
 
     var policy: BufferPolicy {
-        BufferPolicy(maxEvents: max_events ?? BufferPolicy.defaultMaxEvents, whenFull: when_full ?? .block)
+        BufferPolicy(type: type ?? .memory, maxEvents: max_events ?? BufferPolicy.defaultMaxEvents,
+                     maxBytes: Int64(max_size?.bytes ?? Int(BufferPolicy.defaultMaxBytes)), whenFull: when_full ?? .block)
     }
 }

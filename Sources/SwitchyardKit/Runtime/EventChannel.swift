@@ -7,7 +7,7 @@ import Synchronization
 /// an empty channel, so an oversized batch cannot deadlock. The channel ends
 /// for the consumer once every producer has finished and the buffer is empty.
 /// If the consumer fails, further sends are refused so producers never hang.
-final class EventChannel: Sendable {
+final class EventChannel: StageInputBuffer {
     /// What happened to a batch handed to ``send(_:)`` or ``offer(_:)``.
     enum SendResult {
         case queued

@@ -5,7 +5,7 @@ final class OutputPort: Sendable {
     /// One consumer's buffer, with its policy and counters.
     struct Edge: Sendable {
         let consumerID: String
-        let channel: EventChannel
+        let channel: any StageInputBuffer
         let whenFull: BufferPolicy.WhenFull
         let consumerMetrics: StageMetrics
     }

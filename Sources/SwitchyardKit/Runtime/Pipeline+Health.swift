@@ -32,6 +32,14 @@ extension Pipeline {
             if let buffer = buffers[stage.id] {
                 details["buffer_events"] = .int(Int64(buffer.bufferedEvents))
                 details["buffer_capacity"] = .int(Int64(buffer.capacity))
+                if let disk = buffer as? DiskBuffer {
+                    details["buffer_type"] = "disk"
+                    details["buffer_bytes"] = .int(disk.sizeBytes)
+                    details["buffer_max_bytes"] = .int(disk.maxBytes)
+                    details["buffer_corrupted_records"] = .int(Int64(disk.corruptedRecords))
+                    samples.append(MetricSample("buffer_bytes", .gauge, help: "Bytes of the stage's disk buffer.", labels: labels, value: Double(disk.sizeBytes)))
+                    samples.append(MetricSample("buffer_corrupted_records_total", .counter, help: "Torn or corrupted disk-buffer records skipped.", labels: labels, value: Double(disk.corruptedRecords)))
+                }
                 samples.append(MetricSample("buffer_events", .gauge, help: "Events waiting in the stage's input buffer.", labels: labels, value: Double(buffer.bufferedEvents)))
                 samples.append(MetricSample("buffer_capacity_events", .gauge, help: "The size of the stage's input buffer.", labels: labels, value: Double(buffer.capacity)))
             }

@@ -15,7 +15,7 @@ public final class Pipeline: Sendable {
     private let stopSignal = StopSignal()
     let failures = Mutex<[PipelineFailure.StageFailure]>([])
     let reporters = Mutex<[String: any HealthReporting]>([:])
-    let buffers = Mutex<[String: EventChannel]>([:])
+    let buffers = Mutex<[String: any StageInputBuffer]>([:])
     /// Set once the stages are made and wired; before that nothing is ready.
     let isWired = Mutex(false)
     let started = ContinuousClock.now
@@ -78,9 +78,21 @@ public final class Pipeline: Sendable {
             }
         }
 
-        var channels: [String: EventChannel] = [:]
+        var channels: [String: any StageInputBuffer] = [:]
         for stage in plan.stages where stage.kind != .source {
-            channels[stage.id] = EventChannel(capacity: stage.buffer.maxEvents, producers: stage.inputs.count)
+            switch stage.buffer.type {
+            case .memory:
+                channels[stage.id] = EventChannel(capacity: stage.buffer.maxEvents, producers: stage.inputs.count)
+            case .disk:
+                let directory = (plan.dataDirectory ?? ".") + "/\(stage.id)/buffer"
+                do {
+                    channels[stage.id] = try DiskBuffer(directory: directory, maxBytes: stage.buffer.maxBytes,
+                                                        whenFull: stage.buffer.whenFull, producers: stage.inputs.count,
+                                                        logger: context(for: stage).logger)
+                } catch {
+                    throw PipelineFailure(failures: [.init(stageID: stage.id, message: "cannot open its disk buffer: \(error)")])
+                }
+            }
         }
         var ports: [String: OutputPort] = [:]
         for stage in plan.stages where stage.kind != .sink {
@@ -222,6 +234,6 @@ public final class Pipeline: Sendable {
 /// The made stages and their connections.
 private struct Wiring: Sendable {
     let stages: [(PlannedStage, AnyStage)]
-    let channels: [String: EventChannel]
+    let channels: [String: any StageInputBuffer]
     let ports: [String: OutputPort]
 }

@@ -9,11 +9,11 @@ import Synchronization
 public struct SinkInput: Sendable, AsyncSequence {
     public typealias Element = EventBatch
 
-    private let channel: EventChannel
+    private let channel: any StageInputBuffer
     private let metrics: StageMetrics
     private let unreceipted: UnreceiptedTokens
 
-    init(channel: EventChannel, metrics: StageMetrics) {
+    init(channel: any StageInputBuffer, metrics: StageMetrics) {
         self.channel = channel
         self.metrics = metrics
         self.unreceipted = UnreceiptedTokens()

@@ -1,0 +1,23 @@
+/// The input buffer in front of a consumer stage: in memory (``EventChannel``) or on disk
+/// (``DiskBuffer``). Producers send; the one consumer receives.
+protocol StageInputBuffer: AnyObject, Sendable {
+    /// Events waiting to be received.
+    var bufferedEvents: Int { get }
+    /// How many events the buffer holds before producers wait (0: counted in bytes instead).
+    var capacity: Int { get }
+    /// Whether nothing is waiting right now.
+    var isEmpty: Bool { get }
+    /// Whether `count` more events would be taken now without waiting or dropping.
+    func hasRoom(for count: Int) -> Bool
+    /// Takes `batch`, waiting while the buffer is full.
+    func send(_ batch: EventBatch) async -> EventChannel.SendResult
+    /// Takes `batch` if it fits now; never waits.
+    func offer(_ batch: EventBatch) -> EventChannel.SendResult
+    /// The next batch, or nil once every producer has finished and the buffer is drained.
+    func receive() async -> EventBatch?
+    /// One producer is done.
+    func producerFinished()
+    /// The consumer has failed: refuse further sends; returns how many waiting events are lost to it.
+    @discardableResult
+    func consumerFailed() -> Int
+}
