@@ -3,6 +3,7 @@
 
   Benchmarks/compare.py [--events N] [--reps 3] [--workloads w1] [--dir /var/tmp/evbench]
   SWITCHYARD_BEFORE_BIN=/path/to/older/switchyard Benchmarks/compare.py ...   # before/after in one run
+  Benchmarks/compare.py --workloads w1,w4 --disk-buffer    # also with buffer: { type: disk } on the sink
 
 Uses ../shared/bench: gen_events.py for the input, verify.py to check every
 output, and the peers' own scripts (python json, jq) as baselines. Switchyard
@@ -40,13 +41,33 @@ W4_PIPELINE = os.path.join(ROOT, "pipelines", "file-to-http.yaml")
 W4_PORT = 18471
 
 
-def cases(workload, work):
-    """(name, command builder) for every tool measured on a workload, with the earlier build if asked."""
+def cases(workload, work, disk_buffer=False):
+    """(name, command builder) for every tool measured on a workload, with the earlier build and
+    the disk-buffer variant (W1, W4) if asked."""
     tools = tool_cases(workload, work)
     if BEFORE:
         name, build = tools[0]
         tools.insert(1, (name + " (before)", lambda i, o: [BEFORE] + build(i, o)[1:]))
+    if disk_buffer and workload in ("w1", "w4"):
+        tools.insert(1, ("switchyard (disk buffer)", lambda i, o: disk_variant(workload, work, tools[0][1](i, o))))
     return tools
+
+
+def disk_variant(workload, work, command):
+    """The same pipeline with `buffer: { type: disk }` on its sink and a fresh data_dir."""
+    with open(command[2]) as f:
+        text = f.read()
+    data = os.path.join(work, "disk-buffer-state")
+    subprocess.run(["rm", "-rf", data])
+    if workload == "w1":
+        output = text.split('path: "')[2].split('"')[0]
+        text = text.replace(f'path: "{output}" }}', f'path: "{output}", buffer: {{ type: disk, max_size: 4GB }} }}')
+    else:
+        text = text.replace("    dead_letter:", "    buffer: { type: disk, max_size: 4GB }\n    dead_letter:")
+    variant = os.path.join(work, f"{workload}-disk.yaml")
+    with open(variant, "w") as f:
+        f.write(f"data_dir: {data}\n" + text)
+    return [command[0], "run", variant] + command[3:]
 
 
 def tool_cases(workload, work):
@@ -109,6 +130,7 @@ def main():
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--workloads", default="w1")
     parser.add_argument("--dir", default=os.environ.get("BENCH_DIR", "/var/tmp/evbench"))
+    parser.add_argument("--disk-buffer", action="store_true", help="also W1/W4 with a disk buffer on the sink")
     args = parser.parse_args()
     os.makedirs(args.dir, exist_ok=True)
     inp = os.path.join(args.dir, f"input-{args.events}.ndjson")
@@ -118,7 +140,7 @@ def main():
 
     rows = []
     for workload in args.workloads.split(","):
-        tools = cases(workload, args.dir)
+        tools = cases(workload, args.dir, args.disk_buffer)
         results = {name: [] for name, _ in tools}
         checks = {}
         for rep in range(args.reps):

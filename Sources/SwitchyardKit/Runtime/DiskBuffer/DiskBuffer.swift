@@ -25,7 +25,7 @@ final class DiskBuffer: StageInputBuffer {
     static let magic: UInt32 = 0x5359_4231  // "SYB1"
     static let headerSize = 16
     static let segmentBytes = 32 << 20
-    static let readBatchEvents = 1000
+    static let readBatchEvents = 8192
     static let cursorFile = "cursor"
 
     private struct Segment {
