@@ -210,4 +210,13 @@ struct RemapAndTemplateTests {
             #expect(error.offset == 5)
         }
     }
+
+    @Test("a template that would render past 4096 bytes is an error (the event is refused), not a huge path or URI")
+    func templateLimit() throws {
+        let template = try Template("out/{{ .a }}.ndjson")
+        #expect(try template.render(Event(value: ["a": .string(String(repeating: "x", count: 4000))])).count == 4011)
+        #expect(throws: EvaluationError.self) {
+            try template.render(Event(value: ["a": .string(String(repeating: "x", count: 1 << 20))]))
+        }
+    }
 }

@@ -56,6 +56,10 @@ public struct Template: Sendable, Decodable, CustomStringConvertible {
         try render(event, transform: Self.confine)
     }
 
+    /// The longest text a template may render to (a path or a URI); an event whose values
+    /// would make it longer is refused (dropped and counted by the stage), never rendered.
+    public static let maximumRenderedBytes = 4096
+
     private func render(_ event: Event, transform: (String) -> String) throws(EvaluationError) -> String {
         var result = ""
         for part in parts {
@@ -67,6 +71,9 @@ public struct Template: Sendable, Decodable, CustomStringConvertible {
                     throw EvaluationError(offset: 0, "{{ \(expression.text.trimmingSpaces) }} is missing or null in this event")
                 }
                 result += transform(ValueOperations.text(rendered))
+            }
+            if result.utf8.count > Self.maximumRenderedBytes {
+                throw EvaluationError(offset: 0, "the rendered text would be longer than \(Self.maximumRenderedBytes) bytes")
             }
         }
         return result
