@@ -211,6 +211,19 @@ struct RemapAndTemplateTests {
         }
     }
 
+    @Test("hostile nesting is a syntax error, not a stack overflow (found by fuzzing)")
+    func deepNesting() throws {
+        // The fuzzer's input: a minus then thousands of parentheses.
+        let crash = "-" + String(repeating: "(((((((((((((((A", count: 150)
+        for text in [crash, String(repeating: "!", count: 100_000) + ".a", String(repeating: "(", count: 50_000) + "1"] {
+            #expect(throws: ExpressionSyntaxError.self) { try Expression(text) }
+        }
+        #expect(throws: ExpressionSyntaxError.self) {
+            try RemapProgram(String(repeating: "if true { ", count: 5000) + ".a = 1" + String(repeating: " }", count: 5000))
+        }
+        #expect(try Expression(String(repeating: "(", count: 40) + "1" + String(repeating: ")", count: 40)).evaluate(Event(value: [:])) == 1)
+    }
+
     @Test("a template that would render past 4096 bytes is an error (the event is refused), not a huge path or URI")
     func templateLimit() throws {
         let template = try Template("out/{{ .a }}.ndjson")

@@ -4,8 +4,13 @@
 /// every function call is checked against ``BuiltinFunction`` (name, argument
 /// count, and the types of arguments whose type is known before any event).
 struct ExpressionParser {
+    /// How deeply expressions and blocks may nest: past it the text is refused (a hostile
+    /// `((((...` or `!!!!...` must not exhaust the stack; found by fuzzing).
+    static let maximumDepth = 100
+
     private let tokens: [Token]
     private var index = 0
+    private var depth = 0
     /// Whether `del(...)` may be used (remap programs only).
     private let allowsDelete: Bool
 
@@ -77,6 +82,8 @@ struct ExpressionParser {
     }
 
     private mutating func parseBlock() throws(ExpressionSyntaxError) -> [RemapStatement] {
+        try enterNested()
+        defer { depth -= 1 }
         try expect("{")
         let statements = try parseStatements(until: "}")
         try expect("}")
@@ -128,7 +135,17 @@ struct ExpressionParser {
 
     // MARK: - Expressions
 
+    /// Counts one level of nesting; call `depth -= 1` when leaving it.
+    private mutating func enterNested() throws(ExpressionSyntaxError) {
+        depth += 1
+        guard depth <= Self.maximumDepth else {
+            throw ExpressionSyntaxError(offset: current.offset, "nested too deeply (more than \(Self.maximumDepth) levels)")
+        }
+    }
+
     private mutating func parseExpression(minimumPrecedence: Int = 0) throws(ExpressionSyntaxError) -> ExpressionNode {
+        try enterNested()
+        defer { depth -= 1 }
         var left = try parseUnary()
         while true {
             let operatorToken = current
@@ -157,6 +174,8 @@ struct ExpressionParser {
     }
 
     private mutating func parseUnary() throws(ExpressionSyntaxError) -> ExpressionNode {
+        try enterNested()
+        defer { depth -= 1 }
         let start = current.offset
         if current.isSymbol("!") {
             advance()
