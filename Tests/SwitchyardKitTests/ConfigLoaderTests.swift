@@ -248,4 +248,14 @@ struct ConfigLoaderTests {
               out: { type: collect, inputs: [src], name: x, buffer: { when_full: drop } }
             """) == [#"4:70: sinks.out.buffer.when_full: expected one of block, drop_newest, found "drop""#])
     }
+
+    @Test("absurd sizes and durations are errors, not crashes (found by fuzzing)")
+    func absurdNumbers() {
+        #expect(ConfigByteSize(parsing: "18888888888888888888888888888888888888888888880MB") == nil)
+        #expect(ConfigByteSize(parsing: "1e300GB") == nil)
+        #expect(ConfigByteSize(parsing: "10MB")?.bytes == 10 << 20)
+        #expect(ConfigDuration(parsing: "1e300h") == nil)
+        #expect(ConfigDuration(parsing: "99999999999999999999s") == nil)
+        #expect(ConfigDuration(parsing: "1.5s")?.duration == .milliseconds(1500))
+    }
 }

@@ -2,6 +2,9 @@
 public struct ConfigByteSize: Sendable, Hashable, Decodable, CustomStringConvertible {
     public var bytes: Int
 
+    /// The largest size read (1 PiB).
+    public static let maximumBytes = 1 << 50
+
     public init(bytes: Int) { self.bytes = bytes }
 
     /// Parses `512`, `64KB`, `1.5MB`; nil when the text is not a size.
@@ -13,6 +16,8 @@ public struct ConfigByteSize: Sendable, Hashable, Decodable, CustomStringConvert
         for unit in units where text.hasSuffix(unit.suffix) {
             let number = String(text.dropLast(unit.suffix.count)).trimmingSpaces
             guard let value = Double(number), value >= 0, value.isFinite else { continue }
+            // Beyond a pebibyte it is not a size anyone means (and would not fit an Int: found by fuzzing).
+            guard value * unit.factor <= Double(Self.maximumBytes) else { return nil }
             bytes = Int(value * unit.factor)
             return
         }
@@ -21,7 +26,7 @@ public struct ConfigByteSize: Sendable, Hashable, Decodable, CustomStringConvert
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
-        if let integer = try? container.decode(Int.self), integer >= 0 {
+        if let integer = try? container.decode(Int.self), integer >= 0, integer <= Self.maximumBytes {
             bytes = integer
             return
         }

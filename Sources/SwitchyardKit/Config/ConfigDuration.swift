@@ -3,6 +3,9 @@ public struct ConfigDuration: Sendable, Hashable, Decodable, CustomStringConvert
     /// The duration.
     public var duration: Duration
 
+    /// The longest duration read: 10 years.
+    public static let maximumSeconds: Double = 10 * 365 * 24 * 3600
+
     public init(_ duration: Duration) { self.duration = duration }
 
     /// Parses `250ms`, `5s`, `1m`, `2h`, `1.5s`; nil when the text is not a duration.
@@ -10,7 +13,9 @@ public struct ConfigDuration: Sendable, Hashable, Decodable, CustomStringConvert
         let units: [(suffix: String, seconds: Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
         for unit in units where text.hasSuffix(unit.suffix) {
             let number = text.dropLast(unit.suffix.count)
-            guard !number.isEmpty, number.first != "-", let value = Double(number), value.isFinite else { return nil }
+            guard !number.isEmpty, number.first != "-", let value = Double(number), value.isFinite,
+                value * unit.seconds <= Self.maximumSeconds  // larger would overflow (found by fuzzing)
+            else { return nil }
             duration = .milliseconds(Int64((value * unit.seconds * 1000).rounded()))
             return
         }
@@ -23,7 +28,7 @@ public struct ConfigDuration: Sendable, Hashable, Decodable, CustomStringConvert
         guard let parsed = ConfigDuration(parsing: text) else {
             throw DecodingError.dataCorruptedError(
                 in: container,
-                debugDescription: "expected a duration such as 250ms, 5s, 1m or 2h, found \"\(text)\""
+                debugDescription: "expected a duration such as 250ms, 5s, 1m or 2h (at most 10 years), found \"\(text)\""
             )
         }
         self = parsed
