@@ -28,7 +28,7 @@ public struct ConfigDuration: Sendable, Hashable, Decodable, CustomStringConvert
         guard let parsed = ConfigDuration(parsing: text) else {
             throw DecodingError.dataCorruptedError(
                 in: container,
-                debugDescription: "expected a duration such as 250ms, 5s, 1m or 2h (at most 10 years), found \"\(text)\""
+                debugDescription: "expected a duration such as 250ms, 5s, 1m or 2h, found \"\(text)\""
             )
         }
         self = parsed
