@@ -111,7 +111,7 @@ final class DiskBuffer: StageInputBuffer {
             state.savedCursor = state.acknowledged
             state.totalBytes = state.segments.reduce(0) { $0 + $1.size }
         }
-        let (events, _) = try countUnread()
+        let events = countUnread()
         self.state.withLock { $0.unreadEvents = events }
         if events > 0 { logger.info("disk buffer holds \(events) events from an earlier run; the sink delivers them first", metadata: ["buffer": "\(directory)"]) }
     }
@@ -124,7 +124,7 @@ final class DiskBuffer: StageInputBuffer {
 
     var bufferedEvents: Int { state.withLock { $0.unreadEvents } }
 
-    var isEmpty: Bool { state.withLock { $0.unreadEvents == 0 } }
+    var isEmpty: Bool { state.withLock { !$0.hasUnread } }
 
     func hasRoom(for count: Int) -> Bool {
         state.withLock { $0.consumerGone || $0.totalBytes < maxBytes }
@@ -145,18 +145,22 @@ final class DiskBuffer: StageInputBuffer {
     }
 
     /// How many events lie between the read position and the end (for `/health`).
-    private func countUnread() throws -> (Int, Int64) {
+    private func countUnread() -> Int {
         let (segments, readSegment, readOffset) = state.withLock { ($0.segments, $0.readSegment, $0.readOffset) }
         var events = 0
-        var bytes: Int64 = 0
         for segment in segments where segment.number >= readSegment {
             guard let data = FileManager.default.contents(atPath: DiskBuffer.path(directory, segment.number)) else { continue }
             let start = segment.number == readSegment ? Int(min(readOffset, Int64(data.count))) : 0
-            let parsed = DiskBuffer.parse(Array(data[start...]), maximumEvents: .max, atEndOfSegment: true)
-            events += parsed.events.count
-            bytes += Int64(data.count - start)
+            events += DiskBuffer.parse(Array(data[start...]), maximumEvents: .max, atEndOfSegment: true).events.count
         }
-        return (events, bytes)
+        return events
+    }
+
+    deinit {
+        state.withLock { state in
+            if state.writer >= 0 { close(state.writer) }
+            if state.reader >= 0 { close(state.reader) }
+        }
     }
 
     // MARK: - Writing
