@@ -12,16 +12,8 @@ import SwitchyardKit
 final class CheckpointKeeper: Sendable {
     static let saveInterval = Duration.milliseconds(100)
 
-    private struct Tracked {
-        var checkpoint: FileCheckpoint
-        var done = false
-        var failed = false
-    }
-
     private struct State {
-        var tracked: [Tracked] = []
-        /// Sequence number of `tracked[0]`.
-        var firstSequence = 0
+        var inFlight = AcknowledgedPrefix<FileCheckpoint>()
         var acknowledged: FileCheckpoint?
         var saved: FileCheckpoint?
         var lastSave = ContinuousClock.now - .seconds(1)
@@ -42,40 +34,20 @@ final class CheckpointKeeper: Sendable {
 
     /// Starts tracking a batch that ends at `checkpoint`; the token completes it.
     func track(_ checkpoint: FileCheckpoint) -> Acknowledgement {
-        let sequence = state.withLock { state -> Int in
-            state.tracked.append(Tracked(checkpoint: checkpoint))
-            return state.firstSequence + state.tracked.count - 1
-        }
+        let sequence = state.withLock { $0.inFlight.track(checkpoint) }
         return Acknowledgement { [self] outcome in complete(sequence, outcome: outcome) }
     }
 
-    /// Whether nothing sent is waiting for its acknowledgement.
-    var isSettled: Bool { state.withLock { $0.tracked.isEmpty } }
-
     private func complete(_ sequence: Int, outcome: DeliveryOutcome) {
         let (warn, saveNow, schedule) = state.withLock { state -> (FileCheckpoint?, Bool, Bool) in
-            let index = sequence - state.firstSequence
             var warn: FileCheckpoint?
-            if outcome == .failed {
-                state.tracked[index].failed = true
-                if !state.warnedFailure {
-                    state.warnedFailure = true
-                    warn = state.tracked[index].checkpoint
-                }
-            } else {
-                state.tracked[index].done = true
+            if outcome == .failed, !state.warnedFailure {
+                state.warnedFailure = true
+                warn = state.inFlight.end(of: sequence)
             }
-            var advanced = 0
-            while advanced < state.tracked.count, state.tracked[advanced].done {
-                state.acknowledged = state.tracked[advanced].checkpoint
-                advanced += 1
-            }
-            if advanced > 0 {
-                state.tracked.removeFirst(advanced)
-                state.firstSequence += advanced
-            }
+            if let moved = state.inFlight.complete(sequence, delivered: outcome != .failed) { state.acknowledged = moved }
             guard state.acknowledged != state.saved else { return (warn, false, false) }
-            if state.tracked.isEmpty || ContinuousClock.now - state.lastSave >= Self.saveInterval {
+            if state.inFlight.isEmpty || ContinuousClock.now - state.lastSave >= Self.saveInterval {
                 return (warn, true, false)
             }
             if state.saveScheduled { return (warn, false, false) }

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import SwitchyardKit
 
 /// Makes directories with plain system calls, so that a failure is one readable line.
 enum Directories {

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import SwitchyardKit
 import Foundation
 
 /// Where a file source got to: which file (device, inode and a fingerprint of its first

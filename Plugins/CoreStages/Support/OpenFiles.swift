@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import SwitchyardKit
 import Logging
 
 /// The files a file sink has open, by path: opened on first write, closed when idle or when too many are open.

@@ -37,20 +37,6 @@ extension DiskBuffer {
         return (segment, offset)
     }
 
-    static func writeAll(_ bytes: [UInt8], to descriptor: Int32, path: String) throws {
-        try bytes.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    throw DiskBufferError(path, errno)
-                }
-                offset += written
-            }
-        }
-    }
-
     /// Appends one record: magic, payload length, checksum, then the payload (time received,
     /// source id, the event's JSON).
     static func encode(_ event: Event, into bytes: inout [UInt8]) {

@@ -33,11 +33,6 @@ final class DiskBuffer: StageInputBuffer {
         var size: Int64
     }
 
-    private struct InFlight {
-        let end: (segment: UInt64, offset: Int64)
-        var done = false
-    }
-
     private struct State {
         var segments: [Segment] = []
         var writer: Int32 = -1
@@ -50,9 +45,7 @@ final class DiskBuffer: StageInputBuffer {
         var consumerGone = false
         var receiver: CheckedContinuation<Void, Never>?
         var waitingSenders: [CheckedContinuation<Void, Never>] = []
-        var inFlight: [InFlight] = []
-        /// Sequence number of `inFlight[0]`.
-        var firstInFlight = 0
+        var inFlight = AcknowledgedPrefix<(segment: UInt64, offset: Int64)>()
         var acknowledged: (segment: UInt64, offset: Int64)?
         var savedCursor: (segment: UInt64, offset: Int64)?
         var lastCursorSave = ContinuousClock.now - .seconds(1)
@@ -201,9 +194,7 @@ final class DiskBuffer: StageInputBuffer {
             do {
                 if state.segments[state.segments.count - 1].size >= Int64(DiskBuffer.segmentBytes) { try rotate(&state) }
                 let path = DiskBuffer.path(directory, state.segments[state.segments.count - 1].number)
-                try DiskBuffer.writeAll(bytes, to: state.writer, path: path)
-            } catch let error as DiskBufferError {
-                return .failed(error)
+                try FileDescriptorWriter.writeAll(bytes, to: state.writer, target: path)
             } catch {
                 return .failed(DiskBufferError("\(error)"))
             }
@@ -351,9 +342,7 @@ final class DiskBuffer: StageInputBuffer {
 
     /// A batch of read events whose acknowledgement moves the cursor past them.
     private func makeBatch(_ events: [Event], _ state: inout State) -> EventBatch {
-        let end = (segment: state.readSegment, offset: state.readOffset)
-        state.inFlight.append(InFlight(end: end))
-        let sequence = state.inFlight.count - 1 + state.firstInFlight
+        let sequence = state.inFlight.track((segment: state.readSegment, offset: state.readOffset))
         let token = Acknowledgement { [self] outcome in self.completed(sequence, outcome) }
         return EventBatch(events, acknowledgement: token)
     }
@@ -362,16 +351,8 @@ final class DiskBuffer: StageInputBuffer {
     /// delivered segments are deleted (their space is then free for producers).
     private func completed(_ sequence: Int, _ outcome: DeliveryOutcome) {
         let (saveNow, scheduleSave, senders) = state.withLock { state -> (Bool, Bool, [CheckedContinuation<Void, Never>]) in
-            let index = sequence - state.firstInFlight
-            if outcome != .failed { state.inFlight[index].done = true }
-            var advanced = 0
-            while advanced < state.inFlight.count, state.inFlight[advanced].done {
-                state.acknowledged = state.inFlight[advanced].end
-                advanced += 1
-            }
-            guard advanced > 0 else { return (false, false, []) }
-            state.inFlight.removeFirst(advanced)
-            state.firstInFlight += advanced
+            guard let moved = state.inFlight.complete(sequence, delivered: outcome != .failed) else { return (false, false, []) }
+            state.acknowledged = moved
             var senders: [CheckedContinuation<Void, Never>] = []
             if let acknowledged = state.acknowledged {
                 while state.segments.count > 1, state.segments[0].number < acknowledged.segment {

@@ -4,16 +4,22 @@ import Glibc
 import Darwin
 #endif
 
-/// Errors from writing to a file descriptor.
-struct WriteError: Error, CustomStringConvertible {
-    let target: String
-    let errno: Int32
-    var description: String { "cannot write to \(target): \(String(cString: strerror(errno)))" }
+/// Errors from writing to a file descriptor: the target and the system's reason, one line.
+public struct WriteError: Error, CustomStringConvertible {
+    public let target: String
+    public let errno: Int32
+
+    public init(target: String, errno: Int32) {
+        self.target = target
+        self.errno = errno
+    }
+
+    public var description: String { "cannot write to \(target): \(String(cString: strerror(errno)))" }
 }
 
 /// Writes whole buffers to a file descriptor, retrying short writes and interrupts.
-enum FileDescriptorWriter {
-    static func writeAll(_ bytes: [UInt8], to descriptor: Int32, target: String) throws {
+public enum FileDescriptorWriter {
+    public static func writeAll(_ bytes: [UInt8], to descriptor: Int32, target: String) throws {
         try bytes.withUnsafeBytes { buffer in
             var offset = 0
             while offset < buffer.count {
