@@ -143,6 +143,26 @@ struct HostileInputTests {
         #expect(errors.isEmpty, "\(errors)")
     }
 
+    @Test("a full disk (/dev/full): the file sink fails with one readable line, the source's checkpoint stays before the lost lines")
+    func fullDisk() throws {
+        let directory = try directory()
+        let file = "\(directory)/p.yaml"
+        try "{\"a\":1}\n{\"a\":2}\n".write(toFile: "\(directory)/in.ndjson", atomically: true, encoding: .utf8)
+        try """
+            data_dir: \(directory)/state
+            sources:
+              in: { type: file, path: \(directory)/in.ndjson }
+            sinks:
+              out: { type: file, inputs: [in], path: /dev/full }
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        let result = try SwitchyardProcess.run(["run", file])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("cannot write to /dev/full: No space left on device"))
+        let checkpoint = FileManager.default.contents(atPath: "\(directory)/state/in/checkpoint.json")
+            .flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }
+        #expect((checkpoint?["offset"] as? Int ?? 0) == 0, "nothing acknowledged, so a restart reads both lines again")
+    }
+
     @Test("SIGTERM in the first milliseconds drains like any other: exit 0, whole lines only")
     func earlySignal() throws {
         let directory = try directory()
