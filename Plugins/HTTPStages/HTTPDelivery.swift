@@ -23,8 +23,8 @@ final class HTTPDelivery: Sendable {
         self.context = context
         self.deadLetter = configuration.dead_letter.map { DeadLetterFile(path: $0.path) }
         var headers = HTTPHeaders()
-        for (name, value) in configuration.headers ?? [:] { headers.add(name: name, value: value) }
-        switch configuration.encoding ?? .ndjson {
+        for (name, value) in configuration.headers { headers.add(name: name, value: value) }
+        switch configuration.encoding {
         case .ndjson: headers.replaceOrAdd(name: "Content-Type", value: "application/x-ndjson")
         case .json, .json_array: headers.replaceOrAdd(name: "Content-Type", value: "application/json")
         }
@@ -43,7 +43,7 @@ final class HTTPDelivery: Sendable {
     /// Once the pipeline is stopping, a batch that keeps failing gives up `request.timeout` later.
     private func drainingDeadline() -> ContinuousClock.Instant? {
         guard context.isStopping else { return nil }
-        let limit = configuration.request?.timeout?.duration ?? .seconds(30)
+        let limit = configuration.request.timeout.duration
         return drainDeadline.withLock { deadline in
             if deadline == nil { deadline = .now + limit }
             return deadline
@@ -61,9 +61,9 @@ final class HTTPDelivery: Sendable {
             return await giveUp(events, uri: uri, reason: "cannot encode the body: \(error)")
         }
         let retry = configuration.retry
-        let initial = retry?.initial_backoff?.duration ?? .seconds(1)
-        let maximum = retry?.max_backoff?.duration ?? .seconds(30)
-        let maxDuration = retry?.max_duration?.duration ?? .zero
+        let initial = retry.initial_backoff.duration
+        let maximum = retry.max_backoff.duration
+        let maxDuration = retry.max_duration.duration
         let started = ContinuousClock.now
         var delay = initial
         var attempt = 0
@@ -102,7 +102,7 @@ final class HTTPDelivery: Sendable {
         request.method = configuration.method == .put ? .PUT : .POST
         request.headers = headers
         request.body = .bytes(body)
-        let timeout = configuration.request?.timeout?.duration ?? .seconds(30)
+        let timeout = configuration.request.timeout.duration
         do {
             let response = try await client.execute(request, timeout: .seconds(Int64(max(1, timeout.components.seconds))))
             let status = Int(response.status.code)
@@ -121,7 +121,7 @@ final class HTTPDelivery: Sendable {
 
     private func encode(_ events: [Event]) throws -> ByteBuffer {
         var bytes: [UInt8] = []
-        switch configuration.encoding ?? .ndjson {
+        switch configuration.encoding {
         case .ndjson:
             for event in events {
                 event.writeJSON(into: &bytes)

@@ -10,16 +10,28 @@ import SwitchyardKit
 /// counts an event as sent before a 2xx, and keeps what it cannot deliver in a dead-letter file.
 public struct HTTPSink: Sink {
     public struct Configuration: StageConfiguration {
+        @Option("The endpoint; {{ }} allowed (one batch stream per rendered URI).")
         var uri: Template
-        var method: HTTPSinkOptions.Method?
-        var encoding: HTTPSinkOptions.Encoding?
-        var headers: [String: String]?
+        @Option("The request method.")
+        var method = HTTPSinkOptions.Method.post
+        @Option("ndjson: one event per line; json_array: a JSON array; json: one event per request.")
+        var encoding = HTTPSinkOptions.Encoding.ndjson
+        @Option("Extra request headers.")
+        var headers: [String: String] = [:]
+        @Option("Authorization (never logged).")
         var auth: HTTPSinkOptions.Auth?
-        var compression: HTTPSinkOptions.Compression?
-        var batch: HTTPSinkOptions.Batch?
-        var request: HTTPSinkOptions.Request?
-        var retry: HTTPSinkOptions.Retry?
+        @Option("gzip the body (Content-Encoding: gzip).")
+        var compression = HTTPSinkOptions.Compression.none
+        @Option("A request is sent when a batch has max_events or max_bytes, when its oldest event waited timeout, or when the input is idle.")
+        var batch = HTTPSinkOptions.Batch()
+        @Option("Requests in flight at once, and each request's time limit.")
+        var request = HTTPSinkOptions.Request()
+        @Option("Backoff with jitter for connection errors, timeouts, 408, 429 (Retry-After honoured) and 5xx.")
+        var retry = HTTPSinkOptions.Retry()
+        @Option("Events of batches that cannot be delivered (another 4xx, retries exhausted) are appended here as NDJSON; without it they are logged and counted as dropped.")
         var dead_letter: HTTPSinkOptions.DeadLetter?
+
+        public init() {}
 
         public func problems() -> [OptionProblem] {
             var problems: [OptionProblem] = []
@@ -35,33 +47,16 @@ public struct HTTPSink: Sink {
                 default: break
                 }
             }
-            if let concurrency = request?.concurrency, concurrency < 1 {
+            if request.concurrency < 1 {
                 problems.append(OptionProblem(option: "request", "concurrency must be at least 1"))
             }
-            if let size = batch?.max_events, size < 1 { problems.append(OptionProblem(option: "batch", "max_events must be at least 1")) }
+            if batch.max_events < 1 { problems.append(OptionProblem(option: "batch", "max_events must be at least 1")) }
             return problems
         }
     }
 
     public static let typeName = "http"
     public static let summary = "Sends batches of events over HTTP; retries with backoff; a dead-letter file for what cannot be delivered."
-    public static let options = [
-        StageOption("uri", type: "template", required: true, "The endpoint; {{ }} allowed (one batch stream per rendered URI)."),
-        StageOption("method", type: HTTPSinkOptions.Method.valueList, default: "post", "The request method."),
-        StageOption("encoding", type: HTTPSinkOptions.Encoding.valueList, default: "ndjson",
-                    "ndjson: one event per line; json_array: a JSON array; json: one event per request."),
-        StageOption("headers", type: "mapping", "Extra request headers."),
-        StageOption("auth", type: "{ strategy: bearer, token } | { strategy: basic, user, password }", "Authorization (never logged)."),
-        StageOption("compression", type: HTTPSinkOptions.Compression.valueList, default: "none", "gzip the body (Content-Encoding: gzip)."),
-        StageOption("batch", type: "{ max_events, max_bytes, timeout }", default: "{ max_events: 1000, max_bytes: 1MB, timeout: 1s }",
-                    "A request is sent when a batch has max_events or max_bytes, when its oldest event waited timeout, or when the input is idle."),
-        StageOption("request", type: "{ concurrency, timeout }", default: "{ concurrency: 4, timeout: 30s }",
-                    "Requests in flight at once (1 keeps order per URI), and each request's time limit."),
-        StageOption("retry", type: "{ initial_backoff, max_backoff, max_duration }", default: "{ 1s, 30s, 0s }",
-                    "Backoff with jitter for connection errors, timeouts, 408, 429 (Retry-After honoured) and 5xx; max_duration 0s retries forever."),
-        StageOption("dead_letter", type: "{ path }",
-                    "Events of batches that cannot be delivered (another 4xx, retries exhausted) are appended here as NDJSON; without it they are logged and counted as dropped."),
-    ]
     public static let example = """
         type: http
         inputs: [home]
@@ -82,14 +77,14 @@ public struct HTTPSink: Sink {
     }
 
     public func run(input: SinkInput) async throws {
-        let encoding = configuration.encoding ?? .ndjson
-        let maxEvents = encoding == .json ? 1 : (configuration.batch?.max_events ?? 1000)
-        let maxBytes = configuration.batch?.max_bytes?.bytes ?? 1 << 20
-        let timeout = configuration.batch?.timeout?.duration ?? .seconds(1)
+        let encoding = configuration.encoding
+        let maxEvents = encoding == .json ? 1 : configuration.batch.max_events
+        let maxBytes = configuration.batch.max_bytes.bytes
+        let timeout = configuration.batch.timeout.duration
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(
-            timeout: .init(connect: .seconds(10), read: .seconds(Int64(configuration.request?.timeout?.seconds ?? 30)))))
+            timeout: .init(connect: .seconds(10), read: .seconds(Int64(configuration.request.timeout.seconds)))))
         let delivery = HTTPDelivery(configuration: configuration, client: client, context: context)
-        let limit = ConcurrencyLimit(configuration.request?.concurrency ?? 4)
+        let limit = ConcurrencyLimit(configuration.request.concurrency)
 
         await withTaskGroup(of: Void.self) { group in
             var pending: [String: PendingBatch] = [:]

@@ -17,7 +17,7 @@ struct IngestHandler: Sendable {
         {
             return Self.answer(.unauthorized, "missing or wrong bearer token")
         }
-        let limit = configuration.max_body_bytes?.bytes ?? 10 << 20
+        let limit = configuration.max_body_bytes.bytes
         let body: ByteBuffer
         switch await collectBody(request, limit: limit) {
         case .success(let collected): body = collected
@@ -42,7 +42,7 @@ struct IngestHandler: Sendable {
             response.headers[.retryAfter] = "1"
             return response
         }
-        guard configuration.acknowledgements ?? true else {
+        guard configuration.acknowledgements else {
             await output.send(events)
             return Self.answer(.ok, "accepted \(events.count) events")
         }
@@ -131,7 +131,7 @@ struct IngestHandler: Sendable {
         let bytes = Array(body.readableBytesView)
         let metadata = EventMetadata(sourceID: context.id, receivedAt: Date().timeIntervalSince1970)
         let parser = JSONParser()
-        switch configuration.decoding ?? .ndjson {
+        switch configuration.decoding {
         case .ndjson:
             var events: [Event] = []
             var lineNumber = 0

@@ -7,14 +7,24 @@ import SwitchyardKit
 /// a busy database waited on and retried, never dropped.
 public struct SQLiteSink: Sink {
     public struct Configuration: StageConfiguration {
+        @Option("The database file; made (with its directory) if missing.")
         var path: String
+        @Option("The table; letters, digits and '_'.")
         var table: String
+        @Option("Each column's value; `.` is the whole event as JSON text (its original bytes when unchanged). Without it: id INTEGER PRIMARY KEY, received_at (RFC 3339), event (JSON).")
         var columns: [String: SwitchyardKit.Expression]?
-        var create_table: Bool?
-        var batch: BatchOptions?
-        var journal_mode: JournalMode?
-        var synchronous: Synchronous?
-        var busy_timeout: ConfigDuration?
+        @Option("Create the table if it does not exist. An existing table must have every column.")
+        var create_table = true
+        @Option("Rows per transaction, and the longest a row waits under load; an idle input is written at once.")
+        var batch = BatchOptions()
+        @Option("SQLite's journal mode.")
+        var journal_mode = JournalMode.wal
+        @Option("SQLite's synchronous setting.")
+        var synchronous = Synchronous.normal
+        @Option("How long SQLite waits on a locked database before the transaction is retried (it is retried until it succeeds).")
+        var busy_timeout = ConfigDuration(.seconds(5))
+
+        public init() {}
 
         public func problems() -> [OptionProblem] {
             var problems: [OptionProblem] = []
@@ -25,15 +35,19 @@ public struct SQLiteSink: Sink {
                 problems.append(OptionProblem(option: "columns", "'\(name)' is not a valid column name (letters, digits, '_'; not starting with a digit)"))
             }
             if columns?.isEmpty == true { problems.append(OptionProblem(option: "columns", "needs at least one column (or leave it out)")) }
-            if let size = batch?.max_events, size < 1 { problems.append(OptionProblem(option: "batch", "max_events must be at least 1")) }
+            if batch.max_events < 1 { problems.append(OptionProblem(option: "batch", "max_events must be at least 1")) }
             return problems
         }
     }
 
     /// `batch: { max_events, timeout }`.
-    struct BatchOptions: Decodable, Sendable {
-        var max_events: Int?
-        var timeout: ConfigDuration?
+    struct BatchOptions: OptionGroup {
+        @Option("Rows per transaction at most.", minimum: 1)
+        var max_events = 1000
+        @Option("The longest a row waits for its transaction under load.")
+        var timeout = ConfigDuration(.seconds(1))
+
+        init() {}
     }
 
     public enum JournalMode: String, ConfigEnum {
@@ -49,19 +63,6 @@ public struct SQLiteSink: Sink {
 
     public static let typeName = "sqlite"
     public static let summary = "Writes events as rows of a SQLite table; a transaction per batch; busy databases are waited on, never dropped."
-    public static let options = [
-        StageOption("path", type: "string", required: true, "The database file; made (with its directory) if missing."),
-        StageOption("table", type: "string", required: true, "The table; letters, digits and '_'."),
-        StageOption("columns", type: "mapping of column: expression", default: "(id, received_at, event)",
-                    "Each column's value; `.` is the whole event as JSON text (its original bytes when unchanged). Without it: id INTEGER PRIMARY KEY, received_at (RFC 3339), event (JSON)."),
-        StageOption("create_table", type: "bool", default: "true", "Create the table if it does not exist. An existing table must have every column."),
-        StageOption("batch", type: "{ max_events, timeout }", default: "{ max_events: 1000, timeout: 1s }",
-                    "Rows per transaction, and the longest a row waits under load; an idle input is written at once."),
-        StageOption("journal_mode", type: JournalMode.valueList, default: "wal", "SQLite's journal mode."),
-        StageOption("synchronous", type: Synchronous.valueList, default: "normal", "SQLite's synchronous setting."),
-        StageOption("busy_timeout", type: "duration", default: "5s",
-                    "How long SQLite waits on a locked database before the transaction is retried (it is retried until it succeeds)."),
-    ]
     public static let example = """
         type: sqlite
         inputs: [home]
@@ -94,12 +95,12 @@ public struct SQLiteSink: Sink {
 
     public func run(input: SinkInput) async throws {
         let table = try await SQLiteTable.open(path: configuration.path, table: configuration.table, columns: columns.map(\.name),
-                                    journalMode: configuration.journal_mode ?? .wal, synchronous: configuration.synchronous ?? .normal,
-                                    busyTimeout: configuration.busy_timeout?.seconds ?? 5, logger: context.logger)
+                                    journalMode: configuration.journal_mode, synchronous: configuration.synchronous,
+                                    busyTimeout: configuration.busy_timeout.seconds, logger: context.logger)
         try await table.prepare(table: configuration.table, columns: columns.map(\.name),
-                                defaultLayout: configuration.columns == nil, create: configuration.create_table ?? true)
-        let maxEvents = configuration.batch?.max_events ?? 1000
-        let timeout = configuration.batch?.timeout?.duration ?? .seconds(1)
+                                defaultLayout: configuration.columns == nil, create: configuration.create_table)
+        let maxEvents = configuration.batch.max_events
+        let timeout = configuration.batch.timeout.duration
         let metrics = context.metrics
         var rows: [SQLValue] = []
         rows.reserveCapacity(maxEvents * columns.count)

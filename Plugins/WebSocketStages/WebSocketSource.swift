@@ -14,28 +14,45 @@ import WSClient
 /// connection, once per event type, after `auth_ok`, and count only on success.
 public struct WebSocketSource: Source, HealthReporting {
     public struct Configuration: StageConfiguration {
+        @Option("ws:// or wss:// URL, e.g. ws://homeassistant.local:8123/api/websocket.")
         var url: String
-        var `protocol`: WebSocketProtocol?
+        @Option("home_assistant: auth, subscribe, ping/pong, coalesced frames. raw: every frame is an event.")
+        var `protocol` = WebSocketProtocol.home_assistant
+        @Option("home_assistant: a long-lived access token (write ${HA_TOKEN}; never logged).")
         var access_token: String?
+        @Option("home_assistant: one subscription per type; absent or empty subscribes to every event.")
         var event_types: [String]?
+        @Option("raw: messages sent after every connect.")
         var on_connect: [String]?
-        var decoding: WebSocketDecoding?
-        var headers: [String: String]?
+        @Option("raw: json (a frame is a JSON value) or text ({\"message\": frame}).")
+        var decoding = WebSocketDecoding.json
+        @Option("Extra HTTP headers for the upgrade request.")
+        var headers: [String: String] = [:]
+        @Option("wss: trust this CA bundle (PEM) besides the system's.")
         var tls: TLSOptions?
-        var connect_timeout: ConfigDuration?
-        var auth_timeout: ConfigDuration?
-        var heartbeat: HeartbeatOptions?
-        var reconnect: ReconnectOptions?
-        var when_full: WebSocketWhenFull?
-        var max_pending_events: Int?
-        var resync: WebSocketResync?
+        @Option("Longest wait for the TCP connection and WebSocket upgrade.")
+        var connect_timeout = ConfigDuration(.seconds(10))
+        @Option("home_assistant: longest wait for each auth step and each command's reply.")
+        var auth_timeout = ConfigDuration(.seconds(10))
+        @Option("home_assistant: a ping command every interval, the pong due within timeout. raw: WebSocket pings; no pong by the next ping closes.")
+        var heartbeat = HeartbeatOptions()
+        @Option("Forever, by failure class: refused/unreachable/DNS failure retry every unreachable_interval (±jitter; it costs the server nothing, so the source is back within about a second of the server's return); failures after the server accepted back off from initial_delay by multiplier up to max_delay (back to initial_delay after a connection streamed for reset_after); auth_invalid and HTTP 401/403 wait max_delay.")
+        var reconnect = ReconnectOptions()
+        @Option("When max_pending_events wait for the pipeline: block stops reading the socket; drop_oldest keeps reading and drops (counts) the oldest.")
+        var when_full = WebSocketWhenFull.block
+        @Option("Events read from the socket that may wait for the pipeline.", minimum: 1)
+        var max_pending_events = 10_000
+        @Option("home_assistant: states sends get_states after every (re)subscription and emits one event per entity, {event_type: switchyard_state_snapshot, data: {entity_id, new_state}}, so stores downstream converge after a gap.")
+        var resync = WebSocketResync.none
+
+        public init() {}
 
         public func problems() -> [OptionProblem] {
             var problems: [OptionProblem] = []
             if !(url.hasPrefix("ws://") || url.hasPrefix("wss://")) {
                 problems.append(OptionProblem(option: "url", "must start with ws:// or wss://"))
             }
-            let mode = self.protocol ?? .home_assistant
+            let mode = self.protocol
             if mode == .home_assistant, (access_token ?? "").isEmpty {
                 problems.append(OptionProblem(option: "access_token", "is required with protocol: home_assistant (write ${HA_TOKEN})"))
             }
@@ -48,13 +65,13 @@ public struct WebSocketSource: Source, HealthReporting {
             if mode == .raw, event_types != nil {
                 problems.append(OptionProblem(option: "event_types", "is for protocol: home_assistant; use on_connect with raw"))
             }
-            if let multiplier = reconnect?.multiplier, multiplier < 1 {
+            if reconnect.multiplier < 1 {
                 problems.append(OptionProblem(option: "reconnect", "multiplier must be at least 1"))
             }
-            if let jitter = reconnect?.jitter, !(0...1).contains(jitter) {
+            if !(0...1).contains(reconnect.jitter) {
                 problems.append(OptionProblem(option: "reconnect", "jitter must be between 0 and 1"))
             }
-            if let pending = max_pending_events, pending < 1 {
+            if max_pending_events < 1 {
                 problems.append(OptionProblem(option: "max_pending_events", "must be at least 1"))
             }
             return problems
@@ -63,30 +80,6 @@ public struct WebSocketSource: Source, HealthReporting {
 
     public static let typeName = "websocket"
     public static let summary = "Reads events from a WebSocket (Home Assistant's API, or raw frames); reconnects forever."
-    public static let options = [
-        StageOption("url", type: "string", required: true, "ws:// or wss:// URL, e.g. ws://homeassistant.local:8123/api/websocket."),
-        StageOption("protocol", type: WebSocketProtocol.valueList, default: "home_assistant",
-                    "home_assistant: auth, subscribe, ping/pong, coalesced frames. raw: every frame is an event."),
-        StageOption("access_token", type: "string", "home_assistant: a long-lived access token (write ${HA_TOKEN}; never logged)."),
-        StageOption("event_types", type: "list of strings", default: "all events",
-                    "home_assistant: one subscription per type; absent or empty subscribes to every event."),
-        StageOption("on_connect", type: "list of strings", "raw: messages sent after every connect."),
-        StageOption("decoding", type: WebSocketDecoding.valueList, default: "json", "raw: json (a frame is a JSON value) or text ({\"message\": frame})."),
-        StageOption("headers", type: "mapping", "Extra HTTP headers for the upgrade request."),
-        StageOption("tls", type: "{ ca_file }", "wss: trust this CA bundle (PEM) besides the system's."),
-        StageOption("connect_timeout", type: "duration", default: "10s", "Longest wait for the TCP connection and WebSocket upgrade."),
-        StageOption("auth_timeout", type: "duration", default: "10s", "home_assistant: longest wait for each auth step and each command's reply."),
-        StageOption("heartbeat", type: "{ interval, timeout }", default: "{ interval: 30s, timeout: 10s }",
-                    "home_assistant: a ping command every interval, the pong due within timeout. raw: WebSocket pings; no pong by the next ping closes."),
-        StageOption("reconnect", type: "{ initial_delay, max_delay, multiplier, jitter, reset_after, unreachable_interval }",
-                    default: "{ 1s, 60s, 2, 0.2, 30s, 1s }",
-                    "Forever, by failure class: refused/unreachable/DNS failure retry every unreachable_interval (±jitter; it costs the server nothing, so the source is back within about a second of the server's return); failures after the server accepted back off from initial_delay by multiplier up to max_delay (back to initial_delay after a connection streamed for reset_after); auth_invalid and HTTP 401/403 wait max_delay."),
-        StageOption("when_full", type: WebSocketWhenFull.valueList, default: "block",
-                    "When max_pending_events wait for the pipeline: block stops reading the socket; drop_oldest keeps reading and drops (counts) the oldest."),
-        StageOption("max_pending_events", type: "integer", default: "10000", "Events read from the socket that may wait for the pipeline."),
-        StageOption("resync", type: WebSocketResync.valueList, default: "none",
-                    "home_assistant: states sends get_states after every (re)subscription and emits one event per entity, {event_type: switchyard_state_snapshot, data: {entity_id, new_state}}, so stores downstream converge after a gap."),
-    ]
     public static let example = """
         type: websocket
         url: ws://homeassistant.local:8123/api/websocket
@@ -116,8 +109,8 @@ public struct WebSocketSource: Source, HealthReporting {
     // MARK: - Running
 
     public func run(output: SourceOutput) async throws {
-        let buffer = InboundBuffer(capacity: configuration.max_pending_events ?? 10_000,
-                                   whenFull: configuration.when_full ?? .block)
+        let buffer = InboundBuffer(capacity: configuration.max_pending_events,
+                                   whenFull: configuration.when_full)
         let tls = try makeTLSConfiguration()
         await withTaskGroup(of: Void.self) { group in
             // The forwarder outlives connections: it hands what any connection read to the pipeline,
@@ -134,11 +127,11 @@ public struct WebSocketSource: Source, HealthReporting {
     /// Connects, and after each end waits (with backoff) and connects again, until cancelled.
     private func connectionLoop(buffer: InboundBuffer, tls: TLSConfiguration?) async {
         let reconnect = configuration.reconnect
-        var backoff = Backoff(initial: reconnect?.initial_delay?.duration ?? .seconds(1),
-                              maximum: reconnect?.max_delay?.duration ?? .seconds(60),
-                              multiplier: reconnect?.multiplier ?? 2, jitter: reconnect?.jitter ?? 0.2)
-        let resetAfter = reconnect?.reset_after?.duration ?? .seconds(30)
-        let unreachableInterval = reconnect?.unreachable_interval?.duration ?? .seconds(1)
+        var backoff = Backoff(initial: reconnect.initial_delay.duration,
+                              maximum: reconnect.max_delay.duration,
+                              multiplier: reconnect.multiplier, jitter: reconnect.jitter)
+        let resetAfter = reconnect.reset_after.duration
+        let unreachableInterval = reconnect.unreachable_interval.duration
         while !Task.isCancelled {
             let generation = health.beginAttempt()
             var logger = context.logger
@@ -194,18 +187,18 @@ public struct WebSocketSource: Source, HealthReporting {
         var clientConfiguration = WebSocketClientConfiguration(maxFrameSize: 1 << 24, closeTimeout: .milliseconds(500))
         var headers = HTTPFields()
         headers[.userAgent] = "switchyard/\(SwitchyardVersion.current)"
-        for (name, value) in configuration.headers ?? [:] {
+        for (name, value) in configuration.headers {
             if let field = HTTPField.Name(name) { headers[field] = value }
         }
         clientConfiguration.additionalHeaders = headers
-        let mode = configuration.protocol ?? .home_assistant
-        let interval = configuration.heartbeat?.interval?.duration ?? .seconds(30)
+        let mode = configuration.protocol
+        let interval = configuration.heartbeat.interval.duration
         if mode == .raw { clientConfiguration.autoPing = .enabled(timePeriod: interval) }
 
         let attempt = ConnectionAttempt()
         defer { attempt.close() }
         let clientSettings = clientConfiguration
-        let connectTimeout = configuration.connect_timeout?.duration ?? .seconds(10)
+        let connectTimeout = configuration.connect_timeout.duration
         try await withTaskCancellationHandler {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
@@ -242,8 +235,8 @@ public struct WebSocketSource: Source, HealthReporting {
     /// Why the upgrade failed, with the server's HTTP status when it can be learned (401, 403...).
     private func upgradeFailure(_ error: WebSocketClientError) async -> any Error {
         var headers = [("User-Agent", "switchyard/\(SwitchyardVersion.current)")]
-        for (name, value) in configuration.headers ?? [:] { headers.append((name, value)) }
-        let timeout = configuration.connect_timeout?.duration ?? .seconds(10)
+        for (name, value) in configuration.headers { headers.append((name, value)) }
+        let timeout = configuration.connect_timeout.duration
         guard let (status, reason) = await UpgradeProbe.status(url: configuration.url, headers: headers, timeout: timeout),
             status != 101
         else { return error }
@@ -258,10 +251,10 @@ public struct WebSocketSource: Source, HealthReporting {
                          logger: Logger) async throws {
         let mailbox = CommandMailbox()
         let subscriptions = SubscriptionIDs()
-        let mode = configuration.protocol ?? .home_assistant
+        let mode = configuration.protocol
         health.update { $0.connected = true }
         logger.info("connected", metadata: ["url": "\(configuration.url)"])
-        let reader = WebSocketReader(mode: mode, decoding: configuration.decoding ?? .json, sourceID: context.id,
+        let reader = WebSocketReader(mode: mode, decoding: configuration.decoding, sourceID: context.id,
                                      mailbox: mailbox, subscriptions: subscriptions, buffer: buffer, health: health,
                                      metrics: context.metrics, logger: logger)
         do {
@@ -272,9 +265,9 @@ public struct WebSocketSource: Source, HealthReporting {
                     case .home_assistant:
                         try await HomeAssistantConversation(
                             accessToken: configuration.access_token ?? "", eventTypes: configuration.event_types ?? [],
-                            authTimeout: configuration.auth_timeout?.duration ?? .seconds(10),
-                            heartbeatInterval: configuration.heartbeat?.interval?.duration ?? .seconds(30),
-                            heartbeatTimeout: configuration.heartbeat?.timeout?.duration ?? .seconds(10),
+                            authTimeout: configuration.auth_timeout.duration,
+                            heartbeatInterval: configuration.heartbeat.interval.duration,
+                            heartbeatTimeout: configuration.heartbeat.timeout.duration,
                             snapshot: configuration.resync == .states ? StateSnapshot(sourceID: context.id, buffer: buffer) : nil,
                             mailbox: mailbox, subscriptions: subscriptions, health: health, logger: logger
                         ).run(outbound: outbound)

@@ -33,22 +33,37 @@ public enum WebSocketWhenFull: String, ConfigEnum {
 }
 
 /// `heartbeat: { interval, timeout }`.
-struct HeartbeatOptions: Decodable, Sendable {
-    var interval: ConfigDuration?
-    var timeout: ConfigDuration?
+struct HeartbeatOptions: OptionGroup {
+    @Option("How often the connection is checked.")
+    var interval = ConfigDuration(.seconds(30))
+    @Option("home_assistant: how long the pong may take.")
+    var timeout = ConfigDuration(.seconds(10))
+
+    init() {}
 }
 
 /// `reconnect: { initial_delay, max_delay, multiplier, jitter, reset_after }`.
-struct ReconnectOptions: Decodable, Sendable {
-    var initial_delay: ConfigDuration?
-    var max_delay: ConfigDuration?
-    var multiplier: Double?
-    var jitter: Double?
-    var reset_after: ConfigDuration?
-    var unreachable_interval: ConfigDuration?
+struct ReconnectOptions: OptionGroup {
+    @Option("The first wait after a connection the server accepted ended.")
+    var initial_delay = ConfigDuration(.seconds(1))
+    @Option("The longest wait (also the wait after auth_invalid or HTTP 401/403).")
+    var max_delay = ConfigDuration(.seconds(60))
+    @Option("Each further failure multiplies the wait by this (at least 1).", minimum: 1)
+    var multiplier = 2.0
+    @Option("Each wait varies randomly by up to this share (0 to 1).", minimum: 0)
+    var jitter = 0.2
+    @Option("A connection that streamed this long resets the wait to initial_delay.")
+    var reset_after = ConfigDuration(.seconds(30))
+    @Option("The wait while the server refuses connections or cannot be reached.")
+    var unreachable_interval = ConfigDuration(.seconds(1))
+
+    init() {}
 }
 
 /// `tls: { ca_file }`.
-struct TLSOptions: Decodable, Sendable {
+struct TLSOptions: OptionGroup {
+    @Option("A CA bundle (PEM) trusted besides the system's.")
     var ca_file: String?
+
+    init() {}
 }

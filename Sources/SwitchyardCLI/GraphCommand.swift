@@ -16,7 +16,7 @@ struct GraphCommand: ParsableCommand {
     @Argument(help: "The pipeline file.")
     var pipeline: String
 
-    @Option(name: .long, help: "mermaid or dot.")
+    @ArgumentParser.Option(name: .long, help: "mermaid or dot.")
     var format: Format = .mermaid
 
     func run() throws {

@@ -20,7 +20,7 @@ struct RunCommand: AsyncParsableCommand {
     @Argument(help: "The pipeline file.")
     var pipeline: String
 
-    @OptionGroup var logging: LoggingOptions
+    @ArgumentParser.OptionGroup var logging: LoggingOptions
 
     func run() async throws {
         let logger = logging.bootstrap()

@@ -35,26 +35,32 @@ struct StagesCommand: ParsableCommand {
             print("\(entry.typeName) (\(entry.kind.rawValue)): \(entry.summary)\n")
             print("Options:")
             if entry.options.isEmpty { print("  (none)") }
-            for option in entry.options {
-                var line = "  \(option.name): \(option.type)"
-                if option.required { line += " (required)" }
-                if let value = option.defaultValue { line += " (default: \(value))" }
-                print(line)
-                print("      \(option.summary)")
-            }
+            printOptions(entry.options, prefix: "")
             if entry.kind != .source {
                 print("  inputs: list of stage ids (required)")
                 print("      The stages (or stage.output) whose events this stage takes.")
             }
             if entry.kind == .sink {
-                print("  buffer: { max_events: integer (default: \(BufferPolicy.defaultMaxEvents)), when_full: block | drop_newest (default: block) }")
-                print("      The input buffer; block: backpressure; drop_newest: drop and count when full.")
+                print("  buffer: the sink's input buffer")
+                printOptions(BufferPolicy.declarations, prefix: "buffer.")
             }
             print("\nExample:\n\(entry.kind.section):\n  my_\(entry.typeName):")
             for line in entry.example.split(separator: "\n", omittingEmptySubsequences: false) {
                 print("    \(line)")
             }
         }
+    }
+}
+
+/// Prints each option (a group's members as `group.member`) with its type, default and help.
+private func printOptions(_ options: [OptionDeclaration], prefix: String) {
+    for option in options {
+        var line = "  \(prefix)\(option.name): \(option.type.documentation.replacing("`", with: "").replacing("\\|", with: "|"))"
+        if option.isRequired { line += " (required)" }
+        if let value = option.defaultText { line += " (default: \(value))" }
+        print(line)
+        print("      \(option.help)")
+        printOptions(option.members, prefix: prefix + option.name + ".")
     }
 }
 

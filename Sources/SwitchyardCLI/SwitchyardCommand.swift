@@ -3,7 +3,7 @@ import Logging
 import Synchronization
 import SwitchyardKit
 
-/// The `switchyard` command line: run, validate, test, stages, graph.
+/// The `switchyard` command line: run, validate, test, stages, graph, schema, docs.
 ///
 /// A binary registers the stage families it wants and hands over:
 ///
@@ -16,7 +16,8 @@ public struct SwitchyardCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "switchyard",
         abstract: "An event router: YAML-wired sources, transforms and sinks with backpressure.",
-        subcommands: [RunCommand.self, ValidateCommand.self, TestCommand.self, StagesCommand.self, GraphCommand.self]
+        subcommands: [RunCommand.self, ValidateCommand.self, TestCommand.self, StagesCommand.self, GraphCommand.self,
+                      SchemaCommand.self, DocsCommand.self]
     )
 
     private static let installedRegistry = Mutex(StageRegistry())
@@ -35,7 +36,7 @@ public struct SwitchyardCommand: AsyncParsableCommand {
 
 /// Options every command that reads pipelines shares.
 struct LoggingOptions: ParsableArguments {
-    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    @ArgumentParser.Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
     /// Sends logs to standard error at the chosen level; returns the root logger.

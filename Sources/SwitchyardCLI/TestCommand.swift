@@ -12,7 +12,7 @@ struct TestCommand: ParsableCommand {
     @Argument(help: "The pipeline file.")
     var pipeline: String
 
-    @Option(name: .long, help: "A file whose `tests:` to run instead of the pipeline's own.")
+    @ArgumentParser.Option(name: .long, help: "A file whose `tests:` to run instead of the pipeline's own.")
     var tests: String?
 
     func run() throws {

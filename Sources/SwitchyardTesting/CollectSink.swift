@@ -3,10 +3,16 @@ import SwitchyardKit
 /// A sink for tests: keeps every event it receives in ``EventCollector`` under its `name`.
 public struct CollectSink: Sink {
     public struct Configuration: StageConfiguration {
+        @Option("The EventCollector name to store events under.")
         var name: String
+        @Option("Take no batch until the Gate of this name is opened.")
         var gate: String?
+        @Option("Fail once this many events were received.")
         var fail_after: Int?
+        @Option("Acknowledge nothing until the Gate of this name is opened.")
         var hold: String?
+
+        public init() {}
     }
 
     /// Thrown when `fail_after` is reached.
@@ -16,12 +22,6 @@ public struct CollectSink: Sink {
 
     public static let typeName = "collect"
     public static let summary = "Keeps events in memory for tests (SwitchyardTesting)."
-    public static let options = [
-        StageOption("name", type: "string", required: true, "The EventCollector name to store events under."),
-        StageOption("gate", type: "string", "Take no batch until the Gate of this name is opened."),
-        StageOption("hold", type: "string", "Acknowledge nothing until the Gate of this name is opened."),
-        StageOption("fail_after", type: "integer", "Fail once this many events were received."),
-    ]
     public static let example = """
         type: collect
         inputs: [source]

@@ -3,21 +3,20 @@ import SwitchyardKit
 /// A source for tests: sends the given events, in batches of `batch_size`, `repeat` times.
 public struct MemorySource: Source {
     public struct Configuration: StageConfiguration {
+        @Option("The events to send.")
         var events: [JSONValue]
-        var `repeat`: Int?
-        var batch_size: Int?
+        @Option("How many times to send the list; each copy gets `n`.", minimum: 0)
+        var `repeat` = 1
+        @Option("Events per batch.", minimum: 1)
+        var batch_size = 100
+        @Option("Ask for an acknowledgement of every batch and record the outcomes in the AcknowledgementLog of this name.")
         var acknowledgements: String?
+
+        public init() {}
     }
 
     public static let typeName = "memory"
     public static let summary = "Sends a fixed list of events (SwitchyardTesting)."
-    public static let options = [
-        StageOption("events", type: "list", required: true, "The events to send."),
-        StageOption("repeat", type: "integer", default: "1", "How many times to send the list; each copy gets `n`."),
-        StageOption("batch_size", type: "integer", default: "100", "Events per batch."),
-        StageOption("acknowledgements", type: "string",
-                    "Ask for an acknowledgement of every batch and record the outcomes in the AcknowledgementLog of this name."),
-    ]
     public static let example = """
         type: memory
         events: [{ a: 1 }, { a: 2 }]
@@ -32,10 +31,10 @@ public struct MemorySource: Source {
     }
 
     public func run(output: SourceOutput) async throws {
-        let batchSize = max(1, configuration.batch_size ?? 100)
+        let batchSize = max(1, configuration.batch_size)
         var batch: [Event] = []
         var number: Int64 = 0
-        for _ in 0..<(configuration.repeat ?? 1) {
+        for _ in 0..<(configuration.repeat) {
             for value in configuration.events {
                 number += 1
                 var value = value

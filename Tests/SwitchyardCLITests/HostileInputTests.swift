@@ -41,6 +41,17 @@ struct HostileInputTests {
         #expect(result.stderr.contains("/dev/zero:1:1: the file is larger than"))
     }
 
+    /// Every option that takes a value (a group's members too): the top-level key, the value's
+    /// type, and how a value is written under that key (`{ member: value }` for a member).
+    private static func leafOptions(_ options: [OptionDeclaration]) -> [(String, OptionType, (String) -> String)] {
+        options.flatMap { option -> [(String, OptionType, (String) -> String)] in
+            guard !option.members.isEmpty else { return [(option.name, option.type, { $0 })] }
+            return leafOptions(option.members).map { member in
+                (option.name, member.1, { value in "{ \(member.0): \(member.2(value)) }" })
+            }
+        }
+    }
+
     /// The YAML of one stage under test, from its documented example with `option` replaced.
     private func stageYAML(_ entry: RegisteredStageType, option: String, value: String) -> String {
         var lines: [String] = []
@@ -70,23 +81,24 @@ struct HostileInputTests {
         registry.registerSQLiteStages()
         var checked = 0
         for entry in registry.all {
-            for option in entry.options where !option.type.hasPrefix("{") {
-                let values = option.type.hasPrefix("list")
-                    ? ["[\"${SECRET}\", \"${SECRET} {{ ( [\"]"]
-                    : option.type.hasPrefix("mapping")
-                    ? ["{ \"${SECRET}\": \"${SECRET} (\" }", "{ \"${SECRET}\": \".a == 1\" }"]
-                    : ["\"${SECRET}\"", "\"${SECRET} {{ ( [\"", "\".${SECRET}[\""]
+            for (option, type, wrap) in Self.leafOptions(entry.options) {
+                let values: [String]
+                switch type {
+                case .list: values = ["[\"${SECRET}\", \"${SECRET} {{ ( [\"]"].map(wrap)
+                case .mapping: values = ["{ \"${SECRET}\": \"${SECRET} (\" }", "{ \"${SECRET}\": \".a == 1\" }"].map(wrap)
+                default: values = ["\"${SECRET}\"", "\"${SECRET} {{ ( [\"", "\".${SECRET}[\""].map(wrap)
+                }
                 for value in values {
                     let id = entry.kind == .source ? "home" : "under_test"
                     var yaml = entry.kind == .source ? "" : "sources:\n  home: { type: generator, count: 1, lines: [x] }\n"
-                    yaml += "\(entry.kind.section):\n  \(id):\n\(stageYAML(entry, option: option.name, value: value))\n"
+                    yaml += "\(entry.kind.section):\n  \(id):\n\(stageYAML(entry, option: option, value: value))\n"
                     if entry.kind != .sink { yaml += "sinks:\n  out: { type: blackhole, inputs: [\(id)] }\n" }
-                    let file = "\(directory)/\(entry.typeName)-\(option.name).yaml"
+                    let file = "\(directory)/\(entry.typeName)-\(option)-\(checked).yaml"
                     try yaml.write(toFile: file, atomically: true, encoding: .utf8)
                     for command in ["validate", "graph"] {
                         let result = try SwitchyardProcess.run([command, file], environment: ["SECRET": secret])
                         #expect(!result.stdout.contains(secret) && !result.stderr.contains(secret),
-                                "\(command) \(entry.typeName).\(option.name) = \(value): \(result.stderr)\(result.stdout)")
+                                "\(command) \(entry.typeName).\(option) = \(value): \(result.stderr)\(result.stdout)")
                     }
                     checked += 1
                 }

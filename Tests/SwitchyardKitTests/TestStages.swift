@@ -5,16 +5,14 @@ import SwitchyardTesting
 /// Sets `field` to true on every event; copies each event to every named output in `outputs`.
 struct TagTransform: Transform {
     struct Configuration: StageConfiguration {
+        @Option("The field to set.")
         var field: String
-        var outputs: [String]?
+        @Option("Named outputs that get a copy of each event.")
+        var outputs: [String] = []
     }
 
     static let typeName = "tag"
     static let summary = "Marks events (tests)."
-    static let options = [
-        StageOption("field", type: "string", required: true, "The field to set."),
-        StageOption("outputs", type: "list", "Named outputs that get a copy of each event."),
-    ]
     static let example = "type: tag\ninputs: [src]\nfield: seen"
 
     let configuration: Configuration
@@ -23,13 +21,13 @@ struct TagTransform: Transform {
         self.configuration = configuration
     }
 
-    static func namedOutputs(for configuration: Configuration) -> [String] { configuration.outputs ?? [] }
+    static func namedOutputs(for configuration: Configuration) -> [String] { configuration.outputs }
 
     mutating func process(_ batch: EventBatch, into output: inout TransformOutput) throws {
         for var event in batch.events {
             event.value[configuration.field] = true
             output.emit(event)
-            for name in configuration.outputs ?? [] { output.emit(event, to: name) }
+            for name in configuration.outputs { output.emit(event, to: name) }
         }
     }
 }

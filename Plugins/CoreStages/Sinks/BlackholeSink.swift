@@ -2,11 +2,12 @@ import SwitchyardKit
 
 /// Counts events and discards them; for benchmarks and for outputs you mean to throw away.
 public struct BlackholeSink: Sink {
-    public struct Configuration: StageConfiguration {}
+    public struct Configuration: StageConfiguration {
+        public init() {}
+    }
 
     public static let typeName = "blackhole"
     public static let summary = "Counts events and discards them."
-    public static let options: [StageOption] = []
     public static let example = """
         type: blackhole
         inputs: [home]

@@ -5,12 +5,20 @@ import SwitchyardKit
 /// Appends events to files, one JSON object per line; never writes a partial line.
 public struct FileSink: Sink, HealthReporting {
     public struct Configuration: StageConfiguration {
+        @Option("The file to append to, e.g. data/{{ .data.entity_id }}.ndjson; missing directories are made. Values rendered into the path cannot leave its directory ('/' and leading dots become '_'). A file that ends in a partial line (a crash mid-write) is cut back to its last whole line when opened.")
         var path: Template
-        var encoding: Encoding?
-        var flush_interval: ConfigDuration?
-        var fsync: FsyncPolicy?
-        var fsync_interval: ConfigDuration?
-        var idle_timeout: ConfigDuration?
+        @Option("One compact JSON object per line.")
+        var encoding = Encoding.ndjson
+        @Option("Longest time written events wait in memory under continuous load; an idle input is written at once.")
+        var flush_interval = ConfigDuration(.seconds(1))
+        @Option("batch: fsync after every write, acknowledge after it (durable across power loss). interval: fsync at most every fsync_interval and when the input is idle. never: acknowledge after the write (durable across a process crash, not a power cut).")
+        var fsync = FsyncPolicy.never
+        @Option("With fsync: interval, the longest time between fsyncs under load.")
+        var fsync_interval = ConfigDuration(.seconds(1))
+        @Option("A file nobody wrote to for this long is closed (it is reopened on the next event).")
+        var idle_timeout = ConfigDuration(.seconds(30))
+
+        public init() {}
     }
 
     /// The file sink's encodings.
@@ -30,18 +38,6 @@ public struct FileSink: Sink, HealthReporting {
 
     public static let typeName = "file"
     public static let summary = "Appends events to files as NDJSON; the path may be a template; whole lines only."
-    public static let options = [
-        StageOption("path", type: "template", required: true,
-                    "The file to append to, e.g. data/{{ .data.entity_id }}.ndjson; missing directories are made. Values rendered into the path cannot leave its directory ('/' and leading dots become '_'). A file that ends in a partial line (a crash mid-write) is cut back to its last whole line when opened."),
-        StageOption("encoding", type: Encoding.valueList, default: "ndjson", "One compact JSON object per line."),
-        StageOption("flush_interval", type: "duration", default: "1s",
-                    "Longest time written events wait in memory under continuous load; an idle input is written at once."),
-        StageOption("fsync", type: FsyncPolicy.valueList, default: "never",
-                    "batch: fsync after every write, acknowledge after it (durable across power loss). interval: fsync at most every fsync_interval and when the input is idle. never: acknowledge after the write (durable across a process crash, not a power cut)."),
-        StageOption("fsync_interval", type: "duration", default: "1s", "With fsync: interval, the longest time between fsyncs under load."),
-        StageOption("idle_timeout", type: "duration", default: "30s",
-                    "A file nobody wrote to for this long is closed (it is reopened on the next event)."),
-    ]
     public static let example = """
         type: file
         inputs: [home]
@@ -72,15 +68,15 @@ public struct FileSink: Sink, HealthReporting {
     }
 
     public func run(input: SinkInput) async throws {
-        let policy = configuration.fsync ?? .never
-        let files = OpenFiles(idleTimeout: configuration.idle_timeout?.duration ?? .seconds(30),
+        let policy = configuration.fsync
+        let files = OpenFiles(idleTimeout: configuration.idle_timeout.duration,
                               syncBeforeClose: policy != .never, logger: context.logger)
-        let syncInterval = configuration.fsync_interval?.duration ?? .seconds(1)
+        let syncInterval = configuration.fsync_interval.duration
         var lastSync = ContinuousClock.now
         let template = configuration.path
         let constantPath = template.isConstant ? template.text : nil
         var failures = 0
-        let loop = LineSinkLoop(encoding: .ndjson, flushInterval: configuration.flush_interval?.duration ?? .seconds(1),
+        let loop = LineSinkLoop(encoding: .ndjson, flushInterval: configuration.flush_interval.duration,
                                 metrics: context.metrics)
         defer { files.closeAll() }
         try await loop.run(input: input) { event in

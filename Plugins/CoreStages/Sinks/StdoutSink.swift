@@ -8,15 +8,14 @@ import SwitchyardKit
 /// Writes events to standard output (logs go to standard error, never here).
 public struct StdoutSink: Sink {
     public struct Configuration: StageConfiguration {
-        var encoding: OutputEncoding?
+        @Option("ndjson: one compact JSON object per line; json: indented JSON; text: the `message` field as a line.")
+        var encoding = OutputEncoding.ndjson
+
+        public init() {}
     }
 
     public static let typeName = "stdout"
     public static let summary = "Writes events to standard output."
-    public static let options = [
-        StageOption("encoding", type: OutputEncoding.valueList, default: "ndjson",
-                    "ndjson: one compact JSON object per line; json: indented JSON; text: the `message` field as a line."),
-    ]
     public static let example = """
         type: stdout
         inputs: [home]
@@ -32,7 +31,7 @@ public struct StdoutSink: Sink {
     }
 
     public func run(input: SinkInput) async throws {
-        let loop = LineSinkLoop(encoding: configuration.encoding ?? .ndjson, flushInterval: .milliseconds(200),
+        let loop = LineSinkLoop(encoding: configuration.encoding, flushInterval: .milliseconds(200),
                                 metrics: context.metrics)
         try await loop.run(input: input) { _ in "stdout" } write: { _, bytes in
             try FileDescriptorWriter.writeAll(bytes, to: STDOUT_FILENO, target: "stdout")

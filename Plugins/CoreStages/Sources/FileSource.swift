@@ -5,14 +5,21 @@ import SwitchyardKit
 /// Reads events from a file, line by line; optionally follows it as it grows, is rotated or truncated.
 public struct FileSource: Source {
     public struct Configuration: StageConfiguration {
+        @Option("The file to read.")
         var path: String
-        var format: InputFormat?
-        var read_from: ReadFrom?
-        var follow: Bool?
-        var max_line_bytes: ConfigByteSize?
+        @Option("ndjson: each line is a JSON value (bad lines are counted and logged); lines: each line becomes {\"message\": line}.")
+        var format = InputFormat.ndjson
+        @Option("Where to start in the file present at startup (unless a checkpoint in data_dir says where it stopped); files that appear after a rotation are read from the beginning.")
+        var read_from = ReadFrom.beginning
+        @Option("false: the source ends at the end of the file. true: keep reading as the file grows, follow rename-and-recreate rotation and truncation, until stopped.")
+        var follow = false
+        @Option("A longer line is skipped up to its newline without being held in memory; counted as an error and logged with its file and offset.")
+        var max_line_bytes = ConfigByteSize(bytes: LineSplitter.defaultMaxLineBytes)
+
+        public init() {}
 
         public func problems() -> [OptionProblem] {
-            if let max_line_bytes, max_line_bytes.bytes < 1 { return [OptionProblem(option: "max_line_bytes", "must be at least 1 byte")] }
+            if max_line_bytes.bytes < 1 { return [OptionProblem(option: "max_line_bytes", "must be at least 1 byte")] }
             return []
         }
     }
@@ -25,17 +32,6 @@ public struct FileSource: Source {
 
     public static let typeName = "file"
     public static let summary = "Reads events from a file, one per line; can follow it through rotation and truncation."
-    public static let options = [
-        StageOption("path", type: "string", required: true, "The file to read."),
-        StageOption("format", type: InputFormat.valueList, default: "ndjson",
-                    "ndjson: each line is a JSON value (bad lines are counted and logged); lines: each line becomes {\"message\": line}."),
-        StageOption("read_from", type: ReadFrom.valueList, default: "beginning",
-                    "Where to start in the file present at startup (unless a checkpoint in data_dir says where it stopped); files that appear after a rotation are read from the beginning."),
-        StageOption("follow", type: "bool", default: "false",
-                    "false: the source ends at the end of the file. true: keep reading as the file grows, follow rename-and-recreate rotation and truncation, until stopped."),
-        StageOption("max_line_bytes", type: "size", default: "1MiB",
-                    "A longer line is skipped up to its newline without being held in memory; counted as an error and logged with its file and offset."),
-    ]
     public static let example = """
         type: file
         path: /var/log/home/events.ndjson
@@ -55,12 +51,12 @@ public struct FileSource: Source {
     }
 
     public func run(output: SourceOutput) async throws {
-        let follow = configuration.follow ?? false
+        let follow = configuration.follow
         var reader = try await open(waiting: follow)
         let keeper = context.dataDirectory.map { CheckpointKeeper(directory: $0, logger: context.logger) }
-        var state = ReadState(decoder: LineDecoder(format: configuration.format ?? .ndjson, context: context,
+        var state = ReadState(decoder: LineDecoder(format: configuration.format, context: context,
                                                    inputName: configuration.path),
-                              splitter: LineSplitter(maxLineBytes: configuration.max_line_bytes?.bytes ?? LineSplitter.defaultMaxLineBytes),
+                              splitter: LineSplitter(maxLineBytes: configuration.max_line_bytes.bytes),
                               context: context, keeper: keeper)
         if let directory = context.dataDirectory, let saved = FileCheckpoint.load(from: directory) {
             if reader.matches(saved) {

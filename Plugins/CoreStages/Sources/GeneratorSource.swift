@@ -4,10 +4,16 @@ import SwitchyardKit
 /// Makes events: a fixed object or a list of lines, numbered, a set number of times or forever.
 public struct GeneratorSource: Source {
     public struct Configuration: StageConfiguration {
+        @Option("How many events to make; the source then ends (absent: endless).", minimum: 0)
         var count: Int?
+        @Option("Pause between events (absent: as fast as the pipeline takes them).")
         var interval: ConfigDuration?
+        @Option("Events {\"message\": line}, cycling through the list. Give this or `event`.")
         var lines: [String]?
+        @Option("The event to make, as a mapping or JSON object. Give this or `lines`.")
         var event: JSONValue?
+
+        public init() {}
 
         public func problems() -> [OptionProblem] {
             var problems: [OptionProblem] = []
@@ -26,14 +32,6 @@ public struct GeneratorSource: Source {
 
     public static let typeName = "generator"
     public static let summary = "Makes numbered events from a fixed object or a list of lines; for demos and tests."
-    public static let options = [
-        StageOption("count", type: "integer", default: "endless", "How many events to make; the source then ends."),
-        StageOption("interval", type: "duration", default: "none (as fast as the pipeline takes them)",
-                    "Pause between events."),
-        StageOption("lines", type: "list of strings",
-                    "Events {\"message\": line}, cycling through the list. Give this or `event`."),
-        StageOption("event", type: "object", "The event to make, as a mapping or JSON object. Give this or `lines`."),
-    ]
     public static let example = """
         type: generator
         count: 100

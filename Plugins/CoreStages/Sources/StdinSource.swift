@@ -10,23 +10,21 @@ import SwitchyardKit
 /// Reads events from standard input, one per line, until end of input.
 public struct StdinSource: Source {
     public struct Configuration: StageConfiguration {
-        var format: InputFormat?
-        var max_line_bytes: ConfigByteSize?
+        @Option("ndjson: each line is a JSON value (bad lines are counted and logged); lines: each line becomes {\"message\": line}.")
+        var format = InputFormat.ndjson
+        @Option("A longer line is skipped up to its newline without being held in memory; counted as an error and logged with its offset.")
+        var max_line_bytes = ConfigByteSize(bytes: LineSplitter.defaultMaxLineBytes)
+
+        public init() {}
 
         public func problems() -> [OptionProblem] {
-            if let max_line_bytes, max_line_bytes.bytes < 1 { return [OptionProblem(option: "max_line_bytes", "must be at least 1 byte")] }
+            if max_line_bytes.bytes < 1 { return [OptionProblem(option: "max_line_bytes", "must be at least 1 byte")] }
             return []
         }
     }
 
     public static let typeName = "stdin"
     public static let summary = "Reads events from standard input, one per line; ends at end of input."
-    public static let options = [
-        StageOption("format", type: InputFormat.valueList, default: "ndjson",
-                    "ndjson: each line is a JSON value (bad lines are counted and logged); lines: each line becomes {\"message\": line}."),
-        StageOption("max_line_bytes", type: "size", default: "1MiB",
-                    "A longer line is skipped up to its newline without being held in memory; counted as an error and logged with its offset."),
-    ]
     public static let example = """
         type: stdin
         format: lines
@@ -41,8 +39,8 @@ public struct StdinSource: Source {
     }
 
     public func run(output: SourceOutput) async throws {
-        var decoder = LineDecoder(format: configuration.format ?? .ndjson, context: context, inputName: "stdin")
-        var splitter = LineSplitter(maxLineBytes: configuration.max_line_bytes?.bytes ?? LineSplitter.defaultMaxLineBytes)
+        var decoder = LineDecoder(format: configuration.format, context: context, inputName: "stdin")
+        var splitter = LineSplitter(maxLineBytes: configuration.max_line_bytes.bytes)
         while !Task.isCancelled {
             // Never block a shared thread on a quiet pipe: wait for data with a cancellable sleep.
             var poller = pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0)

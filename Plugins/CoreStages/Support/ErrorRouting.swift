@@ -16,13 +16,13 @@ struct ErrorRouting {
     let context: StageContext
     private var logged = 0
 
-    init(dropOnError: Bool?, context: StageContext) {
-        sendsToOutput = dropOnError == false
+    init(dropOnError: Bool, context: StageContext) {
+        sendsToOutput = !dropOnError
         self.context = context
     }
 
     /// The named outputs a transform with this setting has.
-    static func outputs(dropOnError: Bool?) -> [String] { dropOnError == false ? [outputName] : [] }
+    static func outputs(dropOnError: Bool) -> [String] { dropOnError ? [] : [outputName] }
 
     mutating func handle(_ event: Event, _ error: EvaluationError, into output: inout TransformOutput) {
         if logged < Self.logLimit {
@@ -40,15 +40,14 @@ struct ErrorRouting {
     }
 }
 
-/// The `drop_on_error` option's documentation, shared by the transforms that evaluate expressions.
-let dropOnErrorOption = StageOption(
-    "drop_on_error", type: "bool", default: "true",
-    "true: an event whose evaluation fails is dropped and counted. false: it goes to the `<id>.errors` output with `_error: {stage, message}` attached.")
+/// The `drop_on_error` option's help, shared by the transforms that evaluate expressions.
+let dropOnErrorHelp =
+    "true: an event whose evaluation fails is dropped and counted. false: it goes to the `<id>.errors` output with `_error: {stage, message}` attached."
 
 /// A transform configuration with the `drop_on_error` option.
 public protocol DropOnErrorConfiguration {
-    /// false: failed events go to `<id>.errors`; true or absent: they are dropped and counted.
-    var drop_on_error: Bool? { get }
+    /// false: failed events go to `<id>.errors`; true: they are dropped and counted.
+    var drop_on_error: Bool { get }
 }
 
 extension Transform where Configuration: DropOnErrorConfiguration {

@@ -3,8 +3,12 @@ import SwitchyardKit
 /// Discards events whose `fields` repeat those of one of the last `cache_size` distinct events.
 public struct DedupeTransform: Transform {
     public struct Configuration: StageConfiguration {
+        @Option("The paths that together identify an event (missing ones count as null).")
         var fields: [String]
-        var cache_size: Int?
+        @Option("How many distinct keys are remembered (least recently seen forgotten first).", minimum: 1)
+        var cache_size = 5000
+
+        public init() {}
 
         public func problems() -> [OptionProblem] {
             var problems: [OptionProblem] = []
@@ -12,17 +16,13 @@ public struct DedupeTransform: Transform {
             for field in fields where (try? Expression(field))?.isPath != true {
                 problems.append(OptionProblem(option: "fields", "'\(field)' is not a path such as .context.id"))
             }
-            if let cache_size, cache_size < 1 { problems.append(OptionProblem(option: "cache_size", "must be 1 or more")) }
+            if cache_size < 1 { problems.append(OptionProblem(option: "cache_size", "must be 1 or more")) }
             return problems
         }
     }
 
     public static let typeName = "dedupe"
     public static let summary = "Discards events whose `fields` match one of the last `cache_size` distinct events."
-    public static let options = [
-        StageOption("fields", type: "list of paths", required: true, "The paths that together identify an event (missing ones count as null)."),
-        StageOption("cache_size", type: "integer", default: "5000", "How many distinct keys are remembered (least recently seen forgotten first)."),
-    ]
     public static let example = """
         type: dedupe
         inputs: [home]
@@ -35,7 +35,7 @@ public struct DedupeTransform: Transform {
 
     public init(configuration: Configuration, context: StageContext) throws {
         self.paths = try configuration.fields.map { try Expression($0) }
-        self.cache = RecentKeys(capacity: configuration.cache_size ?? 5000)
+        self.cache = RecentKeys(capacity: configuration.cache_size)
     }
 
     public mutating func process(_ batch: EventBatch, into output: inout TransformOutput) throws {

@@ -3,16 +3,15 @@ import SwitchyardKit
 /// Keeps the events for which a condition holds.
 public struct FilterTransform: Transform {
     public struct Configuration: StageConfiguration, DropOnErrorConfiguration {
+        @Option("Events for which this is true pass; false ones are discarded.")
         var condition: Condition
-        public var drop_on_error: Bool?
+        @Option(dropOnErrorHelp) public var drop_on_error = true
+
+        public init() {}
     }
 
     public static let typeName = "filter"
     public static let summary = "Keeps the events for which a condition holds; the rest are discarded (counted)."
-    public static let options = [
-        StageOption("condition", type: "expression", required: true, "Events for which this is true pass; false ones are discarded."),
-        dropOnErrorOption,
-    ]
     public static let example = """
         type: filter
         inputs: [home]

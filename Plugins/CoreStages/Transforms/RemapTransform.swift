@@ -3,17 +3,15 @@ import SwitchyardKit
 /// Reshapes events with a program: assignments, `del()`, `if`/`else`, `abort`.
 public struct RemapTransform: Transform {
     public struct Configuration: StageConfiguration, DropOnErrorConfiguration {
+        @Option("Statements, one per line or separated by ';'. `abort` discards the event.")
         var source: RemapProgram
-        public var drop_on_error: Bool?
+        @Option(dropOnErrorHelp) public var drop_on_error = true
+
+        public init() {}
     }
 
     public static let typeName = "remap"
     public static let summary = "Reshapes events with a program: `.path = expr`, `del(.path)`, `if`/`else`, `abort`."
-    public static let options = [
-        StageOption("source", type: "program", required: true,
-                    "Statements, one per line or separated by ';'. `abort` discards the event."),
-        dropOnErrorOption,
-    ]
     public static let example = """
         type: remap
         inputs: [sensors]

@@ -2,9 +2,12 @@ import SwitchyardKit
 
 /// Sends each event to every named output whose condition holds, or to `_unmatched`.
 public struct RouteTransform: Transform {
-    public struct Configuration: StageConfiguration {
+    public struct Configuration: StageConfiguration, DropOnErrorConfiguration {
+        @Option("Each route is an output `<id>.<name>`; an event goes to every route whose condition holds.")
         var routes: [String: Condition]
-        var drop_on_error: Bool?
+        @Option(dropOnErrorHelp) public var drop_on_error = true
+
+        public init() {}
 
         public func problems() -> [OptionProblem] {
             var problems: [OptionProblem] = []
@@ -24,11 +27,6 @@ public struct RouteTransform: Transform {
 
     public static let typeName = "route"
     public static let summary = "Sends each event to every route whose condition holds (outputs <id>.<route>), else to <id>._unmatched."
-    public static let options = [
-        StageOption("routes", type: "mapping of name: condition", required: true,
-                    "Each route is an output `<id>.<name>`; an event goes to every route whose condition holds."),
-        dropOnErrorOption,
-    ]
     public static let example = """
         type: route
         inputs: [home]

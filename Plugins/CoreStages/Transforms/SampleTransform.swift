@@ -3,9 +3,13 @@ import SwitchyardKit
 /// Keeps one event in `rate`; with `key`, the same key is always kept or always discarded.
 public struct SampleTransform: Transform {
     public struct Configuration: StageConfiguration, DropOnErrorConfiguration {
+        @Option("Keep 1 event in this many; the rest are discarded.", minimum: 1)
         var rate: Int
+        @Option("When given, an event is kept when the hash of this value falls in the 1/rate share: the same key is always kept or always discarded.")
         var key: Expression?
-        public var drop_on_error: Bool?
+        @Option(dropOnErrorHelp) public var drop_on_error = true
+
+        public init() {}
 
         public func problems() -> [OptionProblem] {
             rate < 1 ? [OptionProblem(option: "rate", "must be 1 or more (keep 1 event in rate)")] : []
@@ -14,12 +18,6 @@ public struct SampleTransform: Transform {
 
     public static let typeName = "sample"
     public static let summary = "Keeps 1 event in `rate`; deterministic per `key` when given."
-    public static let options = [
-        StageOption("rate", type: "integer", required: true, "Keep 1 event in this many; the rest are discarded."),
-        StageOption("key", type: "expression",
-                    "When given, an event is kept when the hash of this value falls in the 1/rate share: the same key is always kept or always discarded."),
-        dropOnErrorOption,
-    ]
     public static let example = """
         type: sample
         inputs: [home]

@@ -3,10 +3,15 @@ import SwitchyardKit
 /// Lets at most `threshold` events through per `window` (per `key` when given); the excess is discarded and counted.
 public struct ThrottleTransform: Transform {
     public struct Configuration: StageConfiguration, DropOnErrorConfiguration {
+        @Option("Events let through per window (per key).", minimum: 1)
         var threshold: Int
+        @Option("The window length; windows start at the first event of a key.")
         var window: ConfigDuration
+        @Option("Throttle each value of this separately (e.g. .data.entity_id).")
         var key: Expression?
-        public var drop_on_error: Bool?
+        @Option(dropOnErrorHelp) public var drop_on_error = true
+
+        public init() {}
 
         public func problems() -> [OptionProblem] {
             var problems: [OptionProblem] = []
@@ -18,12 +23,6 @@ public struct ThrottleTransform: Transform {
 
     public static let typeName = "throttle"
     public static let summary = "At most `threshold` events per `window` (per `key`); the excess is discarded and counted."
-    public static let options = [
-        StageOption("threshold", type: "integer", required: true, "Events let through per window (per key)."),
-        StageOption("window", type: "duration", required: true, "The window length; windows start at the first event of a key."),
-        StageOption("key", type: "expression", "Throttle each value of this separately (e.g. .data.entity_id)."),
-        dropOnErrorOption,
-    ]
     public static let example = """
         type: throttle
         inputs: [home]

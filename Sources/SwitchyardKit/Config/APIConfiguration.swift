@@ -11,7 +11,10 @@ public struct APIConfiguration: Sendable, Hashable {
 
 /// The `api:` mapping as written.
 struct APIConfigurationOptions: StageConfiguration {
+    @Option("Where the HTTP API (/health, /ready, /metrics) listens: HOST:PORT, such as 127.0.0.1:8686.")
     var address: String
+
+    init() {}
 
     func problems() -> [OptionProblem] {
         parsed == nil ? [OptionProblem(option: "address", "expected HOST:PORT, such as 127.0.0.1:8686")] : []

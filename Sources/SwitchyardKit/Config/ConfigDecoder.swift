@@ -18,7 +18,8 @@ public struct ConfigDecoder {
         // Visit the top mapping up front, so its unknown keys are found even if the type reads none.
         if node.mapping != nil { session.visit(node, path: path.map(ConfigCodingKey.init)) }
         do {
-            result = try T(from: ConfigNodeDecoder(node: node, session: session, codingPath: path.map(ConfigCodingKey.init)))
+            result = try T(from: ConfigNodeDecoder(node: node, session: session, codingPath: path.map(ConfigCodingKey.init))
+                .decoding(T.self))
         } catch let error as Diagnostic {
             diagnostics.append(error)
         } catch let error as DecodingError {
@@ -132,11 +133,22 @@ struct ConfigNodeDecoder: Decoder {
     let session: ConfigDecodingSession
     var codingPath: [any CodingKey]
     var userInfo: [CodingUserInfoKey: Any] { [:] }
+    /// When decoding an ``OptionGroup``: its options as `init()` made them, by key. An absent
+    /// key decodes to its blank option (the default), or is reported missing when required.
+    private(set) var blankOptions: [String: any AnyOption] = [:]
 
     init(node: ConfigNode, session: ConfigDecodingSession, codingPath: [any CodingKey]) {
         self.node = node
         self.session = session
         self.codingPath = codingPath
+    }
+
+    /// This decoder, prepared to decode a value of `type`.
+    func decoding<T>(_ type: T.Type) -> ConfigNodeDecoder {
+        guard let group = type as? any OptionGroup.Type else { return self }
+        var decoder = self
+        decoder.blankOptions = group.blankOptions()
+        return decoder
     }
 
     var pathText: String { ConfigDecodingSession.render(codingPath) }
@@ -163,7 +175,7 @@ struct ConfigNodeDecoder: Decoder {
 
     /// Decodes a child node, attaching its position to any plain `DecodingError`.
     func decodeChild<T: Decodable>(_ type: T.Type, node child: ConfigNode, key: any CodingKey) throws -> T {
-        let childDecoder = ConfigNodeDecoder(node: child, session: session, codingPath: codingPath + [key])
+        let childDecoder = ConfigNodeDecoder(node: child, session: session, codingPath: codingPath + [key]).decoding(type)
         if type == JSONValue.self { return child.jsonValue as! T }
         do {
             return try T(from: childDecoder)
@@ -210,6 +222,10 @@ struct ConfigKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
 
     func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
         guard let value = member(key) else {
+            if let blank = decoder.blankOptions[key.stringValue], !blank.isRequired, let absent = blank as? T {
+                decoder.session.markRead(key.stringValue, in: decoder.node)
+                return absent
+            }
             decoder.session.markMissing(key.stringValue, in: decoder.node)
             throw decoder.fail("missing required option '\(key.stringValue)'")
         }
@@ -348,6 +364,6 @@ struct ConfigSingleValueContainer: SingleValueDecodingContainer {
 
     func decode<T: Decodable>(_ type: T.Type) throws -> T {
         if type == JSONValue.self { return node.jsonValue as! T }
-        return try T(from: decoder)
+        return try T(from: decoder.decoding(type))
     }
 }

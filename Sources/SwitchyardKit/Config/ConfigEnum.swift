@@ -2,7 +2,7 @@
 ///
 /// Conform a `String`-backed `CaseIterable` enum to get the error
 /// `expected one of ndjson, lines, found "xml"` instead of a generic one.
-public protocol ConfigEnum: RawRepresentable<String>, CaseIterable, Decodable, Sendable {}
+public protocol ConfigEnum: RawRepresentable<String>, CaseIterable, OptionValue {}
 
 extension ConfigEnum {
     public init(from decoder: any Decoder) throws {

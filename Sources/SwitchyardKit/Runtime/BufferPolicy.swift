@@ -37,22 +37,32 @@ public struct BufferPolicy: Sendable, Hashable {
 
 /// The `buffer:` mapping of a sink, as written.
 struct BufferConfiguration: StageConfiguration {
-    var type: BufferPolicy.Kind?
-    var max_events: Int?
-    var max_size: ConfigByteSize?
-    var when_full: BufferPolicy.WhenFull?
+    @Option("memory: fast, lost on a crash. disk: in data_dir/<sink id>/buffer, survives crashes and long outages.")
+    var type = BufferPolicy.Kind.memory
+    @Option("type memory: events the buffer holds.", minimum: 1)
+    var max_events = BufferPolicy.defaultMaxEvents
+    @Option("type disk: bytes the buffer holds on disk (at least 1MiB).")
+    var max_size = ConfigByteSize(bytes: Int(BufferPolicy.defaultMaxBytes))
+    @Option("block: backpressure up to the sources. drop_newest: drop the incoming batch, counted.")
+    var when_full = BufferPolicy.WhenFull.block
+
+    init() {}
 
     func problems() -> [OptionProblem] {
         var problems: [OptionProblem] = []
-        if let max_events, max_events < 1 { problems.append(OptionProblem(option: "max_events", "must be at least 1")) }
-        if let max_size, max_size.bytes < 1 << 20 { problems.append(OptionProblem(option: "max_size", "must be at least 1MiB")) }
-        if type == .disk, max_events != nil { problems.append(OptionProblem(option: "max_events", "is for type: memory; a disk buffer is bounded by max_size")) }
-        if type != .disk, max_size != nil { problems.append(OptionProblem(option: "max_size", "is for type: disk; a memory buffer is bounded by max_events")) }
+        if max_events < 1 { problems.append(OptionProblem(option: "max_events", "must be at least 1")) }
+        if max_size.bytes < 1 << 20 { problems.append(OptionProblem(option: "max_size", "must be at least 1MiB")) }
+        if type == .disk, $max_events.isWritten { problems.append(OptionProblem(option: "max_events", "is for type: memory; a disk buffer is bounded by max_size")) }
+        if type != .disk, $max_size.isWritten { problems.append(OptionProblem(option: "max_size", "is for type: disk; a memory buffer is bounded by max_events")) }
         return problems
     }
 
     var policy: BufferPolicy {
-        BufferPolicy(type: type ?? .memory, maxEvents: max_events ?? BufferPolicy.defaultMaxEvents,
-                     maxBytes: Int64(max_size?.bytes ?? Int(BufferPolicy.defaultMaxBytes)), whenFull: when_full ?? .block)
+        BufferPolicy(type: type, maxEvents: max_events, maxBytes: Int64(max_size.bytes), whenFull: when_full)
     }
+}
+
+extension BufferPolicy {
+    /// The options of a sink's `buffer:` mapping, for docs.
+    public static var declarations: [OptionDeclaration] { BufferConfiguration.declarations }
 }

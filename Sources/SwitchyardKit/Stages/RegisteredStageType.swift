@@ -11,7 +11,8 @@ public struct RegisteredStageType: Sendable {
     public let kind: StageKind
     public let typeName: String
     public let summary: String
-    public let options: [StageOption]
+    /// Every option, as the `Configuration` declares it.
+    public let options: [OptionDeclaration]
     public let example: String
     let prepare: @Sendable (ConfigNode, [String]) throws(ConfigurationError) -> Prepared
 
@@ -21,11 +22,12 @@ public struct RegisteredStageType: Sendable {
         self.kind = kind
         self.typeName = S.typeName
         self.summary = S.summary
-        self.options = S.options
+        let options = S.Configuration.declarations
+        self.options = options
         self.example = S.example
         self.prepare = { node, path throws(ConfigurationError) in
             let configuration = try ConfigDecoder().decode(
-                S.Configuration.self, from: node, path: path, knownKeys: S.options.map(\.name))
+                S.Configuration.self, from: node, path: path, knownKeys: options.map(\.name))
             let problems = configuration.problems()
             if !problems.isEmpty {
                 throw ConfigurationError(problems.map { problem in

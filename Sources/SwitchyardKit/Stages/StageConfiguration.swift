@@ -1,9 +1,9 @@
 /// The options of a stage type, decoded strictly from the stage's YAML mapping.
 ///
-/// A conforming type is usually a `struct` of optional properties with the
-/// synthesized `Decodable`; keys it does not read are reported as unknown.
+/// A conforming type is a `struct` whose stored properties are all ``Option``s, with
+/// `init() {}`; decoding is synthesized and keys no option declares are reported as unknown.
 /// Checks that involve several options go in ``problems()``.
-public protocol StageConfiguration: Decodable, Sendable {
+public protocol StageConfiguration: OptionGroup {
     /// Problems that decoding alone cannot see (e.g. two options that exclude each other).
     func problems() -> [OptionProblem]
 }

@@ -1,17 +1,16 @@
 /// What every stage type declares: its name, docs, options, and how to make one.
 ///
-/// A stage author writes one file holding the `Configuration`, the stage type
-/// and its docs, and registers it with one call (``StageRegistry/register(_:)-...``).
+/// A stage author writes one file holding the `Configuration` (each option declared once,
+/// with ``Option``), the stage type and its docs, and registers it with one call
+/// (`registry.register(MyStage.self)`).
 public protocol StageType: Sendable {
-    /// The options, decoded from the stage's YAML mapping.
+    /// The options, each an ``Option``, decoded from the stage's YAML mapping.
     associatedtype Configuration: StageConfiguration
 
     /// The name used in `type:`.
     static var typeName: String { get }
     /// One line saying what the stage does.
     static var summary: String { get }
-    /// Every option, documented.
-    static var options: [StageOption] { get }
     /// A YAML example of the stage's mapping (without the id line).
     static var example: String { get }
 
