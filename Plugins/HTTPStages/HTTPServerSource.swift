@@ -13,7 +13,7 @@ public struct HTTPServerSource: Source {
         var address: String
         @Option("The path that takes POSTs.")
         var path = "/events"
-        @Option("ndjson: one JSON value per line; json: an object or an array of objects.")
+        @Option("`ndjson`: one JSON value per line (blank lines skipped); `json`: an object, or an array of objects.")
         var decoding = Decoding.ndjson
         @Option("Require `Authorization: Bearer <token>` (401 otherwise; never logged).")
         var auth: Auth?

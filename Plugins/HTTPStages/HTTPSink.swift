@@ -18,17 +18,17 @@ public struct HTTPSink: Sink {
         var encoding = HTTPSinkOptions.Encoding.ndjson
         @Option("Extra request headers.")
         var headers: [String: String] = [:]
-        @Option("Authorization (never logged).")
+        @Option("`{ strategy: bearer, token }` or `{ strategy: basic, user, password }`.")
         var auth: HTTPSinkOptions.Auth?
-        @Option("gzip the body (Content-Encoding: gzip).")
+        @Option("`gzip` compresses the body (`Content-Encoding: gzip`).")
         var compression = HTTPSinkOptions.Compression.none
         @Option("A request is sent when a batch has max_events or max_bytes, when its oldest event waited timeout, or when the input is idle.")
         var batch = HTTPSinkOptions.Batch()
-        @Option("Requests in flight at once, and each request's time limit.")
+        @Option("Requests in flight at once (with `1`, events stay in order per URI); each request's time limit.")
         var request = HTTPSinkOptions.Request()
-        @Option("Backoff with jitter for connection errors, timeouts, 408, 429 (Retry-After honoured) and 5xx.")
+        @Option("Connection errors, timeouts, 408, 429 and 5xx are retried with doubling backoff and jitter; `Retry-After` is honoured (seconds or a date). `max_duration: 0s` retries forever.")
         var retry = HTTPSinkOptions.Retry()
-        @Option("Events of batches that cannot be delivered (another 4xx, retries exhausted) are appended here as NDJSON; without it they are logged and counted as dropped.")
+        @Option("`{ path }`: batches that get another 4xx, or run out of retries, are appended there as NDJSON (replayable with a `file` source). Without it the status and body are logged and the events counted as dropped.")
         var dead_letter: HTTPSinkOptions.DeadLetter?
 
         public init() {}

@@ -11,17 +11,17 @@ public struct SQLiteSink: Sink {
         var path: String
         @Option("The table; letters, digits and '_'.")
         var table: String
-        @Option("Each column's value; `.` is the whole event as JSON text (its original bytes when unchanged). Without it: id INTEGER PRIMARY KEY, received_at (RFC 3339), event (JSON).")
+        @Option("Column name to expression. Values are always bound, never spliced into SQL: null, integers (booleans as 0/1), reals, text; arrays and objects as JSON text. `.` is the whole event as JSON: its original bytes when unchanged.")
         var columns: [String: SwitchyardKit.Expression]?
-        @Option("Create the table if it does not exist. An existing table must have every column.")
+        @Option("Create the table if missing. An existing table that lacks a column is an error at startup naming the columns.")
         var create_table = true
-        @Option("Rows per transaction, and the longest a row waits under load; an idle input is written at once.")
+        @Option("Rows per transaction (one prepared statement, one transaction per batch); an idle input is written at once.")
         var batch = BatchOptions()
         @Option("SQLite's journal mode.")
         var journal_mode = JournalMode.wal
         @Option("SQLite's synchronous setting.")
         var synchronous = Synchronous.normal
-        @Option("How long SQLite waits on a locked database before the transaction is retried (it is retried until it succeeds).")
+        @Option("How long SQLite waits on a locked database; after that the transaction is retried, again and again, until it commits. Nothing is dropped because another process reads or writes the database.")
         var busy_timeout = ConfigDuration(.seconds(5))
 
         public init() {}

@@ -14,7 +14,7 @@ import WSClient
 /// connection, once per event type, after `auth_ok`, and count only on success.
 public struct WebSocketSource: Source, HealthReporting {
     public struct Configuration: StageConfiguration {
-        @Option("ws:// or wss:// URL, e.g. ws://homeassistant.local:8123/api/websocket.")
+        @Option("`ws://` or `wss://` (for `wss://` to a local server use `localhost`, not `127.0.0.1`, so the certificate name matches).")
         var url: String
         @Option("home_assistant: auth, subscribe, ping/pong, coalesced frames. raw: every frame is an event.")
         var `protocol` = WebSocketProtocol.home_assistant
@@ -24,25 +24,25 @@ public struct WebSocketSource: Source, HealthReporting {
         var event_types: [String]?
         @Option("raw: messages sent after every connect.")
         var on_connect: [String]?
-        @Option("raw: json (a frame is a JSON value) or text ({\"message\": frame}).")
+        @Option("`raw`: `json` (a frame is one JSON value; others are counted as errors) or `text` (`{\"message\": frame}`).")
         var decoding = WebSocketDecoding.json
         @Option("Extra HTTP headers for the upgrade request.")
         var headers: [String: String] = [:]
         @Option("wss: trust this CA bundle (PEM) besides the system's.")
         var tls: TLSOptions?
-        @Option("Longest wait for the TCP connection and WebSocket upgrade.")
+        @Option("TCP connect, TLS handshake and WebSocket upgrade. At the deadline the attempt's socket is closed, whatever it was waiting for.")
         var connect_timeout = ConfigDuration(.seconds(10))
         @Option("home_assistant: longest wait for each auth step and each command's reply.")
         var auth_timeout = ConfigDuration(.seconds(10))
-        @Option("home_assistant: a ping command every interval, the pong due within timeout. raw: WebSocket pings; no pong by the next ping closes.")
+        @Option("`home_assistant`: a `ping` command every interval, its `pong` due within timeout; `raw`: WebSocket pings, the connection closes if a pong is missing at the next ping.")
         var heartbeat = HeartbeatOptions()
         @Option("Forever, by failure class: refused/unreachable/DNS failure retry every unreachable_interval (±jitter; it costs the server nothing, so the source is back within about a second of the server's return); failures after the server accepted back off from initial_delay by multiplier up to max_delay (back to initial_delay after a connection streamed for reset_after); auth_invalid and HTTP 401/403 wait max_delay.")
         var reconnect = ReconnectOptions()
-        @Option("When max_pending_events wait for the pipeline: block stops reading the socket; drop_oldest keeps reading and drops (counts) the oldest.")
+        @Option("When `max_pending_events` read events wait for the pipeline: `block` stops reading the socket (Home Assistant drops a client with 4096 messages pending, and the source then reconnects); `drop_oldest` keeps draining the socket and drops the oldest waiting events, counted in `dropped_events`.")
         var when_full = WebSocketWhenFull.block
         @Option("Events read from the socket that may wait for the pipeline.", minimum: 1)
         var max_pending_events = 10_000
-        @Option("home_assistant: states sends get_states after every (re)subscription and emits one event per entity, {event_type: switchyard_state_snapshot, data: {entity_id, new_state}}, so stores downstream converge after a gap.")
+        @Option("`home_assistant`: `states` sends `get_states` after every (re)subscription and emits one event per entity, `{\"event_type\": \"switchyard_state_snapshot\", \"data\": {\"entity_id\", \"new_state\"}, \"origin\": \"SWITCHYARD\", \"time_fired\"}`, shaped like `state_changed` so the same pipelines consume it: stores downstream converge to Home Assistant's state after a gap.")
         var resync = WebSocketResync.none
 
         public init() {}

@@ -18,15 +18,79 @@ struct DocumentationTests {
         return registry
     }
 
-    @Test("the README documents every stage type and every option")
-    func readmeDocumentsOptions() throws {
+    @Test("the README's option tables are what the declarations generate, for every stage type")
+    func readmeIsGenerated() throws {
         let readme = try String(contentsOf: SwitchyardProcess.repositoryRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        let (generated, missing) = StageReference.regenerate(readme, registry: Self.registry)
+        #expect(missing.isEmpty, "README lacks generated blocks for \(missing)")
+        #expect(generated == readme, "README is stale: run `swift run switchyard docs --readme README.md`")
         for type in Self.registry.all {
             #expect(readme.contains("#### `\(type.typeName)`"), "README lacks a section for \(type.typeName)")
-            for option in type.options {
-                #expect(readme.contains("`\(option.name)`"), "README lacks \(type.typeName) option \(option.name)")
+        }
+    }
+
+    @Test("every example pipeline is valid against `switchyard schema` (checked by Python's jsonschema)")
+    func pipelinesMatchSchema() throws {
+        let directory = try Self.directory()
+        let pipelines = try FileManager.default.contentsOfDirectory(atPath: Self.pipelines.path)
+            .filter { $0.hasSuffix(".yaml") }.sorted().map { Self.pipelines.appendingPathComponent($0).path }
+        #expect(pipelines.count >= 5)
+        let results = try Self.validateAgainstSchema(pipelines, in: directory)
+        for file in pipelines { #expect(results[file] == "valid", "\(file): \(results[file] ?? "no result")") }
+    }
+
+    @Test("invalid pipelines are refused by both the schema and `switchyard validate`", arguments: [
+        ("unknown option", "sources:\n  a: { type: generator, count: 1, lines: [x], colour: red }\nsinks:\n  b: { type: blackhole, inputs: [a] }\n"),
+        ("value not allowed", "sources:\n  a: { type: file, path: x.ndjson, format: xml }\nsinks:\n  b: { type: blackhole, inputs: [a] }\n"),
+        ("required option missing", "sources:\n  a: { type: file }\nsinks:\n  b: { type: blackhole, inputs: [a] }\n"),
+        ("wrong type", "sources:\n  a: { type: generator, count: many, lines: [x] }\nsinks:\n  b: { type: blackhole, inputs: [a] }\n"),
+        ("unknown stage type", "sources:\n  a: { type: kafka }\nsinks:\n  b: { type: blackhole, inputs: [a] }\n"),
+        ("nested option misspelt", "sources:\n  a: { type: generator, count: 1, lines: [x] }\nsinks:\n  b: { type: http, inputs: [a], uri: 'http://x', retry: { max_backof: 5s } }\n"),
+        ("sink without inputs", "sources:\n  a: { type: generator, count: 1, lines: [x] }\nsinks:\n  b: { type: blackhole }\n"),
+    ])
+    func invalidRefusedByBoth(_ name: String, _ yaml: String) throws {
+        let directory = try Self.directory()
+        let file = "\(directory)/invalid.yaml"
+        try yaml.write(toFile: file, atomically: true, encoding: .utf8)
+        let results = try Self.validateAgainstSchema([file], in: directory)
+        #expect(results[file]?.hasPrefix("invalid") == true, "\(name): the schema accepted it")
+        let validate = try SwitchyardProcess.run(["validate", file])
+        #expect(validate.status == 1, "\(name): validate accepted it")
+    }
+
+    static var pipelines: URL { SwitchyardProcess.repositoryRoot.appendingPathComponent("pipelines") }
+
+    static func directory() throws -> String {
+        let path = NSTemporaryDirectory() + "switchyard-docs-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    /// Writes `switchyard schema` to a file and checks `files` against it with Python's
+    /// `jsonschema`; returns "valid" or "invalid: ..." per file.
+    static func validateAgainstSchema(_ files: [String], in directory: String) throws -> [String: String] {
+        let schema = try SwitchyardProcess.run(["schema"])
+        #expect(schema.status == 0, "schema: \(schema.stderr)")
+        let schemaFile = "\(directory)/schema.json"
+        try schema.stdout.write(toFile: schemaFile, atomically: true, encoding: .utf8)
+        let script = SwitchyardProcess.repositoryRoot.appendingPathComponent("Tests/SwitchyardCLITests/Scripts/validate_schema.py").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script, schemaFile] + files
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "validate_schema.py: \(text)")
+        var results: [String: String] = [:]
+        for line in text.split(separator: "\n") {
+            if line.hasPrefix("valid ") { results[String(line.dropFirst(6))] = "valid" }
+            if line.hasPrefix("invalid "), let colon = line.dropFirst(8).firstIndex(of: ":") {
+                results[String(line[line.index(line.startIndex, offsetBy: 8)..<colon])] = "invalid" + line[colon...]
             }
         }
+        return results
     }
 
     @Test("every stage type's example loads")

@@ -7,13 +7,13 @@ public struct FileSource: Source {
     public struct Configuration: StageConfiguration {
         @Option("The file to read.")
         var path: String
-        @Option("ndjson: each line is a JSON value (bad lines are counted and logged); lines: each line becomes {\"message\": line}.")
+        @Option("`ndjson`: each line is a JSON value; a line that is not JSON is skipped, counted (`errors=`) and logged with `path:line`. `lines`: each line becomes `{\"message\": \"<line>\"}`.")
         var format = InputFormat.ndjson
         @Option("Where to start in the file present at startup (unless a checkpoint in data_dir says where it stopped); files that appear after a rotation are read from the beginning.")
         var read_from = ReadFrom.beginning
-        @Option("false: the source ends at the end of the file. true: keep reading as the file grows, follow rename-and-recreate rotation and truncation, until stopped.")
+        @Option("`false`: the source ends at the end of the file (a last line without newline is still read). `true`: keep reading as the file grows, follow rename-and-recreate rotation (the rest of the old file is read first) and truncation, until stopped; a missing file is waited for.")
         var follow = false
-        @Option("A longer line is skipped up to its newline without being held in memory; counted as an error and logged with its file and offset.")
+        @Option("A longer line is skipped up to its newline without ever being held in memory (a file with no newline at all, such as binary data, costs nothing), counted (`errors=`, `dropped=`) and logged with `path:line` and its byte offset.")
         var max_line_bytes = ConfigByteSize(bytes: LineSplitter.defaultMaxLineBytes)
 
         public init() {}
