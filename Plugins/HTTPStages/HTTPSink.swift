@@ -88,7 +88,6 @@ public struct HTTPSink: Sink {
 
         await withTaskGroup(of: Void.self) { group in
             var pending: [String: PendingBatch] = [:]
-            var failures = 0
 
             func dispatch(_ uri: String) async {
                 guard let batch = pending.removeValue(forKey: uri), !batch.events.isEmpty else { return }
@@ -112,10 +111,7 @@ public struct HTTPSink: Sink {
                     do {
                         uri = configuration.uri.isConstant ? configuration.uri.text : try configuration.uri.render(event)
                     } catch {
-                        context.metrics.addErrors(1)
-                        context.metrics.addDropped(1)
-                        if failures < 20 { context.logger.error("cannot render the uri for an event (dropped): \(error)") }
-                        failures += 1
+                        context.problems.drop(because: "cannot render the uri for an event: \(error)")
                         continue
                     }
                     pending[uri, default: PendingBatch()].append(event, receipt: tracked)

@@ -105,7 +105,6 @@ public struct SQLiteSink: Sink {
         var rows: [SQLValue] = []
         rows.reserveCapacity(maxEvents * columns.count)
         var firstRowAt = ContinuousClock.now
-        var failures = 0
         // One transaction in flight while the next batch's rows are computed: SQLite and the
         // expression work overlap. Transactions still commit in order, one at a time.
         var inFlight: Task<Void, any Error>?
@@ -130,10 +129,7 @@ public struct SQLiteSink: Sink {
                     let row = try columns.map { try $0.value.sqlValue(for: event) }
                     rows.append(contentsOf: row)
                 } catch {
-                    context.metrics.addErrors(1)
-                    context.metrics.addDropped(1)
-                    if failures < 20 { context.logger.error("cannot compute a row (event dropped): \(error)") }
-                    failures += 1
+                    context.problems.drop(because: "cannot compute a row: \(error)")
                 }
                 if rows.count >= maxEvents * columns.count { try await commit() }
             }

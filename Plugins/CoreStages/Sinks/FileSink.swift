@@ -75,7 +75,6 @@ public struct FileSink: Sink, HealthReporting {
         var lastSync = ContinuousClock.now
         let template = configuration.path
         let constantPath = template.isConstant ? template.text : nil
-        var failures = 0
         let loop = LineSinkLoop(encoding: .ndjson, flushInterval: configuration.flush_interval.duration,
                                 metrics: context.metrics)
         defer { files.closeAll() }
@@ -84,10 +83,7 @@ public struct FileSink: Sink, HealthReporting {
             do {
                 return try template.renderPath(event)
             } catch {
-                context.metrics.addErrors(1)
-                context.metrics.addDropped(1)
-                if failures < 20 { context.logger.error("cannot render the path for an event (dropped): \(error)") }
-                failures += 1
+                context.problems.drop(because: "cannot render the path for an event: \(error)")
                 return nil
             }
         } write: { path, bytes in

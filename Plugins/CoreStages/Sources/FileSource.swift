@@ -147,9 +147,7 @@ private struct ReadState {
         splitter.split(bytes) { line, number in
             if let event = decoder.decode(line, lineNumber: number, metadata: metadata) { events.append(event) }
         } overlong: { [context] number, offset in
-            context.metrics.addErrors(1)
-            context.metrics.addDropped(1)
-            context.logger.warning("\(inputName):\(number): skipped a line longer than max_line_bytes (\(limit) bytes), starting at byte \(offset)")
+            context.problems.drop(because: "\(inputName):\(number): skipped a line longer than max_line_bytes (\(limit) bytes), starting at byte \(offset)")
         }
     }
 

@@ -61,9 +61,7 @@ public struct StdinSource: Source {
             }
             let limit = splitter.maxLineBytes
             splitter.split(chunk, decode) { [context] number, offset in
-                context.metrics.addErrors(1)
-                context.metrics.addDropped(1)
-                context.logger.warning("stdin:\(number): skipped a line longer than max_line_bytes (\(limit) bytes), starting at byte \(offset)")
+                context.problems.drop(because: "stdin:\(number): skipped a line longer than max_line_bytes (\(limit) bytes), starting at byte \(offset)")
             }
             await output.send(events)
         }

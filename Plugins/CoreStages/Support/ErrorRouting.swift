@@ -9,12 +9,9 @@ struct ErrorRouting {
     static let outputName = "errors"
     /// The field the error is attached under.
     static let errorField = "_error"
-    /// How many failures are logged one by one; the rest are only counted.
-    static let logLimit = 20
 
     let sendsToOutput: Bool
     let context: StageContext
-    private var logged = 0
 
     init(dropOnError: Bool, context: StageContext) {
         sendsToOutput = !dropOnError
@@ -24,16 +21,12 @@ struct ErrorRouting {
     /// The named outputs a transform with this setting has.
     static func outputs(dropOnError: Bool) -> [String] { dropOnError ? [] : [outputName] }
 
-    mutating func handle(_ event: Event, _ error: EvaluationError, into output: inout TransformOutput) {
-        if logged < Self.logLimit {
-            logged += 1
-            let suffix = logged == Self.logLimit ? " (further errors are counted, not logged)" : ""
-            context.logger.warning("evaluation failed: \(error)\(suffix)")
-        }
+    func handle(_ event: Event, _ error: EvaluationError, into output: inout TransformOutput) {
         guard sendsToOutput else {
-            output.failed += 1
+            context.problems.drop(because: "evaluation failed: \(error)")
             return
         }
+        context.problems.reject("evaluation failed (sent to \(context.id).\(Self.outputName)): \(error)")
         var failed = event
         failed.value[Self.errorField] = ["stage": .string(context.id), "message": .string(error.description)]
         output.emit(failed, to: Self.outputName)

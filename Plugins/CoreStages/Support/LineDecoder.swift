@@ -7,7 +7,6 @@ struct LineDecoder {
     let context: StageContext
     /// Names the input in messages (a path, or `stdin`).
     let inputName: String
-    private var loggedErrors = 0
 
     init(format: InputFormat, context: StageContext, inputName: String) {
         self.format = format
@@ -28,12 +27,7 @@ struct LineDecoder {
             do {
                 return try Event(jsonLine: line, metadata: metadata)
             } catch {
-                context.metrics.addErrors(1)
-                // Every bad line is counted; the first hundred are also logged with their place.
-                if loggedErrors < 100 {
-                    loggedErrors += 1
-                    context.logger.warning("\(inputName):\(lineNumber): skipped a line that is not JSON: \(error)")
-                }
+                context.problems.reject("\(inputName):\(lineNumber): skipped a line that is not JSON: \(error)")
                 return nil
             }
         }

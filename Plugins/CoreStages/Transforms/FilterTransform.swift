@@ -19,7 +19,7 @@ public struct FilterTransform: Transform {
         """
 
     private let configuration: Configuration
-    private var errors: ErrorRouting
+    private let errors: ErrorRouting
 
     public init(configuration: Configuration, context: StageContext) {
         self.configuration = configuration

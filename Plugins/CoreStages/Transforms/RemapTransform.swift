@@ -22,7 +22,7 @@ public struct RemapTransform: Transform {
         """
 
     private let configuration: Configuration
-    private var errors: ErrorRouting
+    private let errors: ErrorRouting
 
     public init(configuration: Configuration, context: StageContext) {
         self.configuration = configuration

@@ -36,7 +36,7 @@ public struct RouteTransform: Transform {
         """
 
     private let routes: [(name: String, condition: Condition)]
-    private var errors: ErrorRouting
+    private let errors: ErrorRouting
 
     public init(configuration: Configuration, context: StageContext) {
         self.routes = configuration.routes.keys.sorted().map { ($0, configuration.routes[$0]!) }

@@ -26,7 +26,7 @@ public struct SampleTransform: Transform {
         """
 
     private let configuration: Configuration
-    private var errors: ErrorRouting
+    private let errors: ErrorRouting
     private var seen = 0
 
     public init(configuration: Configuration, context: StageContext) {

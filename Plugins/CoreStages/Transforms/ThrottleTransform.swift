@@ -38,7 +38,7 @@ public struct ThrottleTransform: Transform {
     }
 
     private let configuration: Configuration
-    private var errors: ErrorRouting
+    private let errors: ErrorRouting
     private var windows: [String: Window] = [:]
     private var lastSweep = ContinuousClock.now
 

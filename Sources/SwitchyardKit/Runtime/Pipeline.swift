@@ -12,6 +12,7 @@ public final class Pipeline: Sendable {
     public let metrics: [String: StageMetrics]
     let plan: PipelinePlan
     private let logger: Logger
+    private let resources: StageResources
     private let stopSignal = StopSignal()
     let failures = Mutex<[PipelineFailure.StageFailure]>([])
     let reporters = Mutex<[String: any HealthReporting]>([:])
@@ -20,9 +21,11 @@ public final class Pipeline: Sendable {
     let isWired = Mutex(false)
     let started = ContinuousClock.now
 
-    public init(plan: PipelinePlan, logger: Logger) {
+    /// A pipeline for `plan`; every stage's context carries `resources`.
+    public init(plan: PipelinePlan, logger: Logger, resources: StageResources = StageResources()) {
         self.plan = plan
         self.logger = logger
+        self.resources = resources
         var metrics: [String: StageMetrics] = [:]
         for stage in plan.stages { metrics[stage.id] = StageMetrics() }
         self.metrics = metrics
@@ -56,7 +59,7 @@ public final class Pipeline: Sendable {
     private func context(for stage: PlannedStage) -> StageContext {
         let stopSignal = self.stopSignal
         return StageContext(id: stage.id, typeName: stage.typeName, logger: logger, metrics: metrics[stage.id]!,
-                            dataDirectory: plan.dataDirectory.map { "\($0)/\(stage.id)" },
+                            dataDirectory: plan.dataDirectory.map { "\($0)/\(stage.id)" }, resources: resources,
                             stopRequested: { stopSignal.isFired })
     }
 
@@ -164,8 +167,6 @@ public final class Pipeline: Sendable {
         // What a transform makes of a batch carries the batch's acknowledgement token on.
         func deliver(_ output: TransformOutput, acknowledgement: Acknowledgement? = nil) async {
             stageMetrics.addDiscarded(output.discarded)
-            stageMetrics.addDropped(output.failed)
-            stageMetrics.addErrors(output.failed)
             stageMetrics.addOut(output.events.count)
             await defaultPort.deliver(EventBatch(output.events, acknowledgement: acknowledgement))
             for (name, events) in output.named {

@@ -1,6 +1,7 @@
 import Logging
 
-/// What a stage gets from the runtime: its id, a logger, its counters, and where to keep state.
+/// What a stage gets from the runtime: its id, a logger, its counters, where to keep state,
+/// and the one place to report events it had to drop (``problems``).
 public struct StageContext: Sendable {
     /// The stage's id in the pipeline.
     public let id: String
@@ -12,6 +13,11 @@ public struct StageContext: Sendable {
     public let metrics: StageMetrics
     /// Where the stage may keep state across runs (`data_dir` joined with the stage id), if configured.
     public let dataDirectory: String?
+    /// Drops and rejected inputs: counted, and logged rate-limited. Use it for every event a
+    /// stage loses on purpose or by a per-event error, so that no loss is silent.
+    public let problems: DropReporter
+    /// What the runner handed to every stage (a test's own stores, for example).
+    public let resources: StageResources
     private let stopRequested: @Sendable () -> Bool
 
     /// Whether the pipeline was asked to stop (a signal): a sink retrying a delivery bounds its
@@ -19,7 +25,8 @@ public struct StageContext: Sendable {
     public var isStopping: Bool { stopRequested() }
 
     public init(id: String, typeName: String, logger: Logger, metrics: StageMetrics = StageMetrics(),
-                dataDirectory: String? = nil, stopRequested: @escaping @Sendable () -> Bool = { false }) {
+                dataDirectory: String? = nil, resources: StageResources = StageResources(),
+                stopRequested: @escaping @Sendable () -> Bool = { false }) {
         self.stopRequested = stopRequested
         self.id = id
         self.typeName = typeName
@@ -28,5 +35,7 @@ public struct StageContext: Sendable {
         self.logger = logger
         self.metrics = metrics
         self.dataDirectory = dataDirectory
+        self.resources = resources
+        self.problems = DropReporter(logger: logger, metrics: metrics)
     }
 }

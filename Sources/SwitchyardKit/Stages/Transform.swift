@@ -25,9 +25,8 @@ public struct TransformOutput: Sendable {
     /// Events for named outputs.
     public var named: [String: [Event]] = [:]
     /// Events the transform's configuration removed on purpose (counted as `discarded`).
+    /// Events lost to errors go to `context.problems.drop(because:)` instead.
     public var discarded = 0
-    /// Events lost to errors (counted as `dropped` and `errors`).
-    public var failed = 0
 
     public init() {}
 
