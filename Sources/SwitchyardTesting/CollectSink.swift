@@ -1,15 +1,15 @@
 import SwitchyardKit
 
-/// A sink for tests: keeps every event it receives in ``EventCollector`` under its `name`.
+/// A sink for tests: keeps every event it receives in its harness's ``EventCollector`` under its `name`.
 public struct CollectSink: Sink {
     public struct Configuration: StageConfiguration {
-        @Option("The EventCollector name to store events under.")
+        @Option("The name the harness's EventCollector keeps the events under.")
         var name: String
-        @Option("Take no batch until the Gate of this name is opened.")
+        @Option("Take no batch until the harness's gate of this name is opened.")
         var gate: String?
         @Option("Fail once this many events were received.")
         var fail_after: Int?
-        @Option("Acknowledge nothing until the Gate of this name is opened.")
+        @Option("Acknowledge nothing until the harness's gate of this name is opened.")
         var hold: String?
 
         public init() {}
@@ -30,18 +30,25 @@ public struct CollectSink: Sink {
 
     private let configuration: Configuration
     private let context: StageContext
+    private let collector: EventCollector
+    private let gates: Gates
 
-    public init(configuration: Configuration, context: StageContext) {
+    public init(configuration: Configuration, context: StageContext) throws {
+        guard let collector = context.resources[EventCollector.self], let gates = context.resources[Gates.self] else {
+            throw HarnessRequired(typeName: Self.typeName)
+        }
         self.configuration = configuration
         self.context = context
+        self.collector = collector
+        self.gates = gates
     }
 
     public func run(input: SinkInput) async throws {
-        if let gate = configuration.gate { await Gate.wait(gate) }
+        if let gate = configuration.gate { await gates.wait(gate) }
         var received = 0
         var held: [DeliveryReceipt] = []
         for await batch in input {
-            EventCollector.append(batch.events, to: configuration.name)
+            collector.append(batch.events, to: configuration.name)
             context.metrics.addOut(batch.count)
             held.append(input.receipt())
             if configuration.hold == nil {
@@ -51,7 +58,7 @@ public struct CollectSink: Sink {
             received += batch.count
             if let limit = configuration.fail_after, received >= limit { throw InjectedFailure() }
         }
-        if let hold = configuration.hold { await Gate.wait(hold) }
+        if let hold = configuration.hold { await gates.wait(hold) }
         held.forEach { $0.acknowledge() }
     }
 }

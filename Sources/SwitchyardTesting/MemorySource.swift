@@ -9,7 +9,7 @@ public struct MemorySource: Source {
         var `repeat` = 1
         @Option("Events per batch.", minimum: 1)
         var batch_size = 100
-        @Option("Ask for an acknowledgement of every batch and record the outcomes in the AcknowledgementLog of this name.")
+        @Option("Ask for an acknowledgement of every batch and record the outcomes in the harness's AcknowledgementLog under this name.")
         var acknowledgements: String?
 
         public init() {}
@@ -24,10 +24,13 @@ public struct MemorySource: Source {
 
     private let configuration: Configuration
     private let context: StageContext
+    private let log: AcknowledgementLog?
 
-    public init(configuration: Configuration, context: StageContext) {
+    public init(configuration: Configuration, context: StageContext) throws {
         self.configuration = configuration
         self.context = context
+        self.log = context.resources[AcknowledgementLog.self]
+        if configuration.acknowledgements != nil, log == nil { throw HarnessRequired(typeName: Self.typeName) }
     }
 
     public func run(output: SourceOutput) async throws {
@@ -52,7 +55,7 @@ public struct MemorySource: Source {
 
     private func acknowledgement() -> Acknowledgement? {
         guard let name = configuration.acknowledgements else { return nil }
-        AcknowledgementLog.sent(name)
-        return Acknowledgement { AcknowledgementLog.record($0, in: name) }
+        log?.sent(name)
+        return Acknowledgement { [log] in log?.record($0, in: name) }
     }
 }

@@ -16,7 +16,7 @@ struct FileSourceTests {
             sinks:
               out: { type: collect, inputs: [in], name: \(out) }
             """)
-        #expect(EventCollector.events(out).map(\.value) == [["a": 1], ["a": 2], ["a": 3]])
+        #expect(Fixture.harness.collector.events(out).map(\.value) == [["a": 1], ["a": 2], ["a": 3]])
         #expect(metrics["in"]?.errors == 1)
         #expect(metrics["in"]?.eventsOut == 3)
     }
@@ -32,7 +32,7 @@ struct FileSourceTests {
             sinks:
               out: { type: collect, inputs: [in], name: \(out) }
             """)
-        #expect(EventCollector.events(out).map(\.value) == [["message": "hello"], ["message": "wörld {not json}"]])
+        #expect(Fixture.harness.collector.events(out).map(\.value) == [["message": "hello"], ["message": "wörld {not json}"]])
     }
 
     @Test("a missing file without follow fails the stage")
@@ -63,8 +63,8 @@ struct FileSourceTests {
               out: { type: collect, inputs: [in], name: \(out) }
             """)
         let run = Task { try await pipeline.run() }
-        let numbered = { EventCollector.events(out).compactMap { $0.value["n"] } }
-        let probes = { EventCollector.events(out).filter { $0.value["probe"] != nil }.count }
+        let numbered = { Fixture.harness.collector.events(out).compactMap { $0.value["n"] } }
+        let probes = { Fixture.harness.collector.events(out).filter { $0.value["probe"] != nil }.count }
 
         // Probe lines until one arrives: from then on the source is at the end of the file
         // (the first line, written before it started, is skipped by read_from: end).
@@ -113,20 +113,20 @@ struct FileSourceTests {
             """ }
         let first = Fixture.unique("first")
         try await Fixture.harness.run(yaml(first))
-        #expect(EventCollector.events(first).map { $0.value["n"] } == [1, 2, 3])
+        #expect(Fixture.harness.collector.events(first).map { $0.value["n"] } == [1, 2, 3])
         #expect(FileManager.default.fileExists(atPath: "\(directory)/state/in/checkpoint.json"))
 
         try Fixture.append("{\"n\":4}\n{\"n\":5}\n", to: path)
         let second = Fixture.unique("second")
         try await Fixture.harness.run(yaml(second))
-        #expect(EventCollector.events(second).map { $0.value["n"] } == [4, 5], "no line read twice, none skipped")
+        #expect(Fixture.harness.collector.events(second).map { $0.value["n"] } == [4, 5], "no line read twice, none skipped")
 
         // Another file at the same path (a new inode) is read from its start.
         try FileManager.default.removeItem(atPath: path)
         try Fixture.append("{\"n\":6}\n", to: path)
         let third = Fixture.unique("third")
         try await Fixture.harness.run(yaml(third))
-        #expect(EventCollector.events(third).map { $0.value["n"] } == [6])
+        #expect(Fixture.harness.collector.events(third).map { $0.value["n"] } == [6])
     }
 
     /// The offset in the source's saved checkpoint, if there is one.
@@ -152,12 +152,12 @@ struct FileSourceTests {
               out: { type: collect, inputs: [in], name: \(out), hold: \(hold) }
             """)
         let run = Task { try await pipeline.run() }
-        #expect(try await Fixture.eventually { EventCollector.events(out).count == 500 })
+        #expect(try await Fixture.eventually { Fixture.harness.collector.events(out).count == 500 })
         // The sink has every event but acknowledged none: following the file, the source is idle.
         try await Task.sleep(for: .milliseconds(300))
         #expect(savedOffset(directory) == nil, "no checkpoint before the sink acknowledged")
         pipeline.stop()
-        Gate.open(hold)
+        Fixture.harness.gates.open(hold)
         try await run.value
         #expect(savedOffset(directory) == text.utf8.count)
     }
@@ -196,7 +196,7 @@ struct FileSourceTests {
             """ }
         let first = Fixture.unique("first")
         try await Fixture.harness.run(yaml(first))
-        #expect(EventCollector.events(first).count == 2)
+        #expect(Fixture.harness.collector.events(first).count == 2)
         // Same inode, other content, longer than the saved offset.
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         try handle.truncate(atOffset: 0)
@@ -204,7 +204,7 @@ struct FileSourceTests {
         try handle.close()
         let second = Fixture.unique("second")
         try await Fixture.harness.run(yaml(second))
-        #expect(EventCollector.events(second).map { $0.value["m"] } == [1, 2, 3])
+        #expect(Fixture.harness.collector.events(second).map { $0.value["m"] } == [1, 2, 3])
     }
 
     @Test("a line longer than max_line_bytes is skipped without being held, counted, and the lines around it arrive")
@@ -220,7 +220,7 @@ struct FileSourceTests {
             sinks:
               out: { type: collect, inputs: [in], name: \(out) }
             """)
-        #expect(EventCollector.events(out).map { $0.value["n"] } == [1, 2, 3])
+        #expect(Fixture.harness.collector.events(out).map { $0.value["n"] } == [1, 2, 3])
         #expect(metrics["in"]?.errors == 2)
         #expect(metrics["in"]?.dropped == 2)
     }
@@ -237,7 +237,7 @@ struct FileSourceTests {
             sinks:
               out: { type: collect, inputs: [in], name: \(out) }
             """)
-        #expect(EventCollector.events(out).isEmpty)
+        #expect(Fixture.harness.collector.events(out).isEmpty)
         #expect(metrics["in"]?.errors == 1)
     }
 }

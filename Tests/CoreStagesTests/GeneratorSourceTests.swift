@@ -13,7 +13,7 @@ struct GeneratorSourceTests {
             sinks:
               out: { type: collect, inputs: [gen], name: \(out) }
             """)
-        let events = EventCollector.events(out)
+        let events = Fixture.harness.collector.events(out)
         #expect(events.count == 2500)
         #expect(events.first?.value == ["kind": "test", "nested": ["x": [1, "2"]], "sequence": 1])
         #expect(events.map { $0.value["sequence"] } == (1...2500).map { .int(Int64($0)) })
@@ -28,7 +28,7 @@ struct GeneratorSourceTests {
             sinks:
               out: { type: collect, inputs: [gen], name: \(out) }
             """)
-        #expect(EventCollector.events(out).map { $0.value["message"] } == ["one", "two", "one"])
+        #expect(Fixture.harness.collector.events(out).map { $0.value["message"] } == ["one", "two", "one"])
     }
 
     @Test("lines and event together, or neither, or a non-object event, are load errors")

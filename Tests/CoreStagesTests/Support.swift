@@ -5,11 +5,11 @@ import SwitchyardTesting
 
 /// Shared helpers for the core stage tests: a harness with the core stages, temp dirs, file writes.
 enum Fixture {
-    static var harness: PipelineHarness {
+    static let harness: PipelineHarness = {
         var registry = StageRegistry()
         registry.registerCoreStages()
         return PipelineHarness(registry: registry)
-    }
+    }()
 
     /// A fresh empty directory.
     static func directory() throws -> String {

@@ -7,7 +7,7 @@ import Testing
 struct TransformTests {
     let harness = Fixture.harness
 
-    private func values(_ name: String) -> [JSONValue] { EventCollector.events(name).map(\.value) }
+    private func values(_ name: String) -> [JSONValue] { harness.collector.events(name).map(\.value) }
 
     @Test("filter keeps matching events, discards (and counts) the rest")
     func filter() async throws {

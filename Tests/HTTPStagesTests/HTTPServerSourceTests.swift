@@ -11,6 +11,13 @@ import Testing
 /// The `http_server` source, spoken to over real HTTP.
 @Suite("http_server source", .serialized)
 struct HTTPServerSourceTests {
+    static let harness: PipelineHarness = {
+        var registry = StageRegistry()
+        registry.registerCoreStages()
+        registry.registerHTTPStages()
+        return PipelineHarness(registry: registry)
+    }()
+
     /// A port nobody listens on right now.
     static func freePort() -> Int {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -40,10 +47,7 @@ struct HTTPServerSourceTests {
 
     /// Starts a pipeline with an http_server source; waits until it answers.
     static func start(_ yaml: String, port: Int) async throws -> (Pipeline, Task<Void, any Error>) {
-        var registry = StageRegistry()
-        registry.registerCoreStages()
-        registry.registerHTTPStages()
-        let pipeline = try PipelineHarness(registry: registry).pipeline(yaml)
+        let pipeline = try Self.harness.pipeline(yaml)
         let run = Task { try await pipeline.run() }
         for _ in 0..<200 {
             if (try? await post(port, "", path: "/probe")) != nil { break }
@@ -80,7 +84,7 @@ struct HTTPServerSourceTests {
         #expect(status == 413)
         pipeline.stop()
         try await run.value
-        #expect(EventCollector.events(out).map { $0.value["a"] } == [1, 2], "nothing of the bad or refused bodies")
+        #expect(Self.harness.collector.events(out).map { $0.value["a"] } == [1, 2], "nothing of the bad or refused bodies")
         #expect(pipeline.metrics["ingest"]?.errors == 1)
     }
 
@@ -101,7 +105,7 @@ struct HTTPServerSourceTests {
         #expect(refused.1.contains("element 1 of the array is number, not an object"))
         pipeline.stop()
         try await run.value
-        #expect(EventCollector.events(out).map { $0.value["a"] } == [1, 2, 3])
+        #expect(Self.harness.collector.events(out).map { $0.value["a"] } == [1, 2, 3])
     }
 
     @Test("503 while the pipeline is full: backpressure reaches the client")
@@ -119,7 +123,7 @@ struct HTTPServerSourceTests {
         let full = try await Self.post(port, five)
         #expect(full.0 == 503)
         #expect(full.1.contains("the pipeline is full"))
-        Gate.open(gate)
+        Self.harness.gates.open(gate)
         var accepted = false
         for _ in 0..<100 where !accepted {
             accepted = try await Self.post(port, five).0 == 200
@@ -128,7 +132,7 @@ struct HTTPServerSourceTests {
         #expect(accepted, "accepted again once the sink took events")
         pipeline.stop()
         try await run.value
-        #expect(EventCollector.events(out).count == 10)
+        #expect(Self.harness.collector.events(out).count == 10)
     }
 
     @Test("acknowledgements: 200 only once the sink has the events; 500 when the sink could not deliver them")
@@ -180,11 +184,11 @@ struct HTTPServerSourceTests {
         var statuses: [Int] = []
         for _ in 0..<5 { statuses.append(try await Self.post(port, "{\"a\":2}\n{\"a\":3}\n").0) }
         #expect(statuses.allSatisfy { $0 == 503 }, "\(statuses)")
-        Gate.open(gate)
+        Self.harness.gates.open(gate)
         #expect(try await first.value.0 == 200)
         pipeline.stop()
         try await run.value
-        #expect(EventCollector.events(out).count == 5)
+        #expect(Self.harness.collector.events(out).count == 5)
         #expect(pipeline.metrics["out"]?.dropped == 0, "nothing answered 200 was dropped")
     }
 
@@ -241,7 +245,7 @@ struct HTTPServerSourceTests {
         #expect(closed == 0, "closed by the server")
         pipeline.stop()
         try await run.value
-        #expect(EventCollector.events(out).count == 1)
+        #expect(Self.harness.collector.events(out).count == 1)
     }
 
     @Test("the bearer token is checked whole: a prefix, a longer value, another case are all refused")

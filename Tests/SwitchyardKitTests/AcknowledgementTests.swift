@@ -30,12 +30,12 @@ struct AcknowledgementTests {
               slow: { type: collect, inputs: [tagged.copy], name: \(slow), hold: \(hold) }
             """)
         let run = Task { try await pipeline.run() }
-        #expect(try await eventually { EventCollector.events(fast).count == 100 && EventCollector.events(slow).count == 100 })
-        #expect(AcknowledgementLog.outcomes(acks).isEmpty, "the slow sink has not acknowledged yet")
-        Gate.open(hold)
+        #expect(try await eventually { harness.collector.events(fast).count == 100 && harness.collector.events(slow).count == 100 })
+        #expect(harness.acknowledgements.outcomes(acks).isEmpty, "the slow sink has not acknowledged yet")
+        harness.gates.open(hold)
         try await run.value
-        #expect(AcknowledgementLog.sentCount(acks) == 10)
-        #expect(AcknowledgementLog.outcomes(acks) == Array(repeating: .delivered, count: 10))
+        #expect(harness.acknowledgements.sentCount(acks) == 10)
+        #expect(harness.acknowledgements.outcomes(acks) == Array(repeating: .delivered, count: 10))
     }
 
     @Test("a drop_newest buffer that drops part of a batch reports it as partly dropped, still complete")
@@ -53,10 +53,10 @@ struct AcknowledgementTests {
                 buffer: { max_events: 10, when_full: drop_newest }
             """)
         let run = Task { try await pipeline.run() }
-        #expect(try await eventually { AcknowledgementLog.outcomes(acks).count == 4 })
-        Gate.open(gate)
+        #expect(try await eventually { harness.acknowledgements.outcomes(acks).count == 4 })
+        harness.gates.open(gate)
         try await run.value
-        let outcomes = AcknowledgementLog.outcomes(acks)
+        let outcomes = harness.acknowledgements.outcomes(acks)
         #expect(outcomes.filter { $0 == .partlyDropped }.count == 4)
         #expect(outcomes.filter { $0 == .delivered }.count == 1)
         #expect(pipeline.metrics["out"]?.dropped == 40)
@@ -72,8 +72,8 @@ struct AcknowledgementTests {
               bad: { type: collect, inputs: [src], name: \(bad), fail_after: 55, hold: never-opened }
             """)
         await #expect(throws: PipelineFailure.self) { try await pipeline.run() }
-        let outcomes = AcknowledgementLog.outcomes(acks)
-        #expect(outcomes.count == AcknowledgementLog.sentCount(acks), "every batch sent got an outcome")
+        let outcomes = harness.acknowledgements.outcomes(acks)
+        #expect(outcomes.count == harness.acknowledgements.sentCount(acks), "every batch sent got an outcome")
         #expect(!outcomes.contains(.delivered), "nothing the failed sink held was acknowledged as delivered")
         #expect(outcomes.contains(.failed))
     }

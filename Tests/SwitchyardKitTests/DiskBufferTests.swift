@@ -84,14 +84,15 @@ struct DiskBufferTests {
     func inPipeline() async throws {
         let path = try directory()
         let out = "disk-\(UUID())"
-        let metrics = try await PipelineHarness(registry: TestStages.registry).run("""
+        let harness = PipelineHarness(registry: TestStages.registry)
+        let metrics = try await harness.run("""
             data_dir: \(path)
             sources:
               src: { type: memory, events: [{ x: 1 }], repeat: 20000, batch_size: 500 }
             sinks:
               out: { type: collect, inputs: [src], name: \(out), buffer: { type: disk, max_size: 64MiB } }
             """)
-        #expect(EventCollector.events(out).count == 20_000)
+        #expect(harness.collector.events(out).count == 20_000)
         #expect(metrics["out"]?.dropped == 0)
         let left = try FileManager.default.contentsOfDirectory(atPath: "\(path)/out/buffer").filter { $0.hasSuffix(".log") }
         #expect(left.count == 1, "delivered segments are deleted")

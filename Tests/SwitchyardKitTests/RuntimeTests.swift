@@ -9,7 +9,7 @@ struct RuntimeTests {
     /// A unique collector or gate name per test, since tests run in parallel.
     private func unique(_ name: String) -> String { "\(name)-\(UInt64.random(in: 0...UInt64.max))" }
 
-    private func numbers(_ name: String) -> [Int64] { EventCollector.events(name).compactMap(\.number) }
+    private func numbers(_ name: String) -> [Int64] { harness.collector.events(name).compactMap(\.number) }
 
     @Test("fan-out: every consumer of an output gets every event")
     func fanOut() async throws {
@@ -37,7 +37,7 @@ struct RuntimeTests {
             sinks:
               out: { type: collect, inputs: [tagged], name: \(out) }
             """)
-        let events = EventCollector.events(out)
+        let events = harness.collector.events(out)
         #expect(events.count == 500)
         #expect(events.allSatisfy { $0.value["seen"] == true })
         for source in ["one", "two"] {
@@ -79,8 +79,8 @@ struct RuntimeTests {
         while pipeline.metrics["src"]!.eventsOut < 10 { try await Task.sleep(for: .milliseconds(5)) }
         try await Task.sleep(for: .milliseconds(200))
         #expect(pipeline.metrics["src"]!.eventsOut <= 11, "the source ran ahead of a full buffer")
-        #expect(EventCollector.events(out).isEmpty)
-        Gate.open(gate)
+        #expect(harness.collector.events(out).isEmpty)
+        harness.gates.open(gate)
         try await run.value
         #expect(numbers(out) == Array(1...1000))
         #expect(pipeline.metrics["out"]!.dropped == 0)
@@ -103,9 +103,9 @@ struct RuntimeTests {
         let run = Task { try await pipeline.run() }
         // The source is never held up: it sends all 500 while the sink is gated.
         while pipeline.metrics["src"]!.eventsOut < 500 { try await Task.sleep(for: .milliseconds(5)) }
-        Gate.open(gate)
+        harness.gates.open(gate)
         try await run.value
-        let delivered = EventCollector.events(out).count
+        let delivered = harness.collector.events(out).count
         #expect(delivered == 20)
         #expect(pipeline.metrics["out"]!.dropped == 480)
         #expect(numbers(out) == Array(1...20))
@@ -147,7 +147,7 @@ struct RuntimeTests {
               out: { type: collect, inputs: [tagged], name: \(out), buffer: { max_events: 100 } }
             """)
         let run = Task { try await pipeline.run() }
-        while EventCollector.events(out).count < 1000 { try await Task.sleep(for: .milliseconds(5)) }
+        while harness.collector.events(out).count < 1000 { try await Task.sleep(for: .milliseconds(5)) }
         pipeline.stop()
         try await run.value
         let received = numbers(out)

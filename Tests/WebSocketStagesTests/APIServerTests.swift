@@ -48,7 +48,7 @@ struct APIServerTests {
             server.setFaults { $0.rejectToken = false }
             #expect(await WebSocketSourceTests.eventually { pipeline.healthReport().ready })
             try await server.sendEvents(3)
-            #expect(await WebSocketSourceTests.eventually { EventCollector.events(collector).count == 3 })
+            #expect(await WebSocketSourceTests.eventually { WebSocketSourceTests.harness.collector.events(collector).count == 3 })
             ready = try await get(base + "/ready")
             #expect(ready.status == 200)
             health = try await get(base + "/health")

@@ -81,7 +81,7 @@ struct ReconnectTests {
                 url: server.url, collector: collector, extra: "    resync: states"))
             let run = Task { try await pipeline.run() }
             func snapshots() -> [(String, String)] {
-                EventCollector.events(collector).filter { $0.value["event_type"] == "switchyard_state_snapshot" }.map {
+                WebSocketSourceTests.harness.collector.events(collector).filter { $0.value["event_type"] == "switchyard_state_snapshot" }.map {
                     ($0.value["data"]?["entity_id"]?.stringValue ?? "", $0.value["data"]?["new_state"]?["state"]?.stringValue ?? "")
                 }
             }

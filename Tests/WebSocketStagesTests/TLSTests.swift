@@ -45,7 +45,7 @@ struct TLSTests {
                                                     extra: "    tls: { ca_file: \(caFile) }") { server, pipeline in
             #expect(await WebSocketSourceTests.eventually { pipeline.healthReport().ready })
             let sent = try await server.sendEvents(10)
-            #expect(await WebSocketSourceTests.eventually { EventCollector.events(trusted).count == 10 })
+            #expect(await WebSocketSourceTests.eventually { WebSocketSourceTests.harness.collector.events(trusted).count == 10 })
             #expect(WebSocketSourceTests.sequences(trusted) == sent)
         }
         let untrusted = "wss-\(UUID())"

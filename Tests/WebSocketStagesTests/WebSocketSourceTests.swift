@@ -9,11 +9,11 @@ import WebSocketStages
 /// The WebSocket source against a real server on 127.0.0.1 that speaks Home Assistant's protocol.
 @Suite("websocket source", .serialized)
 struct WebSocketSourceTests {
-    static var harness: PipelineHarness {
+    static let harness: PipelineHarness = {
         var registry = StageRegistry()
         registry.registerWebSocketStages()
         return PipelineHarness(registry: registry)
-    }
+    }()
 
     /// A pipeline: websocket source -> collect sink, with quick timings for tests.
     static func pipelineYAML(url: String, collector: String, token: String = "good-token", extra: String = "",
@@ -78,7 +78,7 @@ struct WebSocketSourceTests {
     }
 
     static func sequences(_ collector: String) -> [Int] {
-        EventCollector.events(collector).compactMap { event -> Int? in
+        WebSocketSourceTests.harness.collector.events(collector).compactMap { event -> Int? in
             if case .int(let seq)? = event.value["data"]?["seq"] { return Int(seq) }
             return nil
         }
@@ -91,9 +91,9 @@ struct WebSocketSourceTests {
             #expect(await Self.eventually { server.isSubscribed(["state_changed", "call_service"]) })
             #expect(await Self.eventually { pipeline.healthReport().ready })
             let sent = try await server.sendEvents(25)
-            #expect(await Self.eventually { EventCollector.events(collector).count == 25 })
+            #expect(await Self.eventually { WebSocketSourceTests.harness.collector.events(collector).count == 25 })
             #expect(Self.sequences(collector) == sent)
-            let event = EventCollector.events(collector)[0].value
+            let event = WebSocketSourceTests.harness.collector.events(collector)[0].value
             #expect(event.objectValue?.keys == ["event_type", "data", "origin", "time_fired", "context"])
             let details = Self.details(pipeline)
             #expect(details["state"] == "streaming")
@@ -117,7 +117,7 @@ struct WebSocketSourceTests {
             server.setFaults { $0.coalesce = true }
             #expect(await Self.eventually { server.isSubscribed(["state_changed"]) })
             let sent = try await server.sendEvents(450)
-            #expect(await Self.eventually { EventCollector.events(collector).count == 450 })
+            #expect(await Self.eventually { WebSocketSourceTests.harness.collector.events(collector).count == 450 })
             #expect(Self.sequences(collector) == sent)
         }
     }
@@ -187,9 +187,9 @@ struct WebSocketSourceTests {
             let sent = try await server.sendEvents(2000)
             // The reader read everything although the sink takes nothing: the socket was drained.
             #expect(await Self.eventually { Self.details(pipeline)["events_total"] == 2000 })
-            Gate.open(gate)
+            WebSocketSourceTests.harness.gates.open(gate)
             let dropped = { Self.integer(Self.details(pipeline)["dropped_events"]) }
-            #expect(await Self.eventually { EventCollector.events(collector).count + dropped() == 2000 })
+            #expect(await Self.eventually { WebSocketSourceTests.harness.collector.events(collector).count + dropped() == 2000 })
             #expect(dropped() > 0)
             let received = Self.sequences(collector)
             #expect(received == received.sorted(), "order kept")
@@ -208,7 +208,7 @@ struct WebSocketSourceTests {
                         "round \(round): not subscribed again")
                 sent += try await server.sendEvents(20)
                 let expected = sent.count
-                #expect(await Self.eventually { EventCollector.events(collector).count >= expected }, "round \(round)")
+                #expect(await Self.eventually { WebSocketSourceTests.harness.collector.events(collector).count >= expected }, "round \(round)")
                 await server.dropConnections()
                 #expect(await Self.eventually { !server.isSubscribed(["state_changed"]) })
             }

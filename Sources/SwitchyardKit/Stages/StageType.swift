@@ -17,3 +17,21 @@ public protocol StageType: Sendable {
     /// Makes the stage from its validated configuration. Do no I/O here: `run` does that.
     init(configuration: Configuration, context: StageContext) throws
 }
+
+extension StageType {
+    /// Decodes and checks this stage's configuration from `options` (the stage's mapping without
+    /// `type` and `inputs`), as the loader does: for tests and for building a stage in code.
+    public static func configuration(_ options: JSONValue) throws(ConfigurationError) -> Configuration {
+        var builder = ConfigNodeBuilder(file: "\(typeName) options", environment: [:])
+        guard let node = builder.build(yaml: JSONWriter.string(options)) else { throw ConfigurationError(builder.diagnostics) }
+        let configuration = try ConfigDecoder().decode(Configuration.self, from: node, path: [typeName],
+                                                       knownKeys: Configuration.declarations.map(\.name))
+        let problems = configuration.problems()
+        guard problems.isEmpty else {
+            throw ConfigurationError(problems.map { problem in
+                Diagnostic(at: node.location, "\(typeName).\(problem.option.map { "\($0): " } ?? "")\(problem.message)")
+            })
+        }
+        return configuration
+    }
+}

@@ -1,16 +1,19 @@
 import Synchronization
 
-/// A named barrier tests use to hold a ``CollectSink`` until they open it.
-public enum Gate {
+/// Named barriers a test uses to hold a ``CollectSink`` (`gate:`, `hold:`) until it opens them.
+/// Each ``PipelineHarness`` has its own (``PipelineHarness/gates``).
+public final class Gates: Sendable {
     private struct State {
         var open: Set<String> = []
         var waiters: [String: [CheckedContinuation<Void, Never>]] = [:]
     }
 
-    private static let state = Mutex(State())
+    private let state = Mutex(State())
+
+    public init() {}
 
     /// Lets everything waiting at gate `name` through, now and later.
-    public static func open(_ name: String) {
+    public func open(_ name: String) {
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             state.open.insert(name)
             return state.waiters.removeValue(forKey: name) ?? []
@@ -19,7 +22,7 @@ public enum Gate {
     }
 
     /// Waits until gate `name` is open.
-    static func wait(_ name: String) async {
+    func wait(_ name: String) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let isOpen = state.withLock { state -> Bool in
                 if state.open.contains(name) { return true }
