@@ -26,8 +26,10 @@ struct SwitchyardProcess {
     private let stderrPipe = Pipe()
     private let stdinPipe = Pipe()
 
-    init(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil) throws {
-        process.executableURL = URL(fileURLWithPath: Self.binary)
+    /// Starts `executable` (the `switchyard` binary unless given) with `arguments`.
+    init(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil,
+         executable: String = SwitchyardProcess.binary) throws {
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
@@ -39,8 +41,10 @@ struct SwitchyardProcess {
 
     /// Runs to completion; returns (exit status, stdout, stderr).
     static func run(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil,
-                    input: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
-        let child = try SwitchyardProcess(arguments, environment: environment, directory: directory)
+                    input: String? = nil, executable: String = SwitchyardProcess.binary) throws
+        -> (status: Int32, stdout: String, stderr: String)
+    {
+        let child = try SwitchyardProcess(arguments, environment: environment, directory: directory, executable: executable)
         if let input { child.write(input) }
         child.closeInput()
         return child.finish()
