@@ -2,6 +2,7 @@ import SwitchyardKit
 
 /// A sink for tests: keeps every event it receives in its harness's ``EventCollector`` under its `name`.
 public struct CollectSink: Sink {
+    /// The options of the `collect` sink.
     public struct Configuration: StageConfiguration {
         @Option("The name the harness's EventCollector keeps the events under.")
         var name: String
@@ -33,6 +34,7 @@ public struct CollectSink: Sink {
     private let collector: EventCollector
     private let gates: Gates
 
+    /// Makes the sink; throws ``HarnessRequired`` outside a ``PipelineHarness``.
     public init(configuration: Configuration, context: StageContext) throws {
         guard let collector = context.resources[EventCollector.self], let gates = context.resources[Gates.self] else {
             throw HarnessRequired(typeName: Self.typeName)
@@ -43,6 +45,7 @@ public struct CollectSink: Sink {
         self.gates = gates
     }
 
+    /// Keeps every batch in the harness's collector, acknowledging it (after `hold` opens, if set).
     public func run(input: SinkInput) async throws {
         if let gate = configuration.gate { await gates.wait(gate) }
         var received = 0

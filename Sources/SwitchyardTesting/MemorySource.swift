@@ -2,6 +2,7 @@ import SwitchyardKit
 
 /// A source for tests: sends the given events, in batches of `batch_size`, `repeat` times.
 public struct MemorySource: Source {
+    /// The options of the `memory` source.
     public struct Configuration: StageConfiguration {
         @Option("The events to send.")
         var events: [JSONValue]
@@ -26,6 +27,7 @@ public struct MemorySource: Source {
     private let context: StageContext
     private let log: AcknowledgementLog?
 
+    /// Makes the source; `acknowledgements:` needs a ``PipelineHarness``.
     public init(configuration: Configuration, context: StageContext) throws {
         self.configuration = configuration
         self.context = context
@@ -33,6 +35,7 @@ public struct MemorySource: Source {
         if configuration.acknowledgements != nil, log == nil { throw HarnessRequired(typeName: Self.typeName) }
     }
 
+    /// Sends the events, numbered in `n`, `repeat` times.
     public func run(output: SourceOutput) async throws {
         let batchSize = max(1, configuration.batch_size)
         var batch: [Event] = []

@@ -10,6 +10,7 @@ import SwitchyardKit
 public struct PipelineHarness: Sendable {
     /// The stage types the harness knows.
     public var registry: StageRegistry
+    /// The environment `${VAR}` references are read from.
     public var environment: [String: String]
     /// What this harness's `collect` sinks received, by `name`.
     public let collector = EventCollector()

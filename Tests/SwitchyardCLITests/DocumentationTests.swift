@@ -58,6 +58,31 @@ struct DocumentationTests {
         #expect(validate.status == 1, "\(name): validate accepted it")
     }
 
+    @Test("every public symbol of the SDK (SwitchyardKit, SwitchyardTesting) has a doc comment")
+    func sdkIsDocumented() throws {
+        // Protocol witnesses and literal conformances document themselves.
+        let exempt = ["init(from decoder", "var description", "static func ==", "func hash(into", "makeAsyncIterator",
+                      "typealias Element", "func next()", "public init() {}", "static let typeName", "static let summary",
+                      "static let example", "var optionDefault", "static var optionType", "Literal value", "init(nilLiteral",
+                      "init(arrayLiteral", "init(dictionaryLiteral"]
+        var undocumented: [String] = []
+        for module in ["Sources/SwitchyardKit", "Sources/SwitchyardTesting"] {
+            let root = SwitchyardProcess.repositoryRoot.appendingPathComponent(module)
+            let files = FileManager.default.enumerator(atPath: root.path)?.compactMap { $0 as? String }.filter { $0.hasSuffix(".swift") } ?? []
+            for file in files {
+                let lines = try String(contentsOf: root.appendingPathComponent(file), encoding: .utf8)
+                    .split(separator: "\n", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+                for (index, line) in lines.enumerated() where line.hasPrefix("public ") || (line.hasPrefix("@") && line.contains(" public ")) {
+                    if exempt.contains(where: { line.contains($0) }) { continue }
+                    var previous = index - 1
+                    while previous >= 0, lines[previous].hasPrefix("@") { previous -= 1 }
+                    if previous < 0 || !lines[previous].hasPrefix("///") { undocumented.append("\(module)/\(file):\(index + 1): \(line)") }
+                }
+            }
+        }
+        #expect(undocumented.isEmpty, "undocumented public symbols:\n\(undocumented.joined(separator: "\n"))")
+    }
+
     static var pipelines: URL { SwitchyardProcess.repositoryRoot.appendingPathComponent("pipelines") }
 
     static func directory() throws -> String {

@@ -5,6 +5,7 @@ public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertibl
     /// What is wrong there.
     public let reason: String
 
+    /// Creates an error at byte `offset` of the text.
     public init(offset: Int, reason: String) {
         self.offset = offset
         self.reason = reason

@@ -10,6 +10,7 @@ public struct JSONParser: Sendable {
     /// How deep arrays and objects may nest.
     public var maximumDepth: Int
 
+    /// A parser that refuses nesting deeper than `maximumDepth` (a guard against stack exhaustion).
     public init(maximumDepth: Int = JSONParser.defaultMaximumDepth) {
         self.maximumDepth = maximumDepth
     }

@@ -1,8 +1,11 @@
 /// The optional `api:` section: where the HTTP API (`/health`, `/ready`, `/metrics`) listens.
 public struct APIConfiguration: Sendable, Hashable {
+    /// The host name or address to listen on.
     public var host: String
+    /// The TCP port to listen on.
     public var port: Int
 
+    /// Listens on `host:port`.
     public init(host: String, port: Int) {
         self.host = host
         self.port = port
@@ -27,7 +30,9 @@ struct APIConfigurationOptions: StageConfiguration {
 
 /// `HOST:PORT` or `[v6]:PORT`, as written in `address:` options.
 public struct HostPort: Sendable, Hashable {
+    /// The host part (without brackets for IPv6).
     public let host: String
+    /// The port part.
     public let port: Int
 
     /// Parses `HOST:PORT`; nil when the text is not one.

@@ -1,10 +1,12 @@
 /// A size written in a configuration: `512`, `64KB`, `1MB`, `10MB`, `1GB` (powers of 1024; `KiB` etc. also read).
 public struct ConfigByteSize: Sendable, Hashable, Decodable, CustomStringConvertible {
+    /// The size in bytes.
     public var bytes: Int
 
     /// The largest size read (1 PiB).
     public static let maximumBytes = 1 << 50
 
+    /// A size of `bytes` bytes.
     public init(bytes: Int) { self.bytes = bytes }
 
     /// Parses `512`, `64KB`, `1.5MB`; nil when the text is not a size.

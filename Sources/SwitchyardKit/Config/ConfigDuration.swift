@@ -6,6 +6,7 @@ public struct ConfigDuration: Sendable, Hashable, Decodable, CustomStringConvert
     /// The longest duration read: 10 years.
     public static let maximumSeconds: Double = 10 * 365 * 24 * 3600
 
+    /// A duration of `duration`.
     public init(_ duration: Duration) { self.duration = duration }
 
     /// Parses `250ms`, `5s`, `1m`, `2h`, `1.5s`; nil when the text is not a duration.

@@ -14,7 +14,9 @@ public struct ConfigNode: Sendable {
         case mapping([(key: ConfigNode, value: ConfigNode)])
     }
 
+    /// What the node holds: a scalar, a list or a mapping.
     public var content: Content
+    /// Where the node starts in its file.
     public var location: SourceLocation
     /// The environment variables interpolated into this scalar, if any.
     public var interpolatedVariables: [String]
@@ -23,6 +25,7 @@ public struct ConfigNode: Sendable {
     /// Whether the scalar is a block (`|` or `>`): each of its lines starts at `textStart.column`.
     public var isBlock: Bool
 
+    /// A node holding `content`, found at `location`.
     public init(_ content: Content, at location: SourceLocation, interpolatedVariables: [String] = [],
                 textStart: SourceLocation? = nil, isBlock: Bool = false) {
         self.content = content

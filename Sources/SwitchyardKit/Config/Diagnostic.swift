@@ -8,8 +8,11 @@ public struct Diagnostic: Sendable, Hashable, CustomStringConvertible, Error {
         case warning
     }
 
+    /// Where the problem is.
     public var location: SourceLocation
+    /// Whether it stops the pipeline from loading (error) or not (warning).
     public var severity: Severity
+    /// What is wrong, and what would be valid.
     public var message: String
 
     /// A diagnostic; any value that came from `${VAR}` is taken out of `message` (``SecretRedactor``).
@@ -27,8 +30,10 @@ public struct Diagnostic: Sendable, Hashable, CustomStringConvertible, Error {
 
 /// The problems that stopped a configuration from loading, all of them, in file order.
 public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
+    /// Every problem found, sorted by position.
     public var diagnostics: [Diagnostic]
 
+    /// An error made of `diagnostics`.
     public init(_ diagnostics: [Diagnostic]) { self.diagnostics = diagnostics }
 
     public var description: String { diagnostics.map(\.description).joined(separator: "\n") }

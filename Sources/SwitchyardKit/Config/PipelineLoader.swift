@@ -8,9 +8,12 @@ public struct PipelineLoader: Sendable {
     /// The largest pipeline file read (a pipeline is a few kilobytes; this stops `/dev/zero`).
     public static let maximumFileBytes = 4 << 20
 
+    /// The stage types the loader knows.
     public let registry: StageRegistry
+    /// The environment `${VAR}` references are read from.
     public let environment: [String: String]
 
+    /// A loader for the stage types of `registry`, reading `${VAR}` from `environment`.
     public init(registry: StageRegistry, environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.registry = registry
         self.environment = environment

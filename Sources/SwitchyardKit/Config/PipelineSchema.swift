@@ -3,6 +3,7 @@
 public struct PipelineSchema {
     let registry: StageRegistry
 
+    /// The schema of pipelines made of `registry`'s stage types.
     public init(registry: StageRegistry) { self.registry = registry }
 
     /// The whole schema.

@@ -6,6 +6,7 @@ public struct EventBatch: Sendable, Equatable {
     /// Completed once every sink the batch reached has made it durable; nil when nobody asked.
     public var acknowledgement: Acknowledgement?
 
+    /// A batch of `events`; `acknowledgement` is resolved once every sink has handled them.
     public init(_ events: [Event] = [], acknowledgement: Acknowledgement? = nil) {
         self.events = events
         self.acknowledgement = acknowledgement

@@ -5,6 +5,7 @@ public struct EventMetadata: Sendable, Equatable {
     /// When the source received the event, in seconds since 1970 (UTC).
     public var receivedAt: Double
 
+    /// Metadata of an event read by source `sourceID` at `receivedAt` (seconds since 1970).
     public init(sourceID: String = "", receivedAt: Double = 0) {
         self.sourceID = sourceID
         self.receivedAt = receivedAt

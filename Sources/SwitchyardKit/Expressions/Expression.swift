@@ -49,8 +49,10 @@ public struct Expression: Sendable, Decodable, CustomStringConvertible {
 
 /// An expression used as a condition: it must be able to produce a boolean.
 public struct Condition: Sendable, Decodable, CustomStringConvertible {
+    /// The expression, known to give a boolean in some case.
     public let expression: Expression
 
+    /// Parses `text`; throws when it is not an expression or can never give a boolean.
     public init(_ text: String) throws(ExpressionSyntaxError) {
         let expression = try Expression(text)
         guard expression.resultTypes.contains(.bool) else {
@@ -91,9 +93,11 @@ public struct Condition: Sendable, Decodable, CustomStringConvertible {
 /// if .data.new_state == null { abort }
 /// ```
 public struct RemapProgram: Sendable, Decodable {
+    /// The program as written.
     public let text: String
     let statements: [RemapStatement]
 
+    /// Parses and checks `text`.
     public init(_ text: String) throws(ExpressionSyntaxError) {
         var parser = try ExpressionParser(text, allowsDelete: true)
         self.text = text

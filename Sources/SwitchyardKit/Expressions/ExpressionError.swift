@@ -2,8 +2,10 @@
 public struct ExpressionSyntaxError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The offset, in unicode scalars, of the offending character in the expression text.
     public var offset: Int
+    /// What is wrong with the text.
     public var message: String
 
+    /// A syntax error at character `offset` of the text.
     public init(offset: Int, _ message: String) {
         self.offset = offset
         self.message = message
@@ -16,8 +18,10 @@ public struct ExpressionSyntaxError: Error, Sendable, Equatable, CustomStringCon
 public struct EvaluationError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The offset of the failing part in the expression text.
     public var offset: Int
+    /// What went wrong.
     public var message: String
 
+    /// An evaluation error at character `offset` of the expression.
     public init(offset: Int, _ message: String) {
         self.offset = offset
         self.message = message

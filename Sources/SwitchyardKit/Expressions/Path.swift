@@ -7,8 +7,10 @@ public struct Path: Sendable, Hashable, CustomStringConvertible {
         case index(Int)
     }
 
+    /// The path's steps, from the root.
     public var segments: [Segment]
 
+    /// A path made of `segments`.
     public init(_ segments: [Segment]) { self.segments = segments }
 
     public var description: String {

@@ -9,9 +9,11 @@ public struct Template: Sendable, Decodable, CustomStringConvertible {
         case expression(Expression)
     }
 
+    /// The template as written.
     public let text: String
     let parts: [Part]
 
+    /// Parses `text`, checking every `{{ expression }}` in it.
     public init(_ text: String) throws(ExpressionSyntaxError) {
         var parts: [Part] = []
         var rest = Substring(text)

@@ -1,10 +1,14 @@
 /// A stage of a checked pipeline: where it sits in the graph and how to make it.
 public struct PlannedStage: Sendable {
+    /// The stage's id.
     public var id: String
+    /// Whether it is a source, transform or sink.
     public var kind: StageKind
+    /// Its `type:`.
     public var typeName: String
     /// Where the stage is declared (its id).
     public var location: SourceLocation
+    /// The stages (or named outputs) it takes events from.
     public var inputs: [InputReference]
     /// Outputs besides the default one.
     public var namedOutputs: [String]

@@ -6,11 +6,15 @@ import Logging
 public struct PipelineTestRunner {
     /// One failed expectation.
     public struct Failure: Sendable, CustomStringConvertible {
+        /// The name of the failing test.
         public var test: String
+        /// Where the failing expectation is written.
         public var location: SourceLocation
+        /// What failed.
         public var message: String
         public var description: String { "\(location): test '\(test)': \(message)" }
 
+        /// A failed expectation of test `test`, written at `location`.
         public init(test: String, location: SourceLocation, message: String) {
             self.test = test
             self.location = location
@@ -21,6 +25,7 @@ public struct PipelineTestRunner {
     let plan: PipelinePlan
     let logger: Logger
 
+    /// A runner for the `tests:` of `plan`, logging to `logger`.
     public init(plan: PipelinePlan, logger: Logger) {
         self.plan = plan
         self.logger = logger

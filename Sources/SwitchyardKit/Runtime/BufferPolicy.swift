@@ -21,11 +21,16 @@ public struct BufferPolicy: Sendable, Hashable {
     /// The default size of a disk buffer.
     public static let defaultMaxBytes: Int64 = 1 << 30
 
+    /// Where events wait: in memory or on disk.
     public var type: Kind
+    /// Events a memory buffer holds.
     public var maxEvents: Int
+    /// Bytes a disk buffer holds.
     public var maxBytes: Int64
+    /// What a producer does when the buffer is full.
     public var whenFull: WhenFull
 
+    /// A buffer of the given kind and size.
     public init(type: Kind = .memory, maxEvents: Int = BufferPolicy.defaultMaxEvents,
                 maxBytes: Int64 = BufferPolicy.defaultMaxBytes, whenFull: WhenFull = .block) {
         self.type = type

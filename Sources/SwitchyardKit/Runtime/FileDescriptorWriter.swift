@@ -6,9 +6,12 @@ import Darwin
 
 /// Errors from writing to a file descriptor: the target and the system's reason, one line.
 public struct WriteError: Error, CustomStringConvertible {
+    /// The file or device written to, named in the message.
     public let target: String
+    /// The `errno` of the failed write.
     public let errno: Int32
 
+    /// A failed write to `target` with `errno`.
     public init(target: String, errno: Int32) {
         self.target = target
         self.errno = errno
@@ -19,6 +22,7 @@ public struct WriteError: Error, CustomStringConvertible {
 
 /// Writes whole buffers to a file descriptor, retrying short writes and interrupts.
 public enum FileDescriptorWriter {
+    /// Writes all of `bytes` to `descriptor`, retrying short writes and EINTR; throws ``WriteError`` naming `target`.
     public static func writeAll(_ bytes: [UInt8], to descriptor: Int32, target: String) throws {
         try bytes.withUnsafeBytes { buffer in
             var offset = 0

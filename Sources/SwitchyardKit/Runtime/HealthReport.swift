@@ -10,12 +10,15 @@ public struct HealthReport: Sendable {
         case unhealthy
     }
 
+    /// The overall verdict.
     public var status: Status
+    /// Seconds since the pipeline started.
     public var uptimeSeconds: Double
     /// Per stage: counters and stage-specific details.
     public var stages: [(id: String, details: JSONObject)]
     /// Whether every source is connected (or has nothing to connect).
     public var ready: Bool
+    /// The samples of `/metrics`: the runtime's counters and what stages report.
     public var samples: [MetricSample]
 
     /// The `/health` body.

@@ -2,10 +2,13 @@
 public struct PipelineFailure: Error, Sendable, CustomStringConvertible {
     /// One failed stage.
     public struct StageFailure: Sendable {
+        /// The failed stage's id.
         public var stageID: String
+        /// Why it failed.
         public var message: String
     }
 
+    /// Every stage that failed.
     public var failures: [StageFailure]
 
     public var description: String {

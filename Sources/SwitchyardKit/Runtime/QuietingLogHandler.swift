@@ -17,21 +17,25 @@ public struct QuietingLogHandler: LogHandler {
         self.prefixes = prefixes
     }
 
+    /// The level of the wrapped handler.
     public var logLevel: Logger.Level {
         get { wrapped.logLevel }
         set { wrapped.logLevel = newValue }
     }
 
+    /// The metadata of the wrapped handler.
     public var metadata: Logger.Metadata {
         get { wrapped.metadata }
         set { wrapped.metadata = newValue }
     }
 
+    /// One metadata value of the wrapped handler.
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { wrapped[metadataKey: key] }
         set { wrapped[metadataKey: key] = newValue }
     }
 
+    /// Logs `event`, lowered to `debug` when its message starts with one of the listed prefixes.
     public func log(event: LogEvent) {
         var event = event
         let text = event.message.description

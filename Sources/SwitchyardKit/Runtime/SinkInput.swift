@@ -35,6 +35,7 @@ public struct SinkInput: Sendable, AsyncSequence {
     /// A receipt for every batch received since the last call: resolve it once they are durable.
     public func receipt() -> DeliveryReceipt { DeliveryReceipt(unreceipted.take()) }
 
+    /// Iterates over the batches of a ``SinkInput``.
     public struct AsyncIterator: AsyncIteratorProtocol {
         let input: SinkInput
         public mutating func next() async -> EventBatch? { await input.next() }

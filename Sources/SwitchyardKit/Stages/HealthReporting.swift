@@ -13,17 +13,24 @@ public protocol HealthReporting: Sendable {
 
 /// One Prometheus sample: `switchyard_<name>{stage="<id>",labels...} value`.
 public struct MetricSample: Sendable {
+    /// Whether the sample only grows (counter) or goes up and down (gauge).
     public enum Kind: String, Sendable {
         case counter
         case gauge
     }
 
+    /// The metric's name after `switchyard_`.
     public var name: String
+    /// Counter or gauge.
     public var kind: Kind
+    /// The `# HELP` text.
     public var help: String
+    /// Labels besides `stage`.
     public var labels: [String: String]
+    /// The value.
     public var value: Double
 
+    /// A sample named `switchyard_<name>`.
     public init(_ name: String, _ kind: Kind, help: String, labels: [String: String] = [:], value: Double) {
         self.name = name
         self.kind = kind

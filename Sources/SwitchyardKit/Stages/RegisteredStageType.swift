@@ -8,11 +8,15 @@ public struct RegisteredStageType: Sendable {
         public var make: @Sendable (StageContext) throws -> AnyStage
     }
 
+    /// The stage type's kind.
     public let kind: StageKind
+    /// Its `type:` name.
     public let typeName: String
+    /// One line saying what it does.
     public let summary: String
     /// Every option, as the `Configuration` declares it.
     public let options: [OptionDeclaration]
+    /// A YAML example of its mapping.
     public let example: String
     let prepare: @Sendable (ConfigNode, [String]) throws(ConfigurationError) -> Prepared
 

@@ -9,6 +9,7 @@ public protocol StageConfiguration: OptionGroup {
 }
 
 extension StageConfiguration {
+    /// No problems beyond what decoding checks.
     public func problems() -> [OptionProblem] { [] }
 }
 
@@ -16,8 +17,10 @@ extension StageConfiguration {
 public struct OptionProblem: Sendable, Hashable {
     /// The option's key (`nil`: the stage as a whole).
     public var option: String?
+    /// What is wrong with the option.
     public var message: String
 
+    /// A problem with `option` (nil: the stage as a whole).
     public init(option: String?, _ message: String) {
         self.option = option
         self.message = message

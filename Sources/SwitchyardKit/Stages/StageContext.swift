@@ -24,6 +24,7 @@ public struct StageContext: Sendable {
     /// retries from then on, so that shutdown ends. A source that simply ran out is not a stop.
     public var isStopping: Bool { stopRequested() }
 
+    /// A context for stage `id` of type `typeName`; the runner makes these.
     public init(id: String, typeName: String, logger: Logger, metrics: StageMetrics = StageMetrics(),
                 dataDirectory: String? = nil, resources: StageResources = StageResources(),
                 stopRequested: @escaping @Sendable () -> Bool = { false }) {

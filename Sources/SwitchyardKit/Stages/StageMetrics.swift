@@ -22,9 +22,14 @@ public final class StageMetrics: Sendable {
     /// Events the stage's own configuration removed on purpose (a filter's condition, sampling, throttling, dedupe).
     public var discarded: Int { discardedCount.load(ordering: .relaxed) }
 
+    /// Counts events received.
     public func addIn(_ count: Int) { received.add(count, ordering: .relaxed) }
+    /// Counts events sent on.
     public func addOut(_ count: Int) { sent.add(count, ordering: .relaxed) }
+    /// Counts events lost (every drop is counted here).
     public func addDropped(_ count: Int) { droppedCount.add(count, ordering: .relaxed) }
+    /// Counts errors.
     public func addErrors(_ count: Int) { errorCount.add(count, ordering: .relaxed) }
+    /// Counts events removed on purpose by the stage's configuration.
     public func addDiscarded(_ count: Int) { discardedCount.add(count, ordering: .relaxed) }
 }

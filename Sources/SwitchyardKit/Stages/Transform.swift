@@ -14,7 +14,9 @@ public protocol Transform: StageType {
 }
 
 extension Transform {
+    /// No named outputs.
     public static func namedOutputs(for configuration: Configuration) -> [String] { [] }
+    /// Nothing held back.
     public mutating func finish(into output: inout TransformOutput) throws {}
 }
 
