@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "WebSocketStages", targets: ["WebSocketStages"]),
         .library(name: "HTTPStages", targets: ["HTTPStages"]),
         .library(name: "SQLiteStages", targets: ["SQLiteStages"]),
+        .library(name: "ExecStages", targets: ["ExecStages"]),
         .library(name: "SwitchyardAPI", targets: ["SwitchyardAPI"]),
         .library(name: "SwitchyardCLI", targets: ["SwitchyardCLI"]),
     ],
@@ -94,6 +95,12 @@ let package = Package(
             path: "Plugins/SQLiteStages",
             swiftSettings: strictSettings
         ),
+        .target(
+            name: "ExecStages",
+            dependencies: ["SwitchyardKit", .product(name: "Logging", package: "swift-log")],
+            path: "Plugins/ExecStages",
+            swiftSettings: strictSettings
+        ),
         // The HTTP API (/health, /ready, /metrics), kept out of the core for its dependencies.
         .target(
             name: "SwitchyardAPI",
@@ -123,7 +130,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "switchyard",
-            dependencies: ["SwitchyardKit", "SwitchyardCLI", "CoreStages", "WebSocketStages", "HTTPStages", "SQLiteStages"],
+            dependencies: ["SwitchyardKit", "SwitchyardCLI", "CoreStages", "WebSocketStages", "HTTPStages", "SQLiteStages", "ExecStages"],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -172,11 +179,18 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "ExecStagesTests",
+            dependencies: ["ExecStages", "SwitchyardKit", "SwitchyardTesting", "CoreStages"],
+            exclude: ["Programs"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "SwitchyardCLITests",
             dependencies: [
-                "switchyard", "SwitchyardKit", "CoreStages", "WebSocketStages", "HTTPStages", "SQLiteStages",
+                "switchyard", "SwitchyardKit", "CoreStages", "WebSocketStages", "HTTPStages", "SQLiteStages", "ExecStages",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
+            exclude: ["Scripts"],
             swiftSettings: strictSettings
         ),
     ]

@@ -3,7 +3,7 @@ import Logging
 import SwitchyardKit
 
 /// `switchyard test PIPELINE.yaml [--tests FILE]`: runs the pipeline's unit tests.
-struct TestCommand: ParsableCommand {
+struct TestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "test",
         abstract: "Run a pipeline's `tests:` (or those of --tests FILE): exit 0 when all pass, 1 otherwise."
@@ -15,7 +15,7 @@ struct TestCommand: ParsableCommand {
     @ArgumentParser.Option(name: .long, help: "A file whose `tests:` to run instead of the pipeline's own.")
     var tests: String?
 
-    func run() throws {
+    func run() async throws {
         let loader = PipelineLoader(registry: SwitchyardCommand.registry)
         let plan: PipelinePlan
         let cases: [PipelineTestCase]
@@ -37,7 +37,7 @@ struct TestCommand: ParsableCommand {
         for test in cases {
             let failures: [PipelineTestRunner.Failure]
             do {
-                failures = try runner.run(test)
+                failures = try await runner.run(test)
             } catch {
                 failures = [.init(test: test.name, location: test.location, message: "a stage failed: \(error)")]
             }

@@ -6,7 +6,7 @@ import SwitchyardKit
 ///
 /// ```swift
 /// var driver = try TransformDriver(GeoIPTransform.self, options: ["table": "countries.csv"])
-/// let output = try driver.process([["ip": "10.1.2.3"]])
+/// let output = try await driver.process([["ip": "10.1.2.3"]])
 /// #expect(output.events[0].value["country"] == "ZZ")
 /// ```
 public struct TransformDriver<T: Transform> {
@@ -24,17 +24,17 @@ public struct TransformDriver<T: Transform> {
     public var metrics: StageMetrics { context.metrics }
 
     /// Passes `values` as one batch of events; returns what the transform emitted.
-    public mutating func process(_ values: [JSONValue]) throws -> TransformOutput {
+    public mutating func process(_ values: [JSONValue]) async throws -> TransformOutput {
         var output = TransformOutput()
-        try transform.process(EventBatch(values.map { Event(value: $0, metadata: EventMetadata(sourceID: "test")) }), into: &output)
+        try await transform.process(EventBatch(values.map { Event(value: $0, metadata: EventMetadata(sourceID: "test")) }), into: &output)
         metrics.addDiscarded(output.discarded)
         return output
     }
 
     /// Ends the input, as at shutdown; returns what the transform emitted then.
-    public mutating func finish() throws -> TransformOutput {
+    public mutating func finish() async throws -> TransformOutput {
         var output = TransformOutput()
-        try transform.finish(into: &output)
+        try await transform.finish(into: &output)
         return output
     }
 }

@@ -1,4 +1,5 @@
 import CoreStages
+import ExecStages
 import HTTPStages
 import SQLiteStages
 import SwitchyardCLI
@@ -14,4 +15,5 @@ registry.registerCoreStages()
 registry.registerWebSocketStages()
 registry.registerHTTPStages()
 registry.registerSQLiteStages()
+registry.registerExecStages()
 await SwitchyardCommand.main(registry: registry)

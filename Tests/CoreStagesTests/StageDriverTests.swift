@@ -8,9 +8,9 @@ import Testing
 @Suite("stage drivers")
 struct StageDriverTests {
     @Test("a transform driven alone: options decoded strictly, events in, outputs and counters out")
-    func transformDriver() throws {
+    func transformDriver() async throws {
         var driver = try TransformDriver(RemapTransform.self, options: ["source": ".b = to_number(.a)"])
-        let output = try driver.process([["a": "1"], ["a": "x"], ["a": "2"]])
+        let output = try await driver.process([["a": "1"], ["a": "x"], ["a": "2"]])
         #expect(output.events.map { $0.value["b"] } == [1, 2])
         #expect(driver.metrics.dropped == 1 && driver.metrics.errors == 1, "the failed event is dropped and counted")
         #expect(throws: ConfigurationError.self) { try TransformDriver(FilterTransform.self, options: ["conditon": "true"]) }

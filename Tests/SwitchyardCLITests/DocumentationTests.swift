@@ -1,4 +1,5 @@
 import CoreStages
+import ExecStages
 import Foundation
 import HTTPStages
 import SQLiteStages
@@ -15,6 +16,7 @@ struct DocumentationTests {
         registry.registerWebSocketStages()
         registry.registerHTTPStages()
         registry.registerSQLiteStages()
+        registry.registerExecStages()
         return registry
     }
 
@@ -23,7 +25,8 @@ struct DocumentationTests {
         let readme = try String(contentsOf: SwitchyardProcess.repositoryRoot.appendingPathComponent("README.md"), encoding: .utf8)
         let (generated, missing) = StageReference.regenerate(readme, registry: Self.registry)
         #expect(missing.isEmpty, "README lacks generated blocks for \(missing)")
-        #expect(generated == readme, "README is stale: run `swift run switchyard docs --readme README.md`")
+        let upToDate = generated == readme
+        #expect(upToDate, "README is stale: run `swift run switchyard docs --readme README.md`")
         for type in Self.registry.all {
             #expect(readme.contains("#### `\(type.typeName)`"), "README lacks a section for \(type.typeName)")
         }

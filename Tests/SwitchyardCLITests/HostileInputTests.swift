@@ -1,4 +1,5 @@
 import CoreStages
+import ExecStages
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -79,6 +80,7 @@ struct HostileInputTests {
         registry.registerWebSocketStages()
         registry.registerHTTPStages()
         registry.registerSQLiteStages()
+        registry.registerExecStages()
         var checked = 0
         for entry in registry.all {
             for (option, type, wrap) in Self.leafOptions(entry.options) {

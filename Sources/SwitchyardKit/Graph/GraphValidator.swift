@@ -28,6 +28,7 @@ struct GraphValidator {
         let producers = stages.filter { $0.kind != .sink }
         let referenceNames = producers.flatMap { stage in [stage.id] + stage.namedOutputs.map { "\(stage.id).\($0)" } }
         var consumed: Set<String> = []
+        var consumedOutputs: Set<String> = []
         for stage in stages {
             var seen: Set<InputReference> = []
             for input in stage.inputs {
@@ -65,12 +66,19 @@ struct GraphValidator {
                     continue
                 }
                 consumed.insert(producer.id)
+                if let output = input.output { consumedOutputs.insert("\(producer.id).\(output)") }
             }
         }
         result.errors += cycleDiagnostics(byID: byID)
         for stage in producers where !consumed.contains(stage.id) && byID[stage.id]?.location == stage.location {
             result.warnings.append(Diagnostic(.warning, at: stage.location,
                 "\(stage.kind.section).\(stage.id): no stage consumes this \(stage.kind.rawValue)'s output; its events go nowhere"))
+        }
+        for stage in producers where consumed.contains(stage.id) {
+            for name in stage.namedOutputs where !consumedOutputs.contains("\(stage.id).\(name)") {
+                result.warnings.append(Diagnostic(.warning, at: stage.location,
+                    "\(stage.kind.section).\(stage.id): no stage consumes output '\(stage.id).\(name)'; events sent there are dropped (counted)"))
+            }
         }
         return result
     }

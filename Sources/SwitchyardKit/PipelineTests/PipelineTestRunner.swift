@@ -32,7 +32,7 @@ public struct PipelineTestRunner {
     }
 
     /// Runs one test; returns its failures (empty: it passed).
-    public func run(_ test: PipelineTestCase) throws -> [Failure] {
+    public func run(_ test: PipelineTestCase) async throws -> [Failure] {
         var transforms: [String: any Transform] = [:]
         for stage in plan.stages where stage.kind == .transform {
             let context = StageContext(id: stage.id, typeName: stage.typeName, logger: logger)
@@ -40,39 +40,39 @@ public struct PipelineTestRunner {
         }
         var emitted: [String: [Event]] = [:]
 
-        func deliver(_ events: [Event], to stageID: String) throws {
+        func deliver(_ events: [Event], to stageID: String) async throws {
             guard !events.isEmpty, let stage = plan.stage(stageID) else { return }
             if stage.kind == .sink {
                 emitted[stageID, default: []] += events
                 return
             }
             var output = TransformOutput()
-            try transforms[stageID]?.process(EventBatch(events), into: &output)
-            try forward(output, from: stageID)
+            try await transforms[stageID]?.process(EventBatch(events), into: &output)
+            try await forward(output, from: stageID)
         }
 
-        func forward(_ output: TransformOutput, from stageID: String) throws {
+        func forward(_ output: TransformOutput, from stageID: String) async throws {
             emitted[stageID, default: []] += output.events
-            try send(output.events, from: InputReference(parsing: stageID, at: plan.stages[0].location))
+            try await send(output.events, from: InputReference(parsing: stageID, at: plan.stages[0].location))
             for (name, events) in output.named.sorted(by: { $0.key < $1.key }) {
                 emitted["\(stageID).\(name)", default: []] += events
-                try send(events, from: InputReference(parsing: "\(stageID).\(name)", at: plan.stages[0].location))
+                try await send(events, from: InputReference(parsing: "\(stageID).\(name)", at: plan.stages[0].location))
             }
         }
 
-        func send(_ events: [Event], from producer: InputReference) throws {
+        func send(_ events: [Event], from producer: InputReference) async throws {
             for consumer in plan.stages where consumer.inputs.contains(where: { $0.description == producer.description }) {
-                try deliver(events, to: consumer.id)
+                try await deliver(events, to: consumer.id)
             }
         }
 
         for input in test.inputs {
-            try deliver([Event(value: input.event)], to: input.insertAt)
+            try await deliver([Event(value: input.event)], to: input.insertAt)
         }
         for stage in plan.stages where stage.kind == .transform {
             var output = TransformOutput()
-            try transforms[stage.id]?.finish(into: &output)
-            try forward(output, from: stage.id)
+            try await transforms[stage.id]?.finish(into: &output)
+            try await forward(output, from: stage.id)
         }
 
         var failures: [Failure] = []

@@ -170,8 +170,13 @@ public final class Pipeline: Sendable {
             stageMetrics.addOut(output.events.count)
             await defaultPort.deliver(EventBatch(output.events, acknowledgement: acknowledgement))
             for (name, events) in output.named {
+                guard let port = namedPorts[name], !port.edges.isEmpty else {
+                    // Nobody consumes this output (validate warned): not silent, counted as dropped.
+                    stageMetrics.addDropped(events.count)
+                    continue
+                }
                 stageMetrics.addOut(events.count)
-                await namedPorts[name]?.deliver(EventBatch(events, acknowledgement: acknowledgement))
+                await port.deliver(EventBatch(events, acknowledgement: acknowledgement))
             }
         }
 
@@ -180,7 +185,7 @@ public final class Pipeline: Sendable {
                 stageMetrics.addIn(batch.count)
                 var output = TransformOutput()
                 do {
-                    try transform.process(batch, into: &output)
+                    try await transform.process(batch, into: &output)
                 } catch {
                     batch.acknowledgement?.markFailed()
                     batch.acknowledgement?.release()
@@ -190,7 +195,7 @@ public final class Pipeline: Sendable {
                 batch.acknowledgement?.release()
             }
             var output = TransformOutput()
-            try transform.finish(into: &output)
+            try await transform.finish(into: &output)
             await deliver(output)
         } catch {
             stageMetrics.addDropped(channel.consumerFailed())

@@ -6,11 +6,12 @@ public protocol Transform: StageType {
     /// Names of the outputs besides the default one (`<id>.<name>` in `inputs`).
     static func namedOutputs(for configuration: Configuration) -> [String]
 
-    /// Handles one batch, emitting results into `output`.
-    mutating func process(_ batch: EventBatch, into output: inout TransformOutput) throws
+    /// Handles one batch, emitting results into `output`. Most transforms are synchronous (a
+    /// plain `func` satisfies this); one that talks to another process may suspend.
+    mutating func process(_ batch: EventBatch, into output: inout TransformOutput) async throws
 
-    /// Called once after the last batch, to emit anything held back.
-    mutating func finish(into output: inout TransformOutput) throws
+    /// Called once after the last batch, to emit anything held back (and release resources).
+    mutating func finish(into output: inout TransformOutput) async throws
 }
 
 extension Transform {

@@ -13,14 +13,14 @@ struct CustomStagesTests {
     }()
 
     @Test("geoip: the most specific network wins; unknown and invalid addresses as configured")
-    func geoip() throws {
+    func geoip() async throws {
         var driver = try TransformDriver(GeoIPTransform.self, options: ["table": .string(Self.table), "unknown": "--"])
-        let output = try driver.process([["ip": "10.1.2.3"], ["ip": "10.9.9.9"], ["ip": "8.8.8.8"], ["ip": "nope"]])
+        let output = try await driver.process([["ip": "10.1.2.3"], ["ip": "10.9.9.9"], ["ip": "8.8.8.8"], ["ip": "nope"]])
         #expect(output.events.map { $0.value["country"] } == ["AB", "AA", "--", nil])
         #expect(driver.metrics.errors == 1 && driver.metrics.dropped == 0, "the invalid address is kept, counted")
 
         var dropping = try TransformDriver(GeoIPTransform.self, options: ["table": .string(Self.table), "on_invalid": "drop"])
-        #expect(try dropping.process([["ip": "nope"], ["ip": "10.0.0.1"]]).events.count == 1)
+        #expect(try await dropping.process([["ip": "nope"], ["ip": "10.0.0.1"]]).events.count == 1)
         #expect(dropping.metrics.dropped == 1)
     }
 

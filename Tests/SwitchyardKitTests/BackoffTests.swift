@@ -1,5 +1,5 @@
 import Testing
-@testable import WebSocketStages
+import SwitchyardKit
 
 @Suite("reconnect backoff")
 struct BackoffTests {

@@ -1,12 +1,19 @@
-/// Capped exponential backoff with jitter: `initial * multiplier^n`, at most `maximum`, ±`jitter`.
-struct Backoff: Sendable {
-    let initial: Duration
-    let maximum: Duration
-    let multiplier: Double
-    let jitter: Double
-    private(set) var attempt = 0
+/// Capped exponential backoff with jitter: `initial * multiplier^n`, at most `maximum`, ±`jitter`:
+/// for stages that reconnect or restart.
+public struct Backoff: Sendable {
+    /// The first delay.
+    public let initial: Duration
+    /// The longest delay.
+    public let maximum: Duration
+    /// Each delay is the previous one times this.
+    public let multiplier: Double
+    /// Each delay varies randomly by up to this fraction.
+    public let jitter: Double
+    /// How many delays were given since the last reset.
+    public private(set) var attempt = 0
 
-    init(initial: Duration, maximum: Duration, multiplier: Double, jitter: Double) {
+    /// A backoff from `initial` to `maximum`.
+    public init(initial: Duration, maximum: Duration, multiplier: Double, jitter: Double) {
         self.initial = initial
         self.maximum = maximum
         self.multiplier = multiplier
@@ -14,17 +21,17 @@ struct Backoff: Sendable {
     }
 
     /// The next delay; each call grows it until the cap.
-    mutating func next() -> Duration {
+    public mutating func next() -> Duration {
         let base = min(seconds(initial) * pow(multiplier, Double(attempt)), seconds(maximum))
         attempt += 1
         return jittered(base)
     }
 
     /// The longest delay (after `auth_invalid`: a server that refused the token is not hammered).
-    func longest() -> Duration { jittered(seconds(maximum)) }
+    public func longest() -> Duration { jittered(seconds(maximum)) }
 
     /// Back to the initial delay (after a healthy connection).
-    mutating func reset() { attempt = 0 }
+    public mutating func reset() { attempt = 0 }
 
     private func jittered(_ base: Double) -> Duration {
         let factor = jitter > 0 ? Double.random(in: (1 - jitter)...(1 + jitter)) : 1
@@ -32,7 +39,7 @@ struct Backoff: Sendable {
     }
 
     /// `delay` ± `jitter` (a fraction).
-    static func jittered(_ delay: Duration, by jitter: Double) -> Duration {
+    public static func jittered(_ delay: Duration, by jitter: Double) -> Duration {
         Backoff(initial: delay, maximum: delay, multiplier: 1, jitter: jitter).longest()
     }
 
