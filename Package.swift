@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "HTTPStages", targets: ["HTTPStages"]),
         .library(name: "SQLiteStages", targets: ["SQLiteStages"]),
         .library(name: "ExecStages", targets: ["ExecStages"]),
+        .library(name: "WasmStages", targets: ["WasmStages"]),
         .library(name: "SwitchyardAPI", targets: ["SwitchyardAPI"]),
         .library(name: "SwitchyardCLI", targets: ["SwitchyardCLI"]),
     ],
@@ -36,6 +37,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
+        .package(url: "https://github.com/swiftwasm/WasmKit", from: "0.4.2"),
     ],
     targets: [
         // The core: event model, codec, stage protocols, registry, config, graph, runtime.
@@ -101,6 +103,16 @@ let package = Package(
             path: "Plugins/ExecStages",
             swiftSettings: strictSettings
         ),
+        .target(
+            name: "WasmStages",
+            dependencies: [
+                "SwitchyardKit",
+                .product(name: "WasmKit", package: "WasmKit"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Plugins/WasmStages",
+            swiftSettings: strictSettings
+        ),
         // The HTTP API (/health, /ready, /metrics), kept out of the core for its dependencies.
         .target(
             name: "SwitchyardAPI",
@@ -130,7 +142,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "switchyard",
-            dependencies: ["SwitchyardKit", "SwitchyardCLI", "CoreStages", "WebSocketStages", "HTTPStages", "SQLiteStages", "ExecStages"],
+            dependencies: ["SwitchyardKit", "SwitchyardCLI", "CoreStages", "WebSocketStages", "HTTPStages", "SQLiteStages", "ExecStages", "WasmStages"],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -185,9 +197,15 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "WasmStagesTests",
+            dependencies: ["WasmStages", "SwitchyardKit", "SwitchyardTesting", "CoreStages"],
+            exclude: ["Modules"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "SwitchyardCLITests",
             dependencies: [
-                "switchyard", "SwitchyardKit", "CoreStages", "WebSocketStages", "HTTPStages", "SQLiteStages", "ExecStages",
+                "switchyard", "SwitchyardKit", "CoreStages", "WebSocketStages", "HTTPStages", "SQLiteStages", "ExecStages", "WasmStages",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             exclude: ["Scripts"],

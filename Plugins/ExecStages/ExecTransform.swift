@@ -8,7 +8,7 @@ import SwitchyardKit
 /// are sent again to the restarted program, and after `max_attempts` the event waited on goes
 /// to `<id>.errors` (or is dropped and counted with `drop_on_error`): nothing is lost unseen.
 public struct ExecTransform: Transform, SupervisedStage {
-    public struct Configuration: StageConfiguration, AnsweringProgramOptions {
+    public struct Configuration: StageConfiguration, AnsweringProgramOptions, DropOnErrorConfiguration {
         @Option(ExecOptionChecks.commandHelp)
         var command: [String]
         @Option("Lines written ahead of the answers, so the pipe stays busy; also the most events re-sent after a crash.", minimum: 1)
@@ -20,7 +20,7 @@ public struct ExecTransform: Transform, SupervisedStage {
         @Option("How the program is started again after it exited or hung.")
         var restart = RestartOptions()
         @Option("false: failed events (a bad answer, max_attempts reached) go to `<id>.errors` with `_error: {stage, message}`. true: they are dropped and counted.")
-        var drop_on_error = false
+        public var drop_on_error = false
         @Option(ExecOptionChecks.maxLineBytesHelp)
         var max_line_bytes = ConfigByteSize(bytes: 1 << 20)
         @Option(ExecOptionChecks.stopTimeoutHelp)
@@ -45,22 +45,15 @@ public struct ExecTransform: Transform, SupervisedStage {
         restart: { initial_delay: 1s, max_delay: 30s }
         """
 
-    /// The output failed events go to when `drop_on_error` is false.
-    public static let errorsOutput = "errors"
-
-    public static func namedOutputs(for configuration: Configuration) -> [String] {
-        configuration.drop_on_error ? [] : [errorsOutput]
-    }
-
     private let configuration: Configuration
-    private let context: StageContext
     private let exchange: AnswerExchange
+    private let errors: ErrorsOutput
     var program: ProgramSupervisor { exchange.program }
 
     public init(configuration: Configuration, context: StageContext) {
         self.configuration = configuration
-        self.context = context
         exchange = AnswerExchange(configuration, context: context)
+        errors = ErrorsOutput(dropOnError: configuration.drop_on_error, context: context)
     }
 
     /// Sends the batch's events (at most `window` ahead of the answers) and emits the answers in order.
@@ -69,7 +62,7 @@ public struct ExecTransform: Transform, SupervisedStage {
         try await exchange.run(events) { answer, index in
             handle(answer, for: events[index], into: &output)
         } gaveUp: { reason, index in
-            fail(events[index], reason, into: &output)
+            errors.fail(events[index], reason, into: &output)
         }
     }
 
@@ -84,7 +77,7 @@ public struct ExecTransform: Transform, SupervisedStage {
         do {
             value = try JSONParser().parse(answer)
         } catch {
-            fail(event, "the answer is not JSON: \(error)", into: &output)
+            errors.fail(event, "the answer is not JSON: \(error)", into: &output)
             return
         }
         switch value {
@@ -93,18 +86,7 @@ public struct ExecTransform: Transform, SupervisedStage {
         case .array(let elements) where elements.allSatisfy({ $0.objectValue != nil }):
             for element in elements { output.emit(Event(value: element, metadata: event.metadata)) }
         default:
-            fail(event, "the answer is a \(value.typeName), not an object or an array of objects", into: &output)
+            errors.fail(event, "the answer is a \(value.typeName), not an object or an array of objects", into: &output)
         }
-    }
-
-    private func fail(_ event: Event, _ reason: String, into output: inout TransformOutput) {
-        guard !configuration.drop_on_error else {
-            context.problems.drop(because: reason)
-            return
-        }
-        context.problems.reject("\(reason) (sent to \(context.id).\(Self.errorsOutput))")
-        var failed = event
-        failed.value["_error"] = ["stage": .string(context.id), "message": .string(reason)]
-        output.emit(failed, to: Self.errorsOutput)
     }
 }

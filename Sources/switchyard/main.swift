@@ -4,6 +4,7 @@ import HTTPStages
 import SQLiteStages
 import SwitchyardCLI
 import SwitchyardKit
+import WasmStages
 import WebSocketStages
 
 // `run` takes over SIGINT/SIGTERM before anything else, so that an early signal drains too.
@@ -16,4 +17,5 @@ registry.registerWebSocketStages()
 registry.registerHTTPStages()
 registry.registerSQLiteStages()
 registry.registerExecStages()
+registry.registerWasmStages()
 await SwitchyardCommand.main(registry: registry)

@@ -1,5 +1,6 @@
 import CoreStages
 import ExecStages
+import WasmStages
 import Foundation
 import HTTPStages
 import SQLiteStages
@@ -17,6 +18,7 @@ struct DocumentationTests {
         registry.registerHTTPStages()
         registry.registerSQLiteStages()
         registry.registerExecStages()
+        registry.registerWasmStages()
         return registry
     }
 

@@ -1,5 +1,6 @@
 import CoreStages
 import ExecStages
+import WasmStages
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -81,6 +82,7 @@ struct HostileInputTests {
         registry.registerHTTPStages()
         registry.registerSQLiteStages()
         registry.registerExecStages()
+        registry.registerWasmStages()
         var checked = 0
         for entry in registry.all {
             for (option, type, wrap) in Self.leafOptions(entry.options) {

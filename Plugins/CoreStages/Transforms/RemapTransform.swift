@@ -22,11 +22,11 @@ public struct RemapTransform: Transform {
         """
 
     private let configuration: Configuration
-    private let errors: ErrorRouting
+    private let errors: ErrorsOutput
 
     public init(configuration: Configuration, context: StageContext) {
         self.configuration = configuration
-        self.errors = ErrorRouting(dropOnError: configuration.drop_on_error, context: context)
+        self.errors = ErrorsOutput(dropOnError: configuration.drop_on_error, context: context)
     }
 
     public mutating func process(_ batch: EventBatch, into output: inout TransformOutput) throws {
@@ -40,7 +40,7 @@ public struct RemapTransform: Transform {
                     output.discarded += 1
                 }
             } catch {
-                errors.handle(event, error, into: &output)
+                errors.fail(event, "\(error)", into: &output)
             }
         }
     }

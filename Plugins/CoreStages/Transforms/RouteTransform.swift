@@ -12,7 +12,7 @@ public struct RouteTransform: Transform {
         public func problems() -> [OptionProblem] {
             var problems: [OptionProblem] = []
             if routes.isEmpty { problems.append(OptionProblem(option: "routes", "needs at least one route")) }
-            for name in routes.keys where name == RouteTransform.unmatched || name == ErrorRouting.outputName {
+            for name in routes.keys where name == RouteTransform.unmatched || name == ErrorsOutput.name {
                 problems.append(OptionProblem(option: "routes", "'\(name)' is a reserved output name"))
             }
             for name in routes.keys where !name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }) {
@@ -36,15 +36,15 @@ public struct RouteTransform: Transform {
         """
 
     private let routes: [(name: String, condition: Condition)]
-    private let errors: ErrorRouting
+    private let errors: ErrorsOutput
 
     public init(configuration: Configuration, context: StageContext) {
         self.routes = configuration.routes.keys.sorted().map { ($0, configuration.routes[$0]!) }
-        self.errors = ErrorRouting(dropOnError: configuration.drop_on_error, context: context)
+        self.errors = ErrorsOutput(dropOnError: configuration.drop_on_error, context: context)
     }
 
     public static func namedOutputs(for configuration: Configuration) -> [String] {
-        configuration.routes.keys.sorted() + [unmatched] + ErrorRouting.outputs(dropOnError: configuration.drop_on_error)
+        configuration.routes.keys.sorted() + [unmatched] + ErrorsOutput.outputs(dropOnError: configuration.drop_on_error)
     }
 
     public mutating func process(_ batch: EventBatch, into output: inout TransformOutput) throws {
@@ -56,7 +56,7 @@ public struct RouteTransform: Transform {
                 if matched.isEmpty { matched.append(Self.unmatched) }
                 for name in matched { output.emit(event, to: name) }
             } catch {
-                errors.handle(event, error, into: &output)
+                errors.fail(event, "\(error)", into: &output)
             }
         }
     }

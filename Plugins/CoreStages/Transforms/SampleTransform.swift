@@ -26,12 +26,12 @@ public struct SampleTransform: Transform {
         """
 
     private let configuration: Configuration
-    private let errors: ErrorRouting
+    private let errors: ErrorsOutput
     private var seen = 0
 
     public init(configuration: Configuration, context: StageContext) {
         self.configuration = configuration
-        self.errors = ErrorRouting(dropOnError: configuration.drop_on_error, context: context)
+        self.errors = ErrorsOutput(dropOnError: configuration.drop_on_error, context: context)
     }
 
     public mutating func process(_ batch: EventBatch, into output: inout TransformOutput) throws {
@@ -42,7 +42,7 @@ public struct SampleTransform: Transform {
                     let text = ValueText.of(try key.evaluate(event))
                     keep = StableHash.fnv1a(text) % UInt64(configuration.rate) == 0
                 } catch {
-                    errors.handle(event, error, into: &output)
+                    errors.fail(event, "\(error)", into: &output)
                     continue
                 }
             } else {

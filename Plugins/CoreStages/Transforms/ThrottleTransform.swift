@@ -38,13 +38,13 @@ public struct ThrottleTransform: Transform {
     }
 
     private let configuration: Configuration
-    private let errors: ErrorRouting
+    private let errors: ErrorsOutput
     private var windows: [String: Window] = [:]
     private var lastSweep = ContinuousClock.now
 
     public init(configuration: Configuration, context: StageContext) {
         self.configuration = configuration
-        self.errors = ErrorRouting(dropOnError: configuration.drop_on_error, context: context)
+        self.errors = ErrorsOutput(dropOnError: configuration.drop_on_error, context: context)
     }
 
     public mutating func process(_ batch: EventBatch, into output: inout TransformOutput) throws {
@@ -60,7 +60,7 @@ public struct ThrottleTransform: Transform {
                 do {
                     key = ValueText.of(try expression.evaluate(event))
                 } catch {
-                    errors.handle(event, error, into: &output)
+                    errors.fail(event, "\(error)", into: &output)
                     continue
                 }
             }
