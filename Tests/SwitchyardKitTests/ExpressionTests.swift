@@ -85,6 +85,8 @@ struct ExpressionTests {
         ("parse_timestamp(.ts)", 1_709_290_800.5), ("parse_timestamp(\"01/03/2024 11:00\", \"%d/%m/%Y %H:%M\")", 1_709_290_800.0),
         ("format_timestamp(1709290800, \"%Y-%m-%d %H:%M\")", "2024-03-01 11:00"),
         ("format_timestamp(.ts)", "2024-03-01T11:00:00.500Z"),
+        ("format_timestamp(1.9996)", "1970-01-01T00:00:02Z"), ("format_timestamp(59.9999)", "1970-01-01T00:01:00Z"),
+        ("format_timestamp(1.9994)", "1970-01-01T00:00:01.999Z"),
         ("parse_json(\"{\\\"a\\\":[1]}\")", ["a": [1]]), ("encode_json({\"a\": null})", "{\"a\":null}"),
         ("merge({\"a\": 1, \"b\": 1}, {\"b\": 2})", ["a": 1, "b": 2]), ("keys(.data.new_state)", ["state", "attributes"]),
         ("values({\"a\": 1})", [1]),

@@ -21,8 +21,10 @@ enum Timestamps {
 
     /// `2026-11-29T07:35:00.123Z` (milliseconds shown when not whole).
     static func rfc3339(_ seconds: Double) -> String {
-        let whole = seconds.rounded(.down)
-        let millis = Int(((seconds - whole) * 1000).rounded())
+        // Round to the millisecond first, so that 1.9996 s carries into the next second (2.000).
+        let totalMillis = (seconds * 1000).rounded()
+        let whole = (totalMillis / 1000).rounded(.down)
+        let millis = Int(totalMillis - whole * 1000)
         var base = format(whole, "%Y-%m-%dT%H:%M:%S")
         if millis > 0 {
             base += "." + String(String(millis + 1000).dropFirst())
