@@ -59,7 +59,7 @@ enum JSONPathScanner {
     }
 
     /// Compares a raw key (perhaps with escapes) with a wanted name.
-    private static func keyMatches(_ raw: UnsafeBufferPointer<UInt8>, _ wanted: UnsafeBufferPointer<UInt8>) -> Bool {
+    static func keyMatches(_ raw: UnsafeBufferPointer<UInt8>, _ wanted: UnsafeBufferPointer<UInt8>) -> Bool {
         if raw.firstIndex(of: UInt8(ascii: "\\")) == nil {
             return raw.count == wanted.count && (raw.count == 0 || memcmp(raw.baseAddress!, wanted.baseAddress!, raw.count) == 0)
         }
@@ -85,7 +85,7 @@ enum JSONPathScanner {
         return resolved >= 0 && resolved < starts.count ? starts[resolved] : nil
     }
 
-    private static func skipWhitespace(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int) -> Int {
+    static func skipWhitespace(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int) -> Int {
         var position = start
         while position < bytes.count {
             switch bytes[position] {
@@ -97,7 +97,7 @@ enum JSONPathScanner {
     }
 
     /// The position just past the string that starts (with its quote) at `start`.
-    private static func skipString(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int) -> Int {
+    static func skipString(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int) -> Int {
         var position = start + 1
         while true {
             guard let quote = memchr(bytes.baseAddress! + position, Int32(UInt8(ascii: "\"")), bytes.count - position) else {
@@ -112,7 +112,7 @@ enum JSONPathScanner {
     }
 
     /// The position just past the value that starts at `start`.
-    private static func skipValue(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int) -> Int {
+    static func skipValue(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int) -> Int {
         switch bytes[start] {
         case UInt8(ascii: "\""): return skipString(bytes, start)
         case UInt8(ascii: "{"), UInt8(ascii: "["):

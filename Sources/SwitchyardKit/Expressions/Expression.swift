@@ -96,12 +96,24 @@ public struct RemapProgram: Sendable, Decodable {
     /// The program as written.
     public let text: String
     let statements: [RemapStatement]
+    /// The program as byte edits, when it is made only of those.
+    let byteProgram: RemapByteProgram?
 
     /// Parses and checks `text`.
     public init(_ text: String) throws(ExpressionSyntaxError) {
         var parser = try ExpressionParser(text, allowsDelete: true)
         self.text = text
         self.statements = try parser.parseProgram()
+        self.byteProgram = RemapByteProgram(statements)
+    }
+
+    /// Whether the program runs as edits of the event's JSON text (no tree).
+    public var editsBytes: Bool { byteProgram != nil }
+
+    /// Runs the program on an event's JSON text as byte edits; nil when it cannot (not made of
+    /// field assignments and deletions, or an edit needs to create a parent): run it on the tree.
+    public func run(onJSON text: ArraySlice<UInt8>) -> [UInt8]? {
+        byteProgram?.apply(to: text)
     }
 
     public init(from decoder: any Decoder) throws {

@@ -1,0 +1,84 @@
+/// A remap program run as edits of the event's JSON text, with no tree: what a program made
+/// only of `.a = <constant>`, `.a = .b`, `.a = del(.b)` and `del(.a)` on field paths becomes,
+/// decided once at load. Most remaps in practice (tag, rename, drop a field) are of this
+/// kind; building and writing back a 500-byte event's tree to change three fields was most
+/// of their cost.
+struct RemapByteProgram: Sendable {
+    enum Step: Sendable {
+        /// `.to = <constant>`, the constant's JSON bytes.
+        case set(to: [String], json: [UInt8])
+        /// `.to = .from`
+        case copy(to: [String], from: [String])
+        /// `.to = del(.from)`
+        case move(to: [String], from: [String])
+        /// `del(.path)`
+        case remove([String])
+    }
+
+    let steps: [Step]
+
+    /// The byte program for `statements`, or nil when one of them needs the tree.
+    init?(_ statements: [RemapStatement]) {
+        var steps: [Step] = []
+        for statement in statements {
+            switch statement.kind {
+            case .assign(let path, let expression):
+                guard let to = Self.fields(path) else { return nil }
+                switch expression.kind {
+                case .literal(let value): steps.append(.set(to: to, json: Array(JSONWriter.string(value).utf8)))
+                case .path(let source):
+                    guard let from = Self.fields(source) else { return nil }
+                    steps.append(.copy(to: to, from: from))
+                case .delete(let source):
+                    guard let from = Self.fields(source) else { return nil }
+                    steps.append(.move(to: to, from: from))
+                default: return nil
+                }
+            case .evaluate(let expression):
+                guard case .delete(let path) = expression.kind, let fields = Self.fields(path) else { return nil }
+                steps.append(.remove(fields))
+            case .conditional, .abort:
+                return nil
+            }
+        }
+        guard !steps.isEmpty else { return nil }
+        self.steps = steps
+    }
+
+    /// A path of fields only (at least one), or nil.
+    private static func fields(_ path: Path) -> [String]? {
+        guard !path.segments.isEmpty else { return nil }
+        var names: [String] = []
+        for segment in path.segments {
+            guard case .field(let name) = segment else { return nil }
+            names.append(name)
+        }
+        return names
+    }
+
+    private static let null = Array("null".utf8)
+
+    /// The edited text, or nil when an edit needs the tree (a parent to create, a non-object in
+    /// the way): the caller then runs the program on the tree, which gives the same result.
+    func apply(to text: ArraySlice<UInt8>) -> [UInt8]? {
+        var text = Array(text)
+        for step in steps {
+            switch step {
+            case .set(let to, let json):
+                guard let edited = JSONByteEditor.setting(to, to: json, in: text) else { return nil }
+                text = edited
+            case .copy(let to, let from):
+                let value = JSONByteEditor.value(at: from, in: text).map(Array.init) ?? Self.null
+                guard let edited = JSONByteEditor.setting(to, to: value, in: text) else { return nil }
+                text = edited
+            case .move(let to, let from):
+                let value = JSONByteEditor.value(at: from, in: text).map(Array.init) ?? Self.null
+                guard let edited = JSONByteEditor.setting(to, to: value, in: JSONByteEditor.removing(from, from: text)) else { return nil }
+                text = edited
+            case .remove(let path):
+                text = JSONByteEditor.removing(path, from: text)
+            }
+        }
+        return text
+    }
+}

@@ -1,0 +1,106 @@
+import SwitchyardKit
+import Testing
+
+/// Remap programs of field assignments and deletions run as byte edits of the event's JSON:
+/// the result must be exactly what the tree gives (values and key order), whatever the input.
+@Suite("remap as byte edits")
+struct RemapByteEditTests {
+    /// Runs `program` both ways on `json`; returns (bytes way, tree way), the first nil when the
+    /// program fell back to the tree for this input.
+    func bothWays(_ program: String, _ json: String) throws -> (bytes: JSONValue?, tree: JSONValue) {
+        let remap = try RemapProgram(program)
+        var tree = try JSONParser().parse(json)
+        _ = try remap.run(on: &tree)
+        let edited = remap.run(onJSON: Array(json.utf8)[...])
+        return (try edited.map { try JSONParser().parse($0) }, tree)
+    }
+
+    @Test("programs of assignments and deletions are byte programs; others are not", arguments: [
+        (".a = 1\n.b = .c\n.d = del(.e)\ndel(.f.g)", true), (".a = \"x\"; del(.b)", true),
+        (".a = .b + 1", false), ("if .a == 1 { abort }", false), (".a[0] = 1", false), ("del(.a[1])", false),
+        (". = {}", false),
+    ])
+    func recognised(program: String, editsBytes: Bool) throws {
+        #expect(try RemapProgram(program).editsBytes == editsBytes)
+    }
+
+    @Test("same result as the tree, key order included", arguments: [
+        // The W2 program on a shared-benchmark-like event.
+        (".pipeline = \"w2\"\n.timestamp = del(.time_fired)\ndel(.data.new_state.attributes)",
+         #"{"event_type":"state_changed","time_fired":"2024-03-01T00:00:00+00:00","data":{"entity_id":"sensor.t","new_state":{"state":"21","attributes":{"unit":"°C"},"last_changed":"x"}}}"#),
+        ("del(.a)", #"{"a":1}"#), ("del(.a)", #"{"a":1,"b":2}"#), ("del(.b)", #"{"a":1,"b":2}"#),
+        ("del(.b)", #"{"a":1,"b":2,"c":3}"#), ("del(.z)", #"{"a":1}"#), ("del(.a.b)", #"{"a":5}"#),
+        ("del(.a)", #"{ "a" : [1, {"x": "}"}] , "b" : "\"q\"" }"#), ("del(.b)", #"{ "a" : 1 ,  "b" : 2 }"#),
+        (".a = 2", #"{"a":1,"b":2}"#), (".c = true", #"{"a":1}"#), (".c = null", #"{}"#), (".c = 1", #"{ }"#),
+        (".a.b = 1", #"{"a":{}}"#), (".a.b = 1", #"{"a":{"b":0,"c":1}}"#), (".a.c = \"x\"", #"{"a":{"b":0}}"#),
+        (".x = .a.b", #"{"a":{"b":{"deep":[1,2]}}}"#), (".x = .missing", #"{"a":1}"#),
+        (".x = del(.missing)", #"{"a":1}"#), (".a = del(.a)", #"{"a":1,"b":2}"#), (".b = del(.a)", #"{"a":1,"b":2}"#),
+        ("del(.ab)", #"{"a\u0062":1,"c":2}"#), (".a = 3", #"{"a":1,"b":2,"a":9}"#), ("del(.a)", #"{"a":1,"b":2,"a":9}"#),
+        (".\"sp ace\" = \"é\\n\"", #"{"k":"v"}"#), (".a = 1.5e3", #"{"k":"v"}"#),
+    ])
+    func sameAsTree(program: String, json: String) throws {
+        let (bytes, tree) = try bothWays(program, json)
+        #expect(bytes == tree, "\(program) on \(json)")
+    }
+
+    @Test("a parent the tree would create, or a non-object in the way, falls back to the tree", arguments: [
+        (".a.b = 1", #"{}"#), (".a.b = 1", #"{"a":null}"#), (".a.b = 1", #"{"a":3}"#), (".a.b.c = 1", #"{"a":{}}"#),
+    ])
+    func fallsBack(program: String, json: String) throws {
+        let remap = try RemapProgram(program)
+        #expect(remap.run(onJSON: Array(json.utf8)[...]) == nil)
+    }
+
+    @Test("random objects and random programs: always the tree's result")
+    func randomised() throws {
+        var generator = SplitMix(seed: 42)
+        let keys = ["a", "b", "c", "d"]
+        func randomValue(depth: Int) -> JSONValue {
+            switch generator.next() % (depth > 2 ? 4 : 6) {
+            case 0: return .int(Int64(generator.next() % 100))
+            case 1: return .string("s\(generator.next() % 10)")
+            case 2: return .bool(generator.next() % 2 == 0)
+            case 3: return .null
+            case 4: return .array((0..<(generator.next() % 3)).map { _ in randomValue(depth: depth + 1) })
+            default:
+                return .object(JSONObject((0..<(generator.next() % 4)).map { index in (key: keys[Int(index)], value: randomValue(depth: depth + 1)) }))
+            }
+        }
+        func randomPath() -> String { (0..<(1 + generator.next() % 2)).map { _ in "." + keys[Int(generator.next() % 4)] }.joined() }
+        var compared = 0
+        for _ in 0..<2000 {
+            let object = JSONValue.object(JSONObject(keys.shuffled(using: &generator).prefix(Int(generator.next() % 5)).map {
+                (key: $0, value: randomValue(depth: 1))
+            }))
+            let program = (0..<(1 + generator.next() % 3)).map { _ -> String in
+                switch generator.next() % 4 {
+                case 0: return "\(randomPath()) = \(generator.next() % 9)"
+                case 1: return "\(randomPath()) = \(randomPath())"
+                case 2: return "\(randomPath()) = del(\(randomPath()))"
+                default: return "del(\(randomPath()))"
+                }
+            }.joined(separator: "\n")
+            let json = JSONWriter.string(object)
+            let remap = try RemapProgram(program)
+            var tree = object
+            let treeResult: JSONValue? = (try? remap.run(on: &tree)) == nil ? nil : tree
+            guard let edited = remap.run(onJSON: Array(json.utf8)[...]) else { continue }
+            compared += 1
+            #expect(try JSONParser().parse(edited) == treeResult, "\(program)\non \(json)")
+        }
+        #expect(compared > 500, "most random programs ran as byte edits")
+    }
+}
+
+/// A small seeded random generator, so that the randomised test is the same every run.
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
