@@ -16,6 +16,7 @@ public struct SwitchyardCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "switchyard",
         abstract: "An event router: YAML-wired sources, transforms and sinks with backpressure.",
+        version: SwitchyardVersion.current,
         subcommands: [RunCommand.self, ValidateCommand.self, TestCommand.self, StagesCommand.self, GraphCommand.self,
                       SchemaCommand.self, DocsCommand.self]
     )

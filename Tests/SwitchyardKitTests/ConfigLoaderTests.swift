@@ -109,6 +109,21 @@ struct ConfigLoaderTests {
             ])
     }
 
+    @Test("a stage whose options did not load: references to its named outputs are not reported falsely")
+    func outputsOfBrokenStage() {
+        let found = errors("""
+            sources:
+              src: { type: memory, events: [] }
+            transforms:
+              split: { type: tag, inputs: [src], field: [1], outputs: [copies] }
+            sinks:
+              b: { type: collect, inputs: [split.copies], name: b }
+            """)
+        #expect(found.count == 1, "\(found)")
+        #expect(found.first?.contains("field") == true)
+        #expect(!found.contains { $0.contains("no output") })
+    }
+
     @Test("duplicate ids across sections are reported with both places")
     func duplicateIDs() {
         #expect(errors("""

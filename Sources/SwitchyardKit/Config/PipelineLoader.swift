@@ -213,6 +213,7 @@ public struct PipelineLoader: Sendable {
                                  inputs: inputs, namedOutputs: [], buffer: buffer) { _ in
             throw ConfigurationError([Diagnostic(at: idNode.location, "\(path): the stage did not load")])
         }
+        stage.outputsKnown = false
         guard let typeNode else {
             problem(idNode.location, "missing `type:`; \(kind.rawValue) types: \(registry.typeNames(kind).joined(separator: ", "))")
             return stage
@@ -236,6 +237,7 @@ public struct PipelineLoader: Sendable {
         do {
             let prepared = try type.prepare(optionsNode, [path])
             stage.namedOutputs = prepared.namedOutputs
+            stage.outputsKnown = true
             stage.make = prepared.make
         } catch {
             diagnostics += error.diagnostics

@@ -57,7 +57,7 @@ struct GraphValidator {
                     result.errors.append(Diagnostic(at: input.location, "\(path): a stage cannot be its own input (cycle: \(stage.id) -> \(stage.id))"))
                     continue
                 }
-                if let output = input.output, !producer.namedOutputs.contains(output) {
+                if let output = input.output, producer.outputsKnown, !producer.namedOutputs.contains(output) {
                     var message = "\(path): stage '\(producer.id)' has no output '\(output)'"
                     message += producer.namedOutputs.isEmpty
                         ? "; it has only its default output, written '\(producer.id)'"
@@ -74,7 +74,7 @@ struct GraphValidator {
             result.warnings.append(Diagnostic(.warning, at: stage.location,
                 "\(stage.kind.section).\(stage.id): no stage consumes this \(stage.kind.rawValue)'s output; its events go nowhere"))
         }
-        for stage in producers where consumed.contains(stage.id) {
+        for stage in producers where consumed.contains(stage.id) && stage.outputsKnown {
             for name in stage.namedOutputs where !consumedOutputs.contains("\(stage.id).\(name)") {
                 result.warnings.append(Diagnostic(.warning, at: stage.location,
                     "\(stage.kind.section).\(stage.id): no stage consumes output '\(stage.id).\(name)'; events sent there are dropped (counted)"))

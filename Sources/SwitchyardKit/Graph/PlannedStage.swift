@@ -12,6 +12,9 @@ public struct PlannedStage: Sendable {
     public var inputs: [InputReference]
     /// Outputs besides the default one.
     public var namedOutputs: [String]
+    /// Whether `namedOutputs` is known: false for a stage whose options did not load (its
+    /// outputs depend on them), so that no reference to its outputs is reported falsely.
+    public var outputsKnown = true
     /// The stage's input buffer (sinks and transforms).
     public var buffer: BufferPolicy
     /// Makes the stage.
