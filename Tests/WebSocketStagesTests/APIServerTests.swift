@@ -74,10 +74,40 @@ struct APIServerTests {
             #expect(metrics.body.contains(#"switchyard_buffer_events{kind="sink",stage="out",type="collect"} 0"#))
             #expect(metrics.body.contains("switchyard_websocket_reconnects_total"))
             #expect(!metrics.body.contains("good-token") && !health.body.contains("good-token"))
+            let parsed = try Self.parsePrometheus(metrics.body)
+            #expect(parsed.hasPrefix("families "), "prometheus_client could not parse /metrics: \(parsed)")
+            #expect(parsed.hasSuffix("untyped:  repeated: "), "a metric's samples must come together: \(parsed)")
 
             pipeline.stop()
             try await run.value
             group.cancelAll()
         }
+    }
+
+    /// Parses a `/metrics` body with Python's `prometheus_client` (a real text-format parser):
+    /// "families N untyped: NAMES repeated: NAMES": samples cut off from their family show up as
+    /// families without a type, or as a family seen twice.
+    static func parsePrometheus(_ body: String) throws -> String {
+        let file = NSTemporaryDirectory() + "metrics-\(UUID().uuidString).txt"
+        try body.write(toFile: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", """
+            import sys
+            from prometheus_client.parser import text_string_to_metric_families
+            families = list(text_string_to_metric_families(open(sys.argv[1]).read()))
+            names = [family.name for family in families]
+            untyped = sorted(family.name for family in families if family.type == "unknown")
+            print("families", len(names), "untyped:", ",".join(untyped), "repeated:",
+                  ",".join(sorted({n for n in names if names.count(n) > 1})), end="")
+            """, file]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return text
     }
 }

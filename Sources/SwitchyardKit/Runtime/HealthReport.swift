@@ -32,22 +32,32 @@ public struct HealthReport: Sendable {
         ]
     }
 
-    /// The `/metrics` body, Prometheus text format 0.0.4.
+    /// The `/metrics` body, Prometheus text format 0.0.4: each metric's samples together, under
+    /// one HELP and TYPE (the format requires it; parsers otherwise see several families).
     public var prometheusText: String {
-        var text = ""
-        var described: Set<String> = []
+        var order: [String] = []
+        var families: [String: [MetricSample]] = [:]
         for sample in samples {
-            let name = "switchyard_" + sample.name
-            if described.insert(name).inserted {
-                text += "# HELP \(name) \(sample.help)\n# TYPE \(name) \(sample.kind.rawValue)\n"
-            }
-            let labels = sample.labels.sorted { $0.key < $1.key }
-                .map { "\($0.key)=\"\(Self.escape($0.value))\"" }.joined(separator: ",")
-            let value = sample.value == sample.value.rounded() && abs(sample.value) < 1e15
-                ? String(Int64(sample.value)) : String(sample.value)
-            text += labels.isEmpty ? "\(name) \(value)\n" : "\(name){\(labels)} \(value)\n"
+            if families[sample.name] == nil { order.append(sample.name) }
+            families[sample.name, default: []].append(sample)
+        }
+        var text = ""
+        for family in order {
+            let members = families[family]!
+            let name = "switchyard_" + family
+            text += "# HELP \(name) \(members[0].help)\n# TYPE \(name) \(members[0].kind.rawValue)\n"
+            for sample in members { text += Self.line(name, sample) }
         }
         return text
+    }
+
+    /// One sample line: `name{label="value",...} number`.
+    private static func line(_ name: String, _ sample: MetricSample) -> String {
+        let labels = sample.labels.sorted { $0.key < $1.key }
+            .map { "\($0.key)=\"\(escape($0.value))\"" }.joined(separator: ",")
+        let value = sample.value == sample.value.rounded() && abs(sample.value) < 1e15
+            ? String(Int64(sample.value)) : String(sample.value)
+        return labels.isEmpty ? "\(name) \(value)\n" : "\(name){\(labels)} \(value)\n"
     }
 
     private static func escape(_ value: String) -> String {
