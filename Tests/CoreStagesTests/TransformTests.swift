@@ -64,7 +64,8 @@ struct TransformTests {
         #expect(errors.first?["v"] == "abc")
         #expect(errors.first?["number"] == nil, "the failed event is the original, not half-changed")
         #expect(errors.first?["_error"]?["stage"] == "shaped")
-        #expect(errors.first?["_error"]?["message"] == #"to_number: "abc" is not a number (at column 11)"#)
+        #expect(errors.first?["_error"]?["message"] == #"to_number: "abc" is not a number (at test.yaml:8:23)"#,
+                "a runtime error names the file position, as load errors do")
     }
 
     @Test("remap reshapes; abort discards")

@@ -78,7 +78,7 @@ struct ExecStagesTests {
     @Test("a program that hangs on one event: killed after timeout, that event to errors after max_attempts, the rest delivered")
     func hangs() async throws {
         let result = try await runTransform(count: 50, arguments: ["hang-on-field", "hang"],
-                                            options: "    timeout: 300ms\n    max_attempts: 2\n", marked: [25], extra: "hang: true")
+                                            options: "    timeout: 1s\n    max_attempts: 2\n", marked: [25], extra: "hang: true")
         #expect(result.out.count == 49)
         #expect(result.errors.count == 1 && result.errors.first?.value["i"] == 25)
         #expect(result.errors.first?.value["_error"]?["message"]?.stringValue?.contains("no answer within") == true)

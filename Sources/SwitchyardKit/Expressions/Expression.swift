@@ -10,6 +10,8 @@ public struct Expression: Sendable, Decodable, CustomStringConvertible {
     /// The text as written.
     public let text: String
     let root: ExpressionNode
+    /// The configuration value it was read from: runtime errors then name the file position.
+    var origin: ConfigNode?
 
     /// Parses and checks `text`.
     public init(_ text: String) throws(ExpressionSyntaxError) {
@@ -20,6 +22,7 @@ public struct Expression: Sendable, Decodable, CustomStringConvertible {
 
     public init(from decoder: any Decoder) throws {
         self = try ExpressionDecoding.decode(from: decoder) { text throws(ExpressionSyntaxError) in try Expression(text) }
+        origin = ExpressionDecoding.origin(of: decoder)
     }
 
     /// Whether the expression is just a path (`.a.b`).
@@ -34,14 +37,22 @@ public struct Expression: Sendable, Decodable, CustomStringConvertible {
     /// Evaluates the expression with `value` as `.`.
     public func evaluate(_ value: JSONValue) throws(EvaluationError) -> JSONValue {
         var subject = EvaluationSubject.value(value)
-        return try Evaluator.evaluate(root, &subject)
+        do {
+            return try Evaluator.evaluate(root, &subject)
+        } catch {
+            throw error.located(in: origin)
+        }
     }
 
     /// Evaluates the expression on `event`, reading only the fields it needs when the
     /// event still holds its original JSON text.
     public func evaluate(_ event: Event) throws(EvaluationError) -> JSONValue {
         var subject = event.evaluationSubject
-        return try Evaluator.evaluate(root, &subject)
+        do {
+            return try Evaluator.evaluate(root, &subject)
+        } catch {
+            throw error.located(in: origin)
+        }
     }
 
     public var description: String { text }
@@ -50,7 +61,7 @@ public struct Expression: Sendable, Decodable, CustomStringConvertible {
 /// An expression used as a condition: it must be able to produce a boolean.
 public struct Condition: Sendable, Decodable, CustomStringConvertible {
     /// The expression, known to give a boolean in some case.
-    public let expression: Expression
+    public private(set) var expression: Expression
 
     /// Parses `text`; throws when it is not an expression or can never give a boolean.
     public init(_ text: String) throws(ExpressionSyntaxError) {
@@ -63,6 +74,7 @@ public struct Condition: Sendable, Decodable, CustomStringConvertible {
 
     public init(from decoder: any Decoder) throws {
         self = try ExpressionDecoding.decode(from: decoder) { text throws(ExpressionSyntaxError) in try Condition(text) }
+        expression.origin = ExpressionDecoding.origin(of: decoder)
     }
 
     /// Whether the condition holds for `value`; a non-boolean result is an error.
@@ -77,7 +89,7 @@ public struct Condition: Sendable, Decodable, CustomStringConvertible {
 
     private func check(_ result: JSONValue) throws(EvaluationError) -> Bool {
         guard case .bool(let flag) = result else {
-            throw EvaluationError(offset: 0, "the condition gave \(result.typeName), not true or false")
+            throw EvaluationError(offset: 0, "the condition gave \(result.typeName), not true or false").located(in: expression.origin)
         }
         return flag
     }
@@ -98,6 +110,8 @@ public struct RemapProgram: Sendable, Decodable {
     let statements: [RemapStatement]
     /// The program as byte edits, when it is made only of those.
     let byteProgram: RemapByteProgram?
+    /// The configuration value it was read from: runtime errors then name the file position.
+    var origin: ConfigNode?
 
     /// Parses and checks `text`.
     public init(_ text: String) throws(ExpressionSyntaxError) {
@@ -118,13 +132,18 @@ public struct RemapProgram: Sendable, Decodable {
 
     public init(from decoder: any Decoder) throws {
         self = try ExpressionDecoding.decode(from: decoder) { text throws(ExpressionSyntaxError) in try RemapProgram(text) }
+        origin = ExpressionDecoding.origin(of: decoder)
     }
 
     /// Runs the program on `value`; returns false when it aborted (the event is to be dropped).
     public func run(on value: inout JSONValue) throws(EvaluationError) -> Bool {
-        switch try Evaluator.run(statements, on: &value) {
-        case .keep: true
-        case .abort: false
+        do {
+            switch try Evaluator.run(statements, on: &value) {
+            case .keep: return true
+            case .abort: return false
+            }
+        } catch {
+            throw error.located(in: origin)
         }
     }
 }
@@ -132,6 +151,9 @@ public struct RemapProgram: Sendable, Decodable {
 /// Decodes expression-like options from configuration, turning syntax errors into
 /// diagnostics at the exact file position of the offending character.
 enum ExpressionDecoding {
+    /// The configuration value being decoded, when decoding from a pipeline file.
+    static func origin(of decoder: any Decoder) -> ConfigNode? { (decoder as? ConfigNodeDecoder)?.node }
+
     static func decode<T>(from decoder: any Decoder, parse: (String) throws(ExpressionSyntaxError) -> T) throws -> T {
         let text = try decoder.singleValueContainer().decode(String.self)
         do {

@@ -20,6 +20,8 @@ public struct EvaluationError: Error, Sendable, Equatable, CustomStringConvertib
     public var offset: Int
     /// What went wrong.
     public var message: String
+    /// Where the failing part is in the pipeline file, when the expression came from one.
+    public var location: SourceLocation?
 
     /// An evaluation error at character `offset` of the expression.
     public init(offset: Int, _ message: String) {
@@ -27,5 +29,16 @@ public struct EvaluationError: Error, Sendable, Equatable, CustomStringConvertib
         self.message = message
     }
 
-    public var description: String { "\(message) (at column \(offset + 1))" }
+    public var description: String {
+        location.map { "\(message) (at \($0))" } ?? "\(message) (at column \(offset + 1))"
+    }
+
+    /// This error with its place in the file of `origin`, the configuration value the expression
+    /// was read from (unchanged when there is none, or it already has a place).
+    func located(in origin: ConfigNode?) -> EvaluationError {
+        guard location == nil, let origin else { return self }
+        var located = self
+        located.location = origin.location(ofTextOffset: offset)
+        return located
+    }
 }
