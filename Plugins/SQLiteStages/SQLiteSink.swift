@@ -12,7 +12,11 @@ public struct SQLiteSink: Sink {
         @Option("The table; letters, digits and '_'.")
         var table: String
         @Option("Column name to expression. Values are always bound, never spliced into SQL: null, integers (booleans as 0/1), reals, text; arrays and objects as JSON text. `.` is the whole event as JSON: its original bytes when unchanged.")
-        var columns: [String: SwitchyardKit.Expression]?
+        var columns: OrderedMapping<SwitchyardKit.Expression>?
+        @Option("The declared type of columns made by create_table (others are untyped), e.g. { state: text, temperature: real }.")
+        var column_types: [String: ColumnType] = [:]
+        @Option("true: the table made by create_table gets a first column `id INTEGER PRIMARY KEY AUTOINCREMENT` (ids never reused).")
+        var autoincrement_id = false
         @Option("Create the table if missing. An existing table that lacks a column is an error at startup naming the columns.")
         var create_table = true
         @Option("Rows per transaction (one prepared statement, one transaction per batch); an idle input is written at once.")
@@ -31,10 +35,17 @@ public struct SQLiteSink: Sink {
             if !SQLIdentifier.isValid(table) {
                 problems.append(OptionProblem(option: "table", "'\(table)' is not a valid table name (letters, digits, '_'; not starting with a digit)"))
             }
-            for name in (columns ?? [:]).keys.sorted() where !SQLIdentifier.isValid(name) {
+            for name in columns?.keys ?? [] where !SQLIdentifier.isValid(name) {
                 problems.append(OptionProblem(option: "columns", "'\(name)' is not a valid column name (letters, digits, '_'; not starting with a digit)"))
             }
-            if columns?.isEmpty == true { problems.append(OptionProblem(option: "columns", "needs at least one column (or leave it out)")) }
+            if columns?.entries.isEmpty == true { problems.append(OptionProblem(option: "columns", "needs at least one column (or leave it out)")) }
+            let names = columns?.keys ?? ["received_at", "event"]
+            for name in column_types.keys.sorted() where !names.contains(name) {
+                problems.append(OptionProblem(option: "column_types", "'\(name)' is not a column; columns: \(names.joined(separator: ", "))"))
+            }
+            if columns?.keys.contains("id") == true, autoincrement_id {
+                problems.append(OptionProblem(option: "autoincrement_id", "the columns already have an 'id'"))
+            }
             if batch.max_events < 1 { problems.append(OptionProblem(option: "batch", "max_events must be at least 1")) }
             return problems
         }
@@ -48,6 +59,15 @@ public struct SQLiteSink: Sink {
         var timeout = ConfigDuration(.seconds(1))
 
         init() {}
+    }
+
+    /// A column's declared type (SQLite's type affinities).
+    public enum ColumnType: String, ConfigEnum {
+        case integer
+        case real
+        case text
+        case blob
+        case numeric
     }
 
     public enum JournalMode: String, ConfigEnum {
@@ -84,9 +104,8 @@ public struct SQLiteSink: Sink {
         self.configuration = configuration
         self.context = context
         if let columns = configuration.columns {
-            self.columns = columns.keys.sorted().map { name in
-                let expression = columns[name]!
-                return (name, expression.isPath && expression.text.trimmingCharacters(in: .whitespaces) == "." ? .wholeEvent : .expression(expression))
+            self.columns = columns.entries.map { name, expression in
+                (name, expression.isPath && expression.text.trimmingCharacters(in: .whitespaces) == "." ? .wholeEvent : .expression(expression))
             }
         } else {
             self.columns = [("received_at", .receivedAt), ("event", .wholeEvent)]
@@ -97,8 +116,9 @@ public struct SQLiteSink: Sink {
         let table = try await SQLiteTable.open(path: configuration.path, table: configuration.table, columns: columns.map(\.name),
                                     journalMode: configuration.journal_mode, synchronous: configuration.synchronous,
                                     busyTimeout: configuration.busy_timeout.seconds, logger: context.logger)
-        try await table.prepare(table: configuration.table, columns: columns.map(\.name),
-                                defaultLayout: configuration.columns == nil, create: configuration.create_table)
+        try await table.prepare(table: configuration.table, columns: columns.map { ($0.name, configuration.column_types[$0.name]) },
+                                idColumn: configuration.columns == nil || configuration.autoincrement_id,
+                                autoincrement: configuration.autoincrement_id, create: configuration.create_table)
         let maxEvents = configuration.batch.max_events
         let timeout = configuration.batch.timeout.duration
         let metrics = context.metrics

@@ -40,8 +40,10 @@ final class SQLiteTable: Sendable {
                            synchronous: synchronous, logger: logger)
     }
 
-    /// Creates or checks the table (waiting out a locked database, like every write).
-    func prepare(table: String, columns: [String], defaultLayout: Bool, create: Bool) async throws {
+    /// Creates (columns in the given order, with their declared types; an `id` first when
+    /// asked) or checks the table, waiting out a locked database like every write.
+    func prepare(table: String, columns: [(name: String, type: SQLiteSink.ColumnType?)], idColumn: Bool,
+                 autoincrement: Bool, create: Bool) async throws {
         let quotedTable = SQLIdentifier.quoted(table)
         let path = self.path
         let (journal, synchronous) = (journalPragma, synchronousPragma)
@@ -57,12 +59,12 @@ final class SQLiteTable: Sendable {
             let existing = try Row.fetchAll(db, sql: "PRAGMA table_info(\(quotedTable))").map { $0["name"] as String }
             if existing.isEmpty {
                 guard create else { throw SQLiteSinkError.missingTable(table, path) }
-                let definitions = defaultLayout
-                    ? ["\"id\" INTEGER PRIMARY KEY"] + columns.map(SQLIdentifier.quoted)
-                    : columns.map(SQLIdentifier.quoted)
+                let id = autoincrement ? "\"id\" INTEGER PRIMARY KEY AUTOINCREMENT" : "\"id\" INTEGER PRIMARY KEY"
+                let definitions = (idColumn ? [id] : [])
+                    + columns.map { column in SQLIdentifier.quoted(column.name) + (column.type.map { " " + $0.rawValue.uppercased() } ?? "") }
                 try db.execute(sql: "CREATE TABLE IF NOT EXISTS \(quotedTable) (\(definitions.joined(separator: ", ")))")
             } else {
-                let missing = columns.filter { !existing.contains($0) }
+                let missing = columns.map(\.name).filter { !existing.contains($0) }
                 if !missing.isEmpty { throw SQLiteSinkError.columnMismatch(table: table, path: path, has: existing, missing: missing) }
             }
             }

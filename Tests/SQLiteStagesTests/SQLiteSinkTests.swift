@@ -37,6 +37,41 @@ struct SQLiteSinkTests {
         #expect((rows[0]["received_at"] as String).hasSuffix("Z"))
     }
 
+    @Test("created columns follow the YAML's order, with declared types; autoincrement_id adds an AUTOINCREMENT id")
+    func columnOrderAndTypes() async throws {
+        let db = try Self.directory() + "/typed.db"
+        try await Self.harness.run("""
+            sources:
+              src: { type: memory, events: [{ z: 1, a: "x", m: 2.5 }] }
+            sinks:
+              db:
+                type: sqlite
+                inputs: [src]
+                path: \(db)
+                table: readings
+                columns: { zeta: .z, alpha: .a, mid: .m }
+                column_types: { zeta: integer, mid: real }
+                autoincrement_id: true
+            """)
+        let (columns, sql, rows) = try await DatabaseQueue(path: db).read { db in
+            (try Row.fetchAll(db, sql: "PRAGMA table_info(readings)").map { ($0["name"] as String, $0["type"] as String) },
+             try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = 'readings'") ?? "",
+             try Row.fetchAll(db, sql: "SELECT id, zeta, alpha, mid FROM readings"))
+        }
+        #expect(columns.map(\.0) == ["id", "zeta", "alpha", "mid"], "YAML order, not alphabetical")
+        #expect(columns.map(\.1) == ["INTEGER", "INTEGER", "", "REAL"])
+        #expect(sql.contains("AUTOINCREMENT"))
+        #expect(rows.count == 1 && rows[0]["zeta"] as Int == 1 && rows[0]["mid"] as Double == 2.5)
+        #expect(throws: (any Error).self) {
+            try Self.harness.load("""
+                sources:
+                  src: { type: memory, events: [] }
+                sinks:
+                  db: { type: sqlite, inputs: [src], path: x.db, table: t, columns: { a: .a }, column_types: { b: text } }
+                """)
+        }
+    }
+
     @Test("columns are computed by expressions; values are bound, never spliced; `.` keeps the original bytes")
     func columns() async throws {
         let directory = try Self.directory()
