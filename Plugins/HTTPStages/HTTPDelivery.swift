@@ -115,7 +115,7 @@ final class HTTPDelivery: Sendable {
                 return .rejected(status, String(text.prefix(500)))
             }
         } catch {
-            return .retry("\(error)", retryAfter: nil)
+            return .retry(Self.describe(error, uri: uri), retryAfter: nil)
         }
     }
 
@@ -157,6 +157,15 @@ final class HTTPDelivery: Sendable {
         context.metrics.addDropped(events.count)
         context.logger.error("\(reason); \(events.count) events dropped (no dead_letter configured)")
         return false
+    }
+
+    /// A request error as a reason to log: a refused connection names where it was refused.
+    static func describe(_ error: any Error, uri: String) -> String {
+        let text = "\(error)"
+        guard text.localizedCaseInsensitiveContains("connection refused") || text.contains("ECONNREFUSED") else { return text }
+        let components = URLComponents(string: uri)
+        let port = components?.port ?? (components?.scheme == "https" ? 443 : 80)
+        return "connection refused to \(components?.host ?? uri):\(port)"
     }
 
     /// `Retry-After`: seconds, or an HTTP date.

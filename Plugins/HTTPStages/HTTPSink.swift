@@ -81,8 +81,12 @@ public struct HTTPSink: Sink {
         let maxEvents = encoding == .json ? 1 : configuration.batch.max_events
         let maxBytes = configuration.batch.max_bytes.bytes
         let timeout = configuration.batch.timeout.duration
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(
-            timeout: .init(connect: .seconds(10), read: .seconds(Int64(configuration.request.timeout.seconds)))))
+        var clientConfiguration = HTTPClient.Configuration(
+            timeout: .init(connect: .seconds(10), read: .seconds(Int64(configuration.request.timeout.seconds))))
+        // A refused or failed connection fails the request at once, to be retried (and logged) on
+        // the sink's own schedule, not silently inside the client until its connect timeout.
+        clientConfiguration.connectionPool.retryConnectionEstablishment = false
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
         let delivery = HTTPDelivery(configuration: configuration, client: client, context: context)
         let limit = ConcurrencyLimit(configuration.request.concurrency)
 

@@ -125,6 +125,17 @@ struct HTTPSinkTests {
         }
     }
 
+    @Test("connection refused fails each attempt at once: retries follow the sink's schedule and max_duration holds")
+    func refusedAttemptsFollowTheSchedule() async throws {
+        let port = HTTPServerSourceTests.freePort()
+        let started = ContinuousClock.now
+        let metrics = try await Self.harness.run(Self.pipeline(port: port, count: 1, sinkOptions: """
+                retry: { initial_backoff: 100ms, max_backoff: 200ms, max_duration: 1s }
+            """))
+        #expect(ContinuousClock.now - started < .seconds(5), "not held by the client's 10 s connect timeout")
+        #expect(metrics["out"]?.dropped == 1, "given up after max_duration, counted")
+    }
+
     @Test("connections reset without an answer are retried; every event arrives")
     func connectionResets() async throws {
         let port = HTTPServerSourceTests.freePort()
