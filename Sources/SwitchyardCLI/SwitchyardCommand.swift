@@ -40,11 +40,14 @@ struct LoggingOptions: ParsableArguments {
     @ArgumentParser.Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
-    /// Sends logs to standard error at the chosen level; returns the root logger.
+    @ArgumentParser.Option(name: .long, help: "text: the message first, then key=value fields. json: one object per line.")
+    var logFormat: LineLogHandler.Format = .text
+
+    /// Sends logs to standard error at the chosen level and format; returns the root logger.
     func bootstrap() -> Logger {
-        let level = logLevel
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+        let (level, format) = (logLevel, logFormat)
+        LoggingSystem.bootstrap { _ in
+            var handler = LineLogHandler(format: format)
             handler.logLevel = level
             return RedactingLogHandler(handler)
         }
@@ -53,3 +56,4 @@ struct LoggingOptions: ParsableArguments {
 }
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
+extension LineLogHandler.Format: ExpressibleByArgument {}

@@ -18,6 +18,24 @@ struct CLITests {
         ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
     }
 
+    @Test("--log-format json writes one object per line; text puts the message before key=value fields")
+    func logFormats() throws {
+        let directory = try temporaryDirectory()
+        try write("sources:\n  g: { type: generator, count: 2, lines: [x] }\nsinks:\n  o: { type: blackhole, inputs: [g] }\n",
+                  to: "\(directory)/p.yaml")
+        let json = try SwitchyardProcess.run(["run", "--log-format", "json", "\(directory)/p.yaml"])
+        #expect(json.status == 0)
+        let lines = json.stderr.split(separator: "\n")
+        #expect(lines.count >= 3)
+        for line in lines {
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            #expect(object?["timestamp"] is String && object?["level"] is String && object?["message"] is String, "\(line)")
+        }
+        #expect(lines.contains { $0.contains(#""message":"stage summary""#) && $0.contains(#""stage":"o""#) })
+        let text = try SwitchyardProcess.run(["run", "\(directory)/p.yaml"])
+        #expect(text.stderr.split(separator: "\n").contains { $0.hasSuffix("info stage summary in=2 out=2 stage=o") })
+    }
+
     @Test("every pipeline in pipelines/ validates")
     func examplePipelinesValidate() throws {
         let directory = SwitchyardProcess.repositoryRoot.appendingPathComponent("pipelines")
