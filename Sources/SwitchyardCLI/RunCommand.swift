@@ -22,8 +22,19 @@ struct RunCommand: AsyncParsableCommand {
 
     @ArgumentParser.OptionGroup var logging: LoggingOptions
 
+    @ArgumentParser.Option(name: .long, help: "An info line with events/s per source and sink this often (e.g. 10s, 500ms); 0 turns it off.")
+    var progressInterval: String = "10s"
+
     func run() async throws {
         let logger = logging.bootstrap()
+        let progressEvery: Duration?
+        if progressInterval == "0" || progressInterval == "0s" {
+            progressEvery = nil
+        } else if let parsed = ConfigDuration(parsing: progressInterval), parsed.duration > .zero {
+            progressEvery = parsed.duration
+        } else {
+            throw ValidationError("--progress-interval: expected a duration such as 10s or 500ms, or 0, found \"\(progressInterval)\"")
+        }
         // Signals are taken over before anything else: a SIGTERM while the pipeline is still
         // loading stops it as soon as it exists, with the usual drain.
         let stop = DeferredStop()
@@ -54,7 +65,11 @@ struct RunCommand: AsyncParsableCommand {
                     }
                 }
             }
+            if let progressEvery {
+                group.addTask { await ProgressReporter(pipeline: running, plan: plan, interval: progressEvery, logger: logger).run() }
+            }
             let outcome: Result<Void, any Error>
+            defer { group.cancelAll() }
             do {
                 try await running.run()
                 outcome = .success(())

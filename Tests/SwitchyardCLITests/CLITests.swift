@@ -18,6 +18,21 @@ struct CLITests {
         ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
     }
 
+    @Test("--progress-interval: info lines with events/s per source and sink while it runs; 0 turns them off")
+    func progressLines() throws {
+        let directory = try temporaryDirectory()
+        try write("sources:\n  g: { type: generator, interval: 10ms, count: 50, lines: [x] }\nsinks:\n  o: { type: blackhole, inputs: [g] }\n",
+                  to: "\(directory)/p.yaml")
+        let shown = try SwitchyardProcess.run(["run", "--progress-interval", "100ms", "\(directory)/p.yaml"])
+        #expect(shown.status == 0)
+        let progress = shown.stderr.split(separator: "\n").filter { $0.contains("info progress") }
+        #expect(!progress.isEmpty && progress.allSatisfy { $0.contains("g.out_per_s=") && $0.contains("o.in_per_s=") }, "\(shown.stderr)")
+        let off = try SwitchyardProcess.run(["run", "--progress-interval", "0", "\(directory)/p.yaml"])
+        #expect(off.status == 0 && !off.stderr.contains("progress"))
+        let bad = try SwitchyardProcess.run(["run", "--progress-interval", "soon", "\(directory)/p.yaml"])
+        #expect(bad.status != 0 && bad.stderr.contains("--progress-interval"))
+    }
+
     @Test("--log-format json writes one object per line; text puts the message before key=value fields")
     func logFormats() throws {
         let directory = try temporaryDirectory()
