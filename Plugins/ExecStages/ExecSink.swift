@@ -53,7 +53,6 @@ public struct ExecSink: Sink, SupervisedStage {
     }
 
     public func run(input: SinkInput) async throws {
-        defer { Task { [program] in await program.stop(grace: .zero) } }
         for await batch in input {
             let receipt = input.receipt()
             if configuration.acknowledgements {

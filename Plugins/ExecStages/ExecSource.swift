@@ -6,19 +6,11 @@ import SwitchyardKit
 /// or `{"message": line}` with `format: lines`). A program that exits with status 0 ends the
 /// source; one that fails or is killed is restarted with backoff.
 public struct ExecSource: Source, SupervisedStage {
-    /// How stdout lines become events.
-    public enum Format: String, ConfigEnum {
-        /// Each line is a JSON value (other lines are counted as errors and skipped).
-        case ndjson
-        /// Each line becomes `{"message": line}`.
-        case lines
-    }
-
     public struct Configuration: StageConfiguration {
         @Option(ExecOptionChecks.commandHelp)
         var command: [String]
         @Option("ndjson: each line is a JSON value (other lines are counted and logged). lines: each line becomes {\"message\": line}.")
-        var format = Format.ndjson
+        var format = InputFormat.ndjson
         @Option("How the program is started again after it failed (an exit with status 0 ends the source).")
         var restart = RestartOptions()
         @Option(ExecOptionChecks.maxLineBytesHelp)
@@ -72,6 +64,7 @@ public struct ExecSource: Source, SupervisedStage {
                 return
             }
             child.input.close()  // it reads nothing from us
+            let decoder = LineDecoder(format: configuration.format, context: context, inputName: configuration.command[0])
             var events: [Event] = []
             var number = 0
             reading: while true {
@@ -80,7 +73,8 @@ public struct ExecSource: Source, SupervisedStage {
                 switch item {
                 case .line(let line):
                     number += 1
-                    if let event = decode(line, number: number) { events.append(event) }
+                    let metadata = EventMetadata(sourceID: context.id, receivedAt: Date().timeIntervalSince1970)
+                    if let event = decoder.decode(line[...], lineNumber: number, metadata: metadata) { events.append(event) }
                     if events.count >= Self.batchSize {
                         await output.send(events)
                         events = []
@@ -100,21 +94,6 @@ public struct ExecSource: Source, SupervisedStage {
             }
             program.countRestart()
             context.logger.warning("\(configuration.command[0]) failed (\(ChildProcess.describe(status))); restarting")
-        }
-    }
-
-    private func decode(_ line: [UInt8], number: Int) -> Event? {
-        let metadata = EventMetadata(sourceID: context.id, receivedAt: Date().timeIntervalSince1970)
-        switch configuration.format {
-        case .lines:
-            return Event(value: ["message": .string(String(decoding: line, as: UTF8.self))], metadata: metadata)
-        case .ndjson:
-            do {
-                return try Event(jsonLine: line[...], metadata: metadata)
-            } catch {
-                context.problems.reject("\(configuration.command[0]) line \(number): not JSON: \(error)")
-                return nil
-            }
         }
     }
 }

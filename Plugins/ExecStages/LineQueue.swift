@@ -63,6 +63,7 @@ final class LineQueue: Sendable {
     /// The next line, `.end`, or `.timedOut` after `timeout` (nil: wait as long as it takes).
     func next(timeout: Duration?) async -> Item {
         if let item = takeReady() { return item }
+        if timeout == .zero { return .timedOut }
         let id = state.withLock { state -> UInt64 in
             state.nextWaiterID += 1
             return state.nextWaiterID

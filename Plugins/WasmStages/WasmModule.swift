@@ -17,6 +17,7 @@ final class WasmModule: @unchecked Sendable {
     }
 
     private let module: Module
+    private let path: String
     private let engine: Engine
     private let fuel: UInt64
     private let limit: MemoryLimit
@@ -33,6 +34,7 @@ final class WasmModule: @unchecked Sendable {
         } catch {
             throw WasmStageError("\(path): not a WebAssembly module: \(error)")
         }
+        self.path = path
         engine = Engine(configuration: EngineConfiguration(fuelMetering: true))
         self.fuel = UInt64(fuel)
         self.limit = MemoryLimit(maximumBytes: maxMemoryBytes)
@@ -77,7 +79,7 @@ final class WasmModule: @unchecked Sendable {
         let outcome = attempt(event)
         if case .failed = outcome {
             // A trap can leave the module's memory and globals half-changed: start from a clean instance.
-            if let fresh = try? Self.instantiate(module, engine: engine, limit: limit, logger: logger, path: "module") {
+            if let fresh = try? Self.instantiate(module, engine: engine, limit: limit, logger: logger, path: path) {
                 (store, instance) = fresh
             }
         }

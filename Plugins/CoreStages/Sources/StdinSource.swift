@@ -39,7 +39,7 @@ public struct StdinSource: Source {
     }
 
     public func run(output: SourceOutput) async throws {
-        var decoder = LineDecoder(format: configuration.format, context: context, inputName: "stdin")
+        let decoder = LineDecoder(format: configuration.format, context: context, inputName: "stdin")
         var splitter = LineSplitter(maxLineBytes: configuration.max_line_bytes.bytes)
         while !Task.isCancelled {
             // Never block a shared thread on a quiet pipe: wait for data with a cancellable sleep.

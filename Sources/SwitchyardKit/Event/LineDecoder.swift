@@ -1,14 +1,14 @@
-import Logging
-import SwitchyardKit
-
-/// Turns lines of bytes into events in the configured format, counting bad lines.
-struct LineDecoder {
-    let format: InputFormat
+/// Turns lines of bytes into events in the configured format, counting bad lines: what every
+/// source that reads lines (file, stdin, exec) shares.
+public struct LineDecoder: Sendable {
+    /// How a line becomes an event.
+    public let format: InputFormat
     let context: StageContext
-    /// Names the input in messages (a path, or `stdin`).
-    let inputName: String
+    /// Names the input in messages (a path, `stdin`, a program).
+    public let inputName: String
 
-    init(format: InputFormat, context: StageContext, inputName: String) {
+    /// A decoder for lines of `inputName`, reporting bad lines through `context.problems`.
+    public init(format: InputFormat, context: StageContext, inputName: String) {
         self.format = format
         self.context = context
         self.inputName = inputName
@@ -18,7 +18,7 @@ struct LineDecoder {
     ///
     /// JSON lines are only checked here, not parsed: the event keeps a slice of
     /// `line` (sharing its storage) and builds its value when a stage reads it.
-    mutating func decode(_ line: ArraySlice<UInt8>, lineNumber: Int, metadata: EventMetadata) -> Event? {
+    public func decode(_ line: ArraySlice<UInt8>, lineNumber: Int, metadata: EventMetadata) -> Event? {
         switch format {
         case .lines:
             let text = String(decoding: line.last == UInt8(ascii: "\r") ? line.dropLast() : line, as: UTF8.self)
