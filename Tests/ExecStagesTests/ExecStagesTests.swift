@@ -85,6 +85,15 @@ struct ExecStagesTests {
         #expect(Self.children().isEmpty)
     }
 
+    @Test("a program that answers with a 50 MB line: cut at max_line_bytes, that event to errors, the rest delivered")
+    func hugeAnswer() async throws {
+        let result = try await runTransform(count: 20, arguments: ["huge-on-field", "huge"], options: "    max_line_bytes: 64KB\n",
+                                            marked: [7], extra: "huge: true")
+        #expect(result.out.count == 19)
+        #expect(result.errors.count == 1 && result.errors.first?.value["i"] == 7)
+        #expect(result.errors.first?.value["_error"]?["message"]?.stringValue?.contains("not JSON") == true)
+    }
+
     @Test("a program that never reads stdin: memory stays bounded by the window, each event fails after max_attempts")
     func neverReads() async throws {
         let metrics = try await harness.run("""

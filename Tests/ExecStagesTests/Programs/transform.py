@@ -4,6 +4,7 @@ usage: transform.py [crash-at N] [garbage-every K] [hang-on-field F]
 - crash-at N: exit with status 3 upon reading this run's Nth line, before answering it.
 - garbage-every K: answer every Kth line with text that is not JSON.
 - hang-on-field F: never answer (sleep) an event that has field F.
+- huge-on-field F: answer an event that has field F with a 50 MB line.
 An event with "split": true is answered with two events; "drop": true with [].
 """
 import json
@@ -15,6 +16,7 @@ options = dict(zip(args[::2], args[1::2]))
 crash_at = int(options.get("crash-at", 0))
 garbage_every = int(options.get("garbage-every", 0))
 hang_on = options.get("hang-on-field")
+huge_on = options.get("huge-on-field")
 
 count = 0
 for line in sys.stdin:
@@ -24,7 +26,9 @@ for line in sys.stdin:
     event = json.loads(line)
     if hang_on and hang_on in event:
         time.sleep(3600)
-    if garbage_every and count % garbage_every == 0:
+    if huge_on and huge_on in event:
+        answer = "[" + "1," * 25_000_000 + "1]"
+    elif garbage_every and count % garbage_every == 0:
         answer = "this is not json"
     elif event.get("drop"):
         answer = "[]"
