@@ -4,7 +4,7 @@ import ServiceLifecycle
 import Synchronization
 import SwitchyardKit
 
-/// The HTTP API of a running pipeline: `GET /health`, `GET /ready`, `GET /metrics`.
+/// The HTTP API of a running pipeline: `GET /health`, `GET /ready`, `GET /metrics`, `GET /tap`.
 ///
 /// Off unless the pipeline has an `api:` section; meant for loopback.
 public final class APIServer: Sendable {
@@ -37,6 +37,8 @@ public final class APIServer: Sendable {
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                             body: .init(byteBuffer: ByteBuffer(string: text)))
         }
+        let tap = TapEndpoint(pipeline: pipeline)
+        router.get("/tap") { request, _ -> Response in tap.respond(to: request) }
         router.head("/health") { _, _ -> Response in
             let report = pipeline.healthReport()
             return Response(status: report.status == .unhealthy ? .serviceUnavailable : .ok, headers: [.contentType: "application/json"])

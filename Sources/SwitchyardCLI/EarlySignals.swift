@@ -19,6 +19,8 @@ public enum EarlySignals {
         sigaddset(&signals, SIGINT)
         sigaddset(&signals, SIGTERM)
         pthread_sigmask(SIG_UNBLOCK, &signals, nil)
+        // SIGHUP means "reload" once running; until then it must not end the process.
+        signal(SIGHUP, SIG_IGN)
         for number in [SIGINT, SIGTERM] {
             signal(number) { number in
                 EarlySignals.last.store(number, ordering: .relaxed)

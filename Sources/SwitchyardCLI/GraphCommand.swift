@@ -13,8 +13,7 @@ struct GraphCommand: ParsableCommand {
         abstract: "Print a pipeline's graph as Mermaid (default) or DOT."
     )
 
-    @Argument(help: "The pipeline file.")
-    var pipeline: String
+    @ArgumentParser.OptionGroup var files: PipelineFiles
 
     @ArgumentParser.Option(name: .long, help: "mermaid or dot.")
     var format: Format = .mermaid
@@ -22,7 +21,7 @@ struct GraphCommand: ParsableCommand {
     func run() throws {
         let plan: PipelinePlan
         do {
-            plan = try PipelineLoader(registry: SwitchyardCommand.registry).load(file: pipeline)
+            plan = try files.load(registry: SwitchyardCommand.registry)
         } catch {
             printDiagnostics(error.diagnostics)
             throw ExitCode(1)

@@ -5,18 +5,18 @@ import SwitchyardKit
 /// each sink since the previous line: a long run shows its progress in the log.
 struct ProgressReporter {
     let pipeline: Pipeline
-    let plan: PipelinePlan
     let interval: Duration
     let logger: Logger
 
     /// Logs until cancelled.
     func run() async {
-        let watched = plan.stages.filter { $0.kind != .transform }
-        var previous = counts(watched)
+        var previous = counts(pipeline.plan.stages)
         var last = ContinuousClock.now
         while !Task.isCancelled {
             try? await Task.sleep(for: interval)
             if Task.isCancelled { return }
+            // Read each time: a reload may have added or removed stages.
+            let watched = pipeline.plan.stages.filter { $0.kind != .transform }
             let now = ContinuousClock.now
             let current = counts(watched)
             let seconds = max(0.001, Double((now - last).components.seconds) + Double((now - last).components.attoseconds) / 1e18)
@@ -37,7 +37,7 @@ struct ProgressReporter {
     private func counts(_ stages: [PlannedStage]) -> [String: Int] {
         var counts: [String: Int] = [:]
         for stage in stages {
-            guard let metrics = pipeline.metrics[stage.id] else { continue }
+            guard stage.kind != .transform, let metrics = pipeline.metrics[stage.id] else { continue }
             counts[stage.id] = stage.kind == .source ? metrics.eventsOut : metrics.eventsIn
         }
         return counts

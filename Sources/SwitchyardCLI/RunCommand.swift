@@ -14,11 +14,16 @@ import Darwin
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run a pipeline until its sources end or SIGINT/SIGTERM (a second signal exits at once)."
+        abstract: "Run a pipeline until its sources end or SIGINT/SIGTERM (a second signal exits at once); SIGHUP reloads it."
     )
 
-    @Argument(help: "The pipeline file.")
-    var pipeline: String
+    @ArgumentParser.OptionGroup var files: PipelineFiles
+
+    @ArgumentParser.Flag(name: .long, help: "Reload the configuration when a pipeline file changes (as SIGHUP does).")
+    var watch = false
+
+    @ArgumentParser.Option(name: .long, help: "How often --watch looks at the files.")
+    var watchInterval: String = "1s"
 
     @ArgumentParser.OptionGroup var logging: LoggingOptions
 
@@ -35,6 +40,9 @@ struct RunCommand: AsyncParsableCommand {
         } else {
             throw ValidationError("--progress-interval: expected a duration such as 10s or 500ms, or 0, found \"\(progressInterval)\"")
         }
+        guard let watchEvery = ConfigDuration(parsing: watchInterval)?.duration, watchEvery > .zero else {
+            throw ValidationError("--watch-interval: expected a duration such as 1s or 500ms, found \"\(watchInterval)\"")
+        }
         // Signals are taken over before anything else: a SIGTERM while the pipeline is still
         // loading stops it as soon as it exists, with the usual drain.
         let stop = DeferredStop()
@@ -42,7 +50,7 @@ struct RunCommand: AsyncParsableCommand {
         defer { signals.cancel() }
         let plan: PipelinePlan
         do {
-            plan = try PipelineLoader(registry: SwitchyardCommand.registry).load(file: pipeline)
+            plan = try files.load(registry: SwitchyardCommand.registry)
         } catch {
             printDiagnostics(error.diagnostics)
             throw ExitCode(1)
@@ -51,7 +59,9 @@ struct RunCommand: AsyncParsableCommand {
 
         let running = Pipeline(plan: plan, logger: logger)
         stop.connect { running.stop() }
-        logger.info("pipeline started", metadata: ["file": "\(pipeline)", "stages": "\(plan.stages.count)"])
+        logger.info("pipeline started", metadata: ["file": "\(files.displayName)", "stages": "\(plan.stages.count)"])
+        let reloader = ConfigurationReloader(files: files, pipeline: running, registry: SwitchyardCommand.registry,
+                                             logger: logger, watchInterval: watch ? watchEvery : nil)
         let server = plan.api.map { APIServer(pipeline: running, configuration: $0, logger: logger) }
         let outcome = await withTaskGroup(of: Void.self) { group -> Result<Void, any Error> in
             if let server, let api = plan.api {
@@ -66,8 +76,9 @@ struct RunCommand: AsyncParsableCommand {
                 }
             }
             if let progressEvery {
-                group.addTask { await ProgressReporter(pipeline: running, plan: plan, interval: progressEvery, logger: logger).run() }
+                group.addTask { await ProgressReporter(pipeline: running, interval: progressEvery, logger: logger).run() }
             }
+            group.addTask { await reloader.run() }
             let outcome: Result<Void, any Error>
             defer { group.cancelAll() }
             do {

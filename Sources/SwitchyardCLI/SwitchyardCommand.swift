@@ -3,7 +3,7 @@ import Logging
 import Synchronization
 import SwitchyardKit
 
-/// The `switchyard` command line: run, validate, test, stages, graph, schema, docs.
+/// The `switchyard` command line: run, validate, test, tap, top, stages, graph, schema, docs.
 ///
 /// A binary registers the stage families it wants and hands over:
 ///
@@ -17,8 +17,8 @@ public struct SwitchyardCommand: AsyncParsableCommand {
         commandName: "switchyard",
         abstract: "An event router: YAML-wired sources, transforms and sinks with backpressure.",
         version: SwitchyardVersion.current,
-        subcommands: [RunCommand.self, ValidateCommand.self, TestCommand.self, StagesCommand.self, GraphCommand.self,
-                      SchemaCommand.self, DocsCommand.self]
+        subcommands: [RunCommand.self, ValidateCommand.self, TestCommand.self, TapCommand.self, TopCommand.self,
+                      StagesCommand.self, GraphCommand.self, SchemaCommand.self, DocsCommand.self]
     )
 
     private static let installedRegistry = Mutex(StageRegistry())

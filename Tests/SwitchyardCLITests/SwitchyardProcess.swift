@@ -26,15 +26,22 @@ struct SwitchyardProcess {
     private let stderrPipe = Pipe()
     private let stdinPipe = Pipe()
 
-    /// Starts `executable` (the `switchyard` binary unless given) with `arguments`.
+    /// Starts `executable` (the `switchyard` binary unless given) with `arguments`; with
+    /// `stderrFile`, standard error goes to that file (to watch the log while it runs).
     init(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil,
-         executable: String = SwitchyardProcess.binary) throws {
+         executable: String = SwitchyardProcess.binary, stderrFile: String? = nil) throws {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         process.standardOutput = stdoutPipe
-        process.standardError = stderrPipe
+        if let stderrFile {
+            FileManager.default.createFile(atPath: stderrFile, contents: nil)
+            process.standardError = FileHandle(forWritingAtPath: stderrFile)
+            try? stderrPipe.fileHandleForWriting.close()
+        } else {
+            process.standardError = stderrPipe
+        }
         process.standardInput = stdinPipe
         try process.run()
     }

@@ -55,6 +55,17 @@ public struct ConfigNode: Sendable {
         return SourceLocation(file: textStart.file, line: textStart.line + line, column: base + column)
     }
 
+    /// The node's content without positions, in one canonical line: equal for two nodes
+    /// that configure the same thing.
+    public var canonicalText: String {
+        switch content {
+        case .null: "~"
+        case .scalar(let text, let quoted): (quoted ? "s" : "p") + "\(text.utf8.count):" + text
+        case .sequence(let elements): "[" + elements.map(\.canonicalText).joined(separator: ",") + "]"
+        case .mapping(let members): "{" + members.map { $0.key.canonicalText + "=" + $0.value.canonicalText }.joined(separator: ",") + "}"
+        }
+    }
+
     /// The scalar text, when this is a non-null scalar.
     public var scalar: String? {
         if case .scalar(let text, _) = content { return text }

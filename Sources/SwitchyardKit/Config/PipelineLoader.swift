@@ -21,72 +21,102 @@ public struct PipelineLoader: Sendable {
 
     /// Loads and checks the pipeline in `path`.
     public func load(file path: String) throws(ConfigurationError) -> PipelinePlan {
-        let origin = SourceLocation(file: path, line: 1, column: 1)
-        let bytes: Data
-        do {
-            bytes = try ConfigFile.read(path, limit: Self.maximumFileBytes)
-        } catch {
-            throw ConfigurationError([Diagnostic(at: origin, "\(error)")])
+        try load(files: [path])
+    }
+
+    /// Loads and checks one pipeline made of several files: their sections are merged (a
+    /// stage id declared twice is an error naming both places; `data_dir` and `api` may be
+    /// set in one file only).
+    public func load(files paths: [String]) throws(ConfigurationError) -> PipelinePlan {
+        var documents: [(text: String, file: String)] = []
+        var diagnostics: [Diagnostic] = []
+        for path in paths {
+            let origin = SourceLocation(file: path, line: 1, column: 1)
+            do {
+                let bytes = try ConfigFile.read(path, limit: Self.maximumFileBytes)
+                if let text = String(data: bytes, encoding: .utf8) {
+                    documents.append((text, path))
+                } else {
+                    diagnostics.append(Diagnostic(at: origin, "the file is not UTF-8 text"))
+                }
+            } catch {
+                diagnostics.append(Diagnostic(at: origin, "\(error)"))
+            }
         }
-        guard let text = String(data: bytes, encoding: .utf8) else {
-            throw ConfigurationError([Diagnostic(at: origin, "the file is not UTF-8 text")])
-        }
-        return try load(yaml: text, file: path)
+        if paths.isEmpty { diagnostics.append(Diagnostic(at: SourceLocation(file: "-", line: 1, column: 1), "no pipeline file given")) }
+        if !diagnostics.isEmpty { throw ConfigurationError(diagnostics) }
+        return try load(documents: documents)
     }
 
     /// Loads and checks a pipeline from YAML text; `file` names it in messages.
     public func load(yaml text: String, file: String) throws(ConfigurationError) -> PipelinePlan {
-        var builder = ConfigNodeBuilder(file: file, environment: environment)
-        let root = builder.build(yaml: text)
-        var diagnostics = builder.diagnostics
-        guard let root else { throw ConfigurationError(diagnostics) }
-        let origin = SourceLocation(file: file, line: 1, column: 1)
+        try load(documents: [(text, file)])
+    }
 
-        var dataDirectory: String?
+    /// Loads and checks one pipeline from several YAML texts, each named by its file.
+    public func load(documents: [(text: String, file: String)]) throws(ConfigurationError) -> PipelinePlan {
+        var diagnostics: [Diagnostic] = []
+        var dataDirectory: (value: String, location: SourceLocation)?
         var stages: [PlannedStage] = []
-        var testsNode: ConfigNode?
-        var api: APIConfiguration?
-        switch root.content {
-        case .null:
-            diagnostics.append(Diagnostic(at: origin, "the pipeline is empty; it needs at least a `sources:` and a `sinks:` section"))
-        case .mapping(let members):
-            for member in members {
-                guard let key = member.key.scalar else {
-                    diagnostics.append(Diagnostic(at: member.key.location, "expected a key"))
-                    continue
+        var testsNodes: [ConfigNode] = []
+        var api: (value: APIConfiguration?, location: SourceLocation)?
+
+        /// A setting that may appear in one file only.
+        func once(_ key: String, _ location: SourceLocation, firstAt first: SourceLocation?) -> Bool {
+            guard let first else { return true }
+            diagnostics.append(Diagnostic(at: location, "\(key) is already set at \(first); set it in one file only"))
+            return false
+        }
+
+        // A file that is not YAML stops here: the graph checks would only add false errors.
+        var roots: [(root: ConfigNode, file: String)] = []
+        for (text, file) in documents {
+            var builder = ConfigNodeBuilder(file: file, environment: environment)
+            let root = builder.build(yaml: text)
+            diagnostics += builder.diagnostics
+            if let root { roots.append((root, file)) }
+        }
+        if roots.count < documents.count { throw ConfigurationError(diagnostics) }
+
+        for (root, file) in roots {
+            let origin = SourceLocation(file: file, line: 1, column: 1)
+            switch root.content {
+            case .null:
+                if documents.count == 1 {
+                    diagnostics.append(Diagnostic(at: origin, "the pipeline is empty; it needs at least a `sources:` and a `sinks:` section"))
                 }
-                switch key {
-                case "data_dir":
-                    if let value = member.value.scalar { dataDirectory = value } else {
-                        diagnostics.append(Diagnostic(at: member.value.location, "data_dir: expected a path, found \(member.value.kindName)"))
+            case .mapping(let members):
+                for member in members {
+                    guard let key = member.key.scalar else {
+                        diagnostics.append(Diagnostic(at: member.key.location, "expected a key"))
+                        continue
                     }
-                case "sources": stages += declarations(member.value, kind: .source, diagnostics: &diagnostics)
-                case "transforms": stages += declarations(member.value, kind: .transform, diagnostics: &diagnostics)
-                case "sinks": stages += declarations(member.value, kind: .sink, diagnostics: &diagnostics)
-                case "tests": testsNode = member.value
-                case "api":
-                    do {
-                        let options = try ConfigDecoder().decode(APIConfigurationOptions.self, from: member.value, path: ["api"])
-                        if let problem = options.problems().first {
-                            let location = member.value["address"]?.location ?? member.value.location
-                            diagnostics.append(Diagnostic(at: location, "api.address: \(problem.message)"))
+                    switch key {
+                    case "data_dir":
+                        guard once("data_dir", member.key.location, firstAt: dataDirectory?.location) else { continue }
+                        if let value = member.value.scalar { dataDirectory = (value, member.key.location) } else {
+                            diagnostics.append(Diagnostic(at: member.value.location, "data_dir: expected a path, found \(member.value.kindName)"))
                         }
-                        api = options.parsed
-                    } catch {
-                        diagnostics += error.diagnostics
+                    case "sources": stages += declarations(member.value, kind: .source, diagnostics: &diagnostics)
+                    case "transforms": stages += declarations(member.value, kind: .transform, diagnostics: &diagnostics)
+                    case "sinks": stages += declarations(member.value, kind: .sink, diagnostics: &diagnostics)
+                    case "tests": testsNodes.append(member.value)
+                    case "api":
+                        guard once("api", member.key.location, firstAt: api?.location) else { continue }
+                        api = (loadAPI(member.value, diagnostics: &diagnostics), member.key.location)
+                    default:
+                        var message = "unknown top-level key '\(key)'"
+                        if let suggestion = Suggestion.closest(to: key, in: Self.topLevelKeys) {
+                            message += "; did you mean '\(suggestion)'?"
+                        } else {
+                            message += "; valid keys: " + Self.topLevelKeys.joined(separator: ", ")
+                        }
+                        diagnostics.append(Diagnostic(at: member.key.location, message))
                     }
-                default:
-                    var message = "unknown top-level key '\(key)'"
-                    if let suggestion = Suggestion.closest(to: key, in: Self.topLevelKeys) {
-                        message += "; did you mean '\(suggestion)'?"
-                    } else {
-                        message += "; valid keys: " + Self.topLevelKeys.joined(separator: ", ")
-                    }
-                    diagnostics.append(Diagnostic(at: member.key.location, message))
                 }
+            default:
+                diagnostics.append(Diagnostic(at: root.location, "a pipeline must be a mapping with sources, transforms and sinks, found \(root.kindName)"))
             }
-        default:
-            diagnostics.append(Diagnostic(at: root.location, "a pipeline must be a mapping with sources, transforms and sinks, found \(root.kindName)"))
         }
         stages.sort { StageKind.allCases.firstIndex(of: $0.kind)! < StageKind.allCases.firstIndex(of: $1.kind)! }
 
@@ -95,14 +125,29 @@ public struct PipelineLoader: Sendable {
                 diagnostics.append(Diagnostic(at: stage.location, "\(stage.kind.section).\(stage.id).buffer: type: disk keeps its files in data_dir/\(stage.id)/buffer; set a top-level `data_dir:`"))
             }
         }
-        let graph = GraphValidator(stages: stages, file: file).validate()
+        let file = documents.map(\.file).joined(separator: ", ")
+        let graph = GraphValidator(stages: stages, file: documents.first?.file ?? file).validate()
         diagnostics += graph.errors
-        let tests = testsNode.map { PipelineTestLoader(plan: stages).load($0, diagnostics: &diagnostics) } ?? []
+        let tests = testsNodes.flatMap { PipelineTestLoader(plan: stages).load($0, diagnostics: &diagnostics) }
         if !diagnostics.isEmpty {
             throw ConfigurationError(diagnostics.sorted { $0.location < $1.location } + graph.warnings)
         }
-        return PipelinePlan(file: file, dataDirectory: dataDirectory, stages: stages, warnings: graph.warnings, tests: tests,
-                            api: api)
+        return PipelinePlan(file: file, dataDirectory: dataDirectory?.value, stages: stages, warnings: graph.warnings, tests: tests,
+                            api: api?.value)
+    }
+
+    private func loadAPI(_ node: ConfigNode, diagnostics: inout [Diagnostic]) -> APIConfiguration? {
+        do {
+            let options = try ConfigDecoder().decode(APIConfigurationOptions.self, from: node, path: ["api"])
+            if let problem = options.problems().first {
+                let location = node["address"]?.location ?? node.location
+                diagnostics.append(Diagnostic(at: location, "api.address: \(problem.message)"))
+            }
+            return options.parsed
+        } catch {
+            diagnostics += error.diagnostics
+            return nil
+        }
     }
 
     /// Loads the `tests:` list of a separate file against `plan`'s stages (`switchyard test --tests FILE`).
@@ -214,6 +259,7 @@ public struct PipelineLoader: Sendable {
             throw ConfigurationError([Diagnostic(at: idNode.location, "\(path): the stage did not load")])
         }
         stage.outputsKnown = false
+        stage.definition = ConfigNode(.mapping(members.filter { $0.key.scalar != "inputs" }), at: body.location).canonicalText
         guard let typeNode else {
             problem(idNode.location, "missing `type:`; \(kind.rawValue) types: \(registry.typeNames(kind).joined(separator: ", "))")
             return stage

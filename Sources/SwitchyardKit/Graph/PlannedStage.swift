@@ -17,6 +17,10 @@ public struct PlannedStage: Sendable {
     public var outputsKnown = true
     /// The stage's input buffer (sinks and transforms).
     public var buffer: BufferPolicy
+    /// The stage's `type`, options and `buffer` as written (after `${VAR}`), in a canonical
+    /// form: a reload compares it to tell a changed stage from an unchanged one. It may hold
+    /// secrets; it is never printed.
+    public var definition = ""
     /// Makes the stage.
     public var make: @Sendable (StageContext) throws -> AnyStage
 }

@@ -23,6 +23,8 @@ final class EventChannel: StageInputBuffer {
         var bufferedEvents = 0
         var openProducers: Int
         var consumerGone = false
+        /// The current consumer is being replaced: its next receive ends its input (a reload).
+        var handingOver = false
         var receiver: CheckedContinuation<EventBatch?, Never>?
         var waitingSenders: [CheckedContinuation<Void, Never>] = []
 
@@ -102,10 +104,12 @@ final class EventChannel: StageInputBuffer {
 
     /// The next batch, or nil once every producer has finished and the buffer is drained.
     func receive() async -> EventBatch? {
+        if state.withLock({ $0.handingOver }) { return nil }
         if let immediate = tryReceive() { return immediate }
         return await withCheckedContinuation { (continuation: CheckedContinuation<EventBatch?, Never>) in
             let (batch, finished, senders) = state.withLock {
                 state -> (EventBatch?, Bool, [CheckedContinuation<Void, Never>]) in
+                if state.handingOver { return (nil, true, []) }
                 if !state.isEmpty {
                     let batch = state.pop()
                     let senders = state.waitingSenders
@@ -137,6 +141,25 @@ final class EventChannel: StageInputBuffer {
         senders.forEach { $0.resume() }
         return batch
     }
+
+    func addProducer() -> Bool {
+        state.withLock { state in
+            guard state.openProducers > 0, !state.consumerGone else { return false }
+            state.openProducers += 1
+            return true
+        }
+    }
+
+    func handOver() {
+        let receiver = state.withLock { state -> CheckedContinuation<EventBatch?, Never>? in
+            state.handingOver = true
+            defer { state.receiver = nil }
+            return state.receiver
+        }
+        receiver?.resume(returning: nil)
+    }
+
+    func takeOver() { state.withLock { $0.handingOver = false } }
 
     /// One producer is done; when all are, a waiting consumer learns the channel ended.
     func producerFinished() {

@@ -3,15 +3,14 @@ import Synchronization
 extension Pipeline {
     /// The pipeline's health now: per-stage counters and details, readiness, and metric samples.
     public func healthReport() -> HealthReport {
-        let reporters = reporters.withLock { $0 }
-        let buffers = buffers.withLock { $0 }
+        let (plan, slots, metrics, isWired) = runtime.withLock { ($0.plan, $0.slots, $0.metrics, $0.isWired) }
         let failed = Set(failures.withLock { $0.map(\.stageID) })
         var stages: [(id: String, details: JSONObject)] = []
         var samples: [MetricSample] = []
-        var ready = isWired.withLock { $0 }
+        var ready = isWired
         var degraded = false
         for stage in plan.stages {
-            let counters = metrics[stage.id]!
+            guard let counters = metrics[stage.id] else { continue }
             var details = JSONObject()
             details["kind"] = .string(stage.kind.rawValue)
             details["type"] = .string(stage.typeName)
@@ -29,7 +28,7 @@ extension Pipeline {
                 MetricSample("events_discarded_total", .counter, help: "Events the stage's configuration removed on purpose.", labels: labels, value: Double(counters.discarded)),
                 MetricSample("errors_total", .counter, help: "Errors the stage hit.", labels: labels, value: Double(counters.errors)),
             ]
-            if let buffer = buffers[stage.id] {
+            if let buffer = slots[stage.id]?.channel {
                 details["buffer_events"] = .int(Int64(buffer.bufferedEvents))
                 details["buffer_capacity"] = .int(Int64(buffer.capacity))
                 if let disk = buffer as? DiskBuffer {
@@ -43,7 +42,7 @@ extension Pipeline {
                 samples.append(MetricSample("buffer_events", .gauge, help: "Events waiting in the stage's input buffer.", labels: labels, value: Double(buffer.bufferedEvents)))
                 samples.append(MetricSample("buffer_capacity_events", .gauge, help: "The size of the stage's input buffer.", labels: labels, value: Double(buffer.capacity)))
             }
-            if let reporter = reporters[stage.id] {
+            if let reporter = slots[stage.id]?.instance.made.healthReporter {
                 for member in reporter.healthDetails().members { details[member.key] = member.value }
                 if reporter.isReady == false { ready = false }
                 samples += reporter.metricSamples().map { sample in

@@ -1,35 +1,56 @@
 import Logging
 import Synchronization
 
-/// A running pipeline: one structured task tree with a child task per stage.
+/// A running pipeline: one structured task tree with a child task per stage instance.
 ///
 /// ``run()`` returns when the graph has drained: every source ended (or was
 /// stopped by ``stop()``), every transform passed on what it had, every sink
 /// flushed. It throws ``PipelineFailure`` when any stage failed; a failure stops
-/// the sources so the rest of the graph still drains.
+/// the sources so the rest of the graph still drains. While it runs,
+/// ``reload(to:)`` changes the graph in place.
 public final class Pipeline: Sendable {
-    /// The stages' counters, by id.
-    public let metrics: [String: StageMetrics]
-    let plan: PipelinePlan
-    private let logger: Logger
-    private let resources: StageResources
-    private let stopSignal = StopSignal()
+    /// What the runtime holds for the current configuration.
+    struct Runtime {
+        var plan: PipelinePlan
+        var slots: [String: StageSlot] = [:]
+        var metrics: [String: StageMetrics] = [:]
+        /// Instance tasks launched and not yet ended.
+        var runningTasks = 0
+        var isReloading = false
+        /// Set once the stages of the first configuration are made and wired.
+        var isWired = false
+        /// Set once the last task ended: the pipeline takes no reload any more.
+        var hasEnded = false
+    }
+
+    typealias Job = @Sendable () async -> Void
+
+    let runtime: Mutex<Runtime>
+    let logger: Logger
+    let resources: StageResources
+    let stopSignal = StopSignal()
     let failures = Mutex<[PipelineFailure.StageFailure]>([])
-    let reporters = Mutex<[String: any HealthReporting]>([:])
-    let buffers = Mutex<[String: any StageInputBuffer]>([:])
-    /// Set once the stages are made and wired; before that nothing is ready.
-    let isWired = Mutex(false)
     let started = ContinuousClock.now
+    /// The taps reading the pipeline now, ended with it.
+    let taps = Mutex<[ObjectIdentifier: Tap]>([:])
+    private let jobs: AsyncStream<Job>
+    private let jobQueue: AsyncStream<Job>.Continuation
 
     /// A pipeline for `plan`; every stage's context carries `resources`.
     public init(plan: PipelinePlan, logger: Logger, resources: StageResources = StageResources()) {
-        self.plan = plan
+        var runtime = Runtime(plan: plan)
+        for stage in plan.stages { runtime.metrics[stage.id] = StageMetrics() }
+        self.runtime = Mutex(runtime)
         self.logger = logger
         self.resources = resources
-        var metrics: [String: StageMetrics] = [:]
-        for stage in plan.stages { metrics[stage.id] = StageMetrics() }
-        self.metrics = metrics
+        (jobs, jobQueue) = AsyncStream.makeStream()
     }
+
+    /// The stages' counters, by id (a reloaded stage keeps counting on its id's counters).
+    public var metrics: [String: StageMetrics] { runtime.withLock { $0.metrics } }
+
+    /// The configuration running now: the first one, or the last one a reload applied.
+    public var plan: PipelinePlan { runtime.withLock { $0.plan } }
 
     /// Asks the sources to stop; the graph then drains. Safe to call from anywhere, more than once.
     public func stop() {
@@ -38,131 +59,120 @@ public final class Pipeline: Sendable {
 
     /// Runs the pipeline until it has drained.
     public func run() async throws {
-        let wiring = try wire()
-        await withTaskGroup(of: Void.self) { group in
-            for (stage, made) in wiring.stages {
-                switch made {
-                case .source: continue
-                case .transform(let transform):
-                    group.addTask { await self.runTransform(transform, stage: stage, wiring: wiring) }
-                case .sink(let sink):
-                    group.addTask { await self.runSink(sink, stage: stage, wiring: wiring) }
-                }
-            }
-            group.addTask { await self.runSources(wiring: wiring) }
+        let initial = runtime.withLock { $0.plan }
+        do {
+            _ = try await apply(initial)
+        } catch .stages(let failed) {
+            jobQueue.finish()
+            throw PipelineFailure(failures: failed)
+        } catch {
+            jobQueue.finish()
+            throw PipelineFailure(failures: [.init(stageID: "-", message: "\(error)")])
         }
+        await withDiscardingTaskGroup { group in
+            for await job in jobs { group.addTask { await job() } }
+        }
+        endTaps()
         let failed = failures.withLock { $0 }
         logSummary()
         if !failed.isEmpty { throw PipelineFailure(failures: failed) }
     }
 
-    private func context(for stage: PlannedStage) -> StageContext {
+    /// Queues the task of `instance` (counted as running from now).
+    func launch(_ job: @escaping Job) {
+        jobQueue.yield(job)
+    }
+
+    /// One instance task has ended: once none runs and no reload is under way, the pipeline ends.
+    func taskEnded(_ instance: StageInstance, ports: [OutputPort]) {
+        let (isLast, pipelineEnded) = runtime.withLock { runtime -> (Bool, Bool) in
+            let isLast = instance.markEnded()
+            runtime.runningTasks -= 1
+            return (isLast, endIfIdle(&runtime))
+        }
+        if isLast { ports.forEach { $0.finish() } }
+        instance.done.fire()
+        if pipelineEnded { jobQueue.finish() }
+    }
+
+    /// Marks the pipeline ended when nothing runs and no reload is under way.
+    func endIfIdle(_ runtime: inout Runtime) -> Bool {
+        guard runtime.runningTasks == 0, !runtime.isReloading, !runtime.hasEnded else { return false }
+        runtime.hasEnded = true
+        return true
+    }
+
+    /// Ends the job queue (the last task ended during a reload).
+    func endJobs() { jobQueue.finish() }
+
+    func context(for stage: PlannedStage, metrics: StageMetrics, dataDirectory: String?) -> StageContext {
         let stopSignal = self.stopSignal
-        return StageContext(id: stage.id, typeName: stage.typeName, logger: logger, metrics: metrics[stage.id]!,
-                            dataDirectory: plan.dataDirectory.map { "\($0)/\(stage.id)" }, resources: resources,
+        return StageContext(id: stage.id, typeName: stage.typeName, logger: logger, metrics: metrics,
+                            dataDirectory: dataDirectory.map { "\($0)/\(stage.id)" }, resources: resources,
                             stopRequested: { stopSignal.isFired })
     }
 
-    /// Makes every stage and connects outputs to input buffers.
-    private func wire() throws -> Wiring {
-        var made: [(PlannedStage, AnyStage)] = []
-        var madeFailures: [PipelineFailure.StageFailure] = []
-        for stage in plan.stages {
-            do {
-                made.append((stage, try stage.make(context(for: stage))))
-            } catch {
-                madeFailures.append(.init(stageID: stage.id, message: "\(error)"))
-            }
-        }
-        if !madeFailures.isEmpty { throw PipelineFailure(failures: madeFailures) }
-        reporters.withLock { reporters in
-            for (stage, anyStage) in made {
-                if let reporter = anyStage.healthReporter { reporters[stage.id] = reporter }
-            }
-        }
-
-        var channels: [String: any StageInputBuffer] = [:]
-        for stage in plan.stages where stage.kind != .source {
-            switch stage.buffer.type {
-            case .memory:
-                channels[stage.id] = EventChannel(capacity: stage.buffer.maxEvents, producers: stage.inputs.count)
-            case .disk:
-                let directory = (plan.dataDirectory ?? ".") + "/\(stage.id)/buffer"
-                do {
-                    channels[stage.id] = try DiskBuffer(directory: directory, maxBytes: stage.buffer.maxBytes,
-                                                        whenFull: stage.buffer.whenFull, producers: stage.inputs.count,
-                                                        logger: context(for: stage).logger)
-                } catch {
-                    throw PipelineFailure(failures: [.init(stageID: stage.id, message: "cannot open its disk buffer: \(error)")])
-                }
-            }
-        }
-        var ports: [String: OutputPort] = [:]
-        for stage in plan.stages where stage.kind != .sink {
-            for output in [nil] + stage.namedOutputs.map(Optional.some) {
-                let edges = plan.stages.flatMap { consumer in
-                    consumer.inputs.filter { $0.stageID == stage.id && $0.output == output }.map { _ in
-                        OutputPort.Edge(consumerID: consumer.id, channel: channels[consumer.id]!,
-                                        whenFull: consumer.buffer.whenFull, consumerMetrics: metrics[consumer.id]!)
-                    }
-                }
-                let key = output.map { "\(stage.id).\($0)" } ?? stage.id
-                ports[key] = OutputPort(edges: edges, logger: context(for: stage).logger)
-            }
-        }
-        buffers.withLock { $0 = channels }
-        isWired.withLock { $0 = true }
-        return Wiring(stages: made, channels: channels, ports: ports)
-    }
-
-    private func fail(_ stage: PlannedStage, _ error: any Error) {
-        context(for: stage).logger.error("stage failed: \(error)")
+    func fail(_ stage: PlannedStage, _ error: any Error) {
+        var logger = logger
+        logger[metadataKey: "stage"] = "\(stage.id)"
+        logger.error("stage failed: \(error)")
         failures.withLock { $0.append(.init(stageID: stage.id, message: "\(error)")) }
         stop()
     }
 
-    private func runSources(wiring: Wiring) async {
-        let sources = wiring.stages.compactMap { stage, made -> (PlannedStage, any Source)? in
-            if case .source(let source) = made { return (stage, source) }
-            return nil
-        }
-        await withTaskGroup(of: Bool.self) { group in
-            for (stage, source) in sources {
-                group.addTask {
-                    let port = wiring.ports[stage.id]!
-                    do {
-                        try await source.run(output: SourceOutput(port: port, metrics: self.metrics[stage.id]!))
-                    } catch is CancellationError where self.stopSignal.isFired {
-                        // Stopped on request: a normal end.
-                    } catch {
-                        self.fail(stage, error)
-                    }
-                    port.finish()
-                    return true
-                }
+    /// The task of one instance: waits for the instance it replaces, then runs.
+    func job(for instance: StageInstance, slot: StageSlot, after predecessor: StageInstance?,
+             reusesChannel: Bool, finishingFirst retiredPorts: [OutputPort]) -> Job {
+        { [self] in
+            await predecessor?.done.wait()
+            retiredPorts.forEach { $0.finish() }
+            if reusesChannel { slot.channel?.takeOver() }
+            let metrics = metrics(slot.stage.id)
+            switch instance.made {
+            case .source(let source):
+                await runSource(source, instance: instance, port: slot.port(nil)!, metrics: metrics)
+            case .transform(let transform):
+                await runTransform(transform, stage: instance.stage, channel: slot.channel!, ports: slot.ports, metrics: metrics)
+            case .sink(let sink):
+                await runSink(sink, stage: instance.stage, channel: slot.channel!, metrics: metrics)
             }
-            group.addTask {
-                await self.stopSignal.wait()
-                return false
-            }
-            var running = sources.count
-            for await isSource in group {
-                if isSource {
-                    running -= 1
-                    if running == 0 { group.cancelAll() }
-                } else {
-                    group.cancelAll()
-                }
-            }
+            taskEnded(instance, ports: Array(slot.ports.values))
         }
     }
 
-    private func runTransform(_ transform: any Transform, stage: PlannedStage, wiring: Wiring) async {
+    private func metrics(_ id: String) -> StageMetrics {
+        runtime.withLock { runtime in
+            if let metrics = runtime.metrics[id] { return metrics }
+            let metrics = StageMetrics()
+            runtime.metrics[id] = metrics
+            return metrics
+        }
+    }
+
+    private func runSource(_ source: any Source, instance: StageInstance, port: OutputPort, metrics: StageMetrics) async {
+        guard !stopSignal.isFired, !instance.retire.isFired else { return }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                do {
+                    try await source.run(output: SourceOutput(port: port, metrics: metrics))
+                } catch is CancellationError where self.stopSignal.isFired || instance.retire.isFired {
+                    // Stopped on request: a normal end.
+                } catch {
+                    self.fail(instance.stage, error)
+                }
+            }
+            group.addTask { await self.stopSignal.wait() }
+            group.addTask { await instance.retire.wait() }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    private func runTransform(_ transform: any Transform, stage: PlannedStage, channel: any StageInputBuffer,
+                              ports: [String: OutputPort], metrics stageMetrics: StageMetrics) async {
         var transform = transform
-        let channel = wiring.channels[stage.id]!
-        let stageMetrics = metrics[stage.id]!
-        let defaultPort = wiring.ports[stage.id]!
-        let namedPorts = Dictionary(uniqueKeysWithValues: stage.namedOutputs.map { ($0, wiring.ports["\(stage.id).\($0)"]!) })
+        let defaultPort = ports[""]!
+        let namedPorts = Dictionary(uniqueKeysWithValues: stage.namedOutputs.map { ($0, ports[$0]!) })
 
         // What a transform makes of a batch carries the batch's acknowledgement token on.
         func deliver(_ output: TransformOutput, acknowledgement: Acknowledgement? = nil) async {
@@ -201,27 +211,25 @@ public final class Pipeline: Sendable {
             stageMetrics.addDropped(channel.consumerFailed())
             fail(stage, error)
         }
-        defaultPort.finish()
-        namedPorts.values.forEach { $0.finish() }
     }
 
-    private func runSink(_ sink: any Sink, stage: PlannedStage, wiring: Wiring) async {
-        let channel = wiring.channels[stage.id]!
-        let input = SinkInput(channel: channel, metrics: metrics[stage.id]!)
+    private func runSink(_ sink: any Sink, stage: PlannedStage, channel: any StageInputBuffer, metrics: StageMetrics) async {
+        let input = SinkInput(channel: channel, metrics: metrics)
         do {
             try await sink.run(input: input)
             // A sink returns once everything it received is durable.
             input.receipt().acknowledge()
         } catch {
             input.receipt().fail()
-            metrics[stage.id]!.addDropped(channel.consumerFailed())
+            metrics.addDropped(channel.consumerFailed())
             fail(stage, error)
         }
     }
 
     private func logSummary() {
+        let (plan, metrics) = runtime.withLock { ($0.plan, $0.metrics) }
         for stage in plan.stages {
-            let stageMetrics = metrics[stage.id]!
+            guard let stageMetrics = metrics[stage.id] else { continue }
             var metadata: Logger.Metadata = [
                 "stage": "\(stage.id)", "in": "\(stageMetrics.eventsIn)", "out": "\(stageMetrics.eventsOut)",
             ]
@@ -235,11 +243,4 @@ public final class Pipeline: Sendable {
             }
         }
     }
-}
-
-/// The made stages and their connections.
-private struct Wiring: Sendable {
-    let stages: [(PlannedStage, AnyStage)]
-    let channels: [String: any StageInputBuffer]
-    let ports: [String: OutputPort]
 }

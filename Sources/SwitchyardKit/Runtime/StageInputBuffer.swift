@@ -15,8 +15,16 @@ protocol StageInputBuffer: AnyObject, Sendable {
     func offer(_ batch: EventBatch) -> EventChannel.SendResult
     /// The next batch, or nil once every producer has finished and the buffer is drained.
     func receive() async -> EventBatch?
+    /// One more producer (a reload wired a new edge); false when the buffer has already
+    /// ended or its consumer failed, and so takes no new producer.
+    func addProducer() -> Bool
     /// One producer is done.
     func producerFinished()
+    /// The consumer is being replaced (a reload): its next receive returns nil although
+    /// producers are open; what is buffered waits for the next consumer.
+    func handOver()
+    /// The next consumer starts receiving where the previous one stopped.
+    func takeOver()
     /// The consumer has failed: refuse further sends; returns how many waiting events are lost to it.
     @discardableResult
     func consumerFailed() -> Int

@@ -43,6 +43,7 @@ final class DiskBuffer: StageInputBuffer {
         var totalBytes: Int64 = 0
         var openProducers: Int
         var consumerGone = false
+        var handingOver = false
         var receiver: CheckedContinuation<Void, Never>?
         var waitingSenders: [CheckedContinuation<Void, Never>] = []
         var inFlight = AcknowledgedPrefix<(segment: UInt64, offset: Int64)>()
@@ -226,6 +227,25 @@ final class DiskBuffer: StageInputBuffer {
         state.segments.append(Segment(number: number, size: 0))
     }
 
+    func addProducer() -> Bool {
+        state.withLock { state in
+            guard state.openProducers > 0, !state.consumerGone else { return false }
+            state.openProducers += 1
+            return true
+        }
+    }
+
+    func handOver() {
+        let receiver = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.handingOver = true
+            defer { state.receiver = nil }
+            return state.receiver
+        }
+        receiver?.resume()
+    }
+
+    func takeOver() { state.withLock { $0.handingOver = false } }
+
     func producerFinished() {
         let receiver = state.withLock { state -> CheckedContinuation<Void, Never>? in
             state.openProducers -= 1
@@ -250,6 +270,7 @@ final class DiskBuffer: StageInputBuffer {
 
     func receive() async -> EventBatch? {
         while true {
+            if state.withLock({ $0.handingOver }) { return nil }
             if let batch = readBatch() { return batch }
             let finished = state.withLock { state in
                 !state.hasUnread && (state.openProducers == 0 || state.consumerGone)
@@ -257,7 +278,7 @@ final class DiskBuffer: StageInputBuffer {
             if finished { return nil }
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let resumeNow = state.withLock { state -> Bool in
-                    if state.hasUnread || state.openProducers == 0 || state.consumerGone { return true }
+                    if state.hasUnread || state.openProducers == 0 || state.consumerGone || state.handingOver { return true }
                     state.receiver = continuation
                     return false
                 }
