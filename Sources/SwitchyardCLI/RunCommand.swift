@@ -1,14 +1,9 @@
 import ArgumentParser
-@preconcurrency import Dispatch
 import Logging
+import ServiceLifecycle
 import Synchronization
 import SwitchyardAPI
 import SwitchyardKit
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// `switchyard run PIPELINE.yaml`: runs until the sources end or a signal stops it.
 struct RunCommand: AsyncParsableCommand {
@@ -43,11 +38,6 @@ struct RunCommand: AsyncParsableCommand {
         guard let watchEvery = ConfigDuration(parsing: watchInterval)?.duration, watchEvery > .zero else {
             throw ValidationError("--watch-interval: expected a duration such as 1s or 500ms, found \"\(watchInterval)\"")
         }
-        // Signals are taken over before anything else: a SIGTERM while the pipeline is still
-        // loading stops it as soon as it exists, with the usual drain.
-        let stop = DeferredStop()
-        let signals = SignalHandler(logger: logger) { stop.fire() }
-        defer { signals.cancel() }
         let plan: PipelinePlan
         do {
             plan = try files.load(registry: SwitchyardCommand.registry)
@@ -58,39 +48,39 @@ struct RunCommand: AsyncParsableCommand {
         printDiagnostics(plan.warnings)
 
         let running = Pipeline(plan: plan, logger: logger)
-        stop.connect { running.stop() }
         logger.info("pipeline started", metadata: ["file": "\(files.displayName)", "stages": "\(plan.stages.count)"])
+        let pipelineService = PipelineService(pipeline: running, logger: logger)
         let reloader = ConfigurationReloader(files: files, pipeline: running, registry: SwitchyardCommand.registry,
                                              logger: logger, watchInterval: watch ? watchEvery : nil)
-        let server = plan.api.map { APIServer(pipeline: running, configuration: $0, logger: logger) }
-        let outcome = await withTaskGroup(of: Void.self) { group -> Result<Void, any Error> in
-            if let server, let api = plan.api {
-                group.addTask {
-                    do {
-                        try await server.run { port in
-                            logger.info("API listening", metadata: ["address": "\(api.host):\(port)"])
-                        }
-                    } catch {
-                        logger.error("the API server stopped: \(error)")
-                    }
+        // Shut down in reverse order: helpers first, then the pipeline drains (the API still
+        // answers meanwhile), then the API, and signals are listened to until the very end.
+        let group = GroupHandle()
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: SignalEscalation(logger: logger) { await group.shutDown() }, serviceName: "signals"),
+        ]
+        if let api = plan.api {
+            let server = APIServer(pipeline: running, configuration: api, logger: logger)
+            services.append(.init(service: BackgroundService {
+                do {
+                    try await server.run { port in logger.info("API listening", metadata: ["address": "\(api.host):\(port)"]) }
+                } catch {
+                    logger.error("the API server stopped: \(error)")
                 }
-            }
-            if let progressEvery {
-                group.addTask { await ProgressReporter(pipeline: running, interval: progressEvery, logger: logger).run() }
-            }
-            group.addTask { await reloader.run() }
-            let outcome: Result<Void, any Error>
-            defer { group.cancelAll() }
-            do {
-                try await running.run()
-                outcome = .success(())
-            } catch {
-                outcome = .failure(error)
-            }
-            await server?.shutdown()
-            return outcome
+            }, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore, serviceName: "api"))
         }
-        if case .failure(let error) = outcome {
+        services.append(.init(service: pipelineService, successTerminationBehavior: .gracefullyShutdownGroup,
+                              failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "pipeline"))
+        services.append(.init(service: BackgroundService { await reloader.run() }, successTerminationBehavior: .ignore,
+                              serviceName: "reload"))
+        if let progressEvery {
+            services.append(.init(service: BackgroundService {
+                await ProgressReporter(pipeline: running, interval: progressEvery, logger: logger).run()
+            }, successTerminationBehavior: .ignore, serviceName: "progress"))
+        }
+        let serviceGroup = ServiceGroup(configuration: .init(services: services, logger: ServerLimits.serverLogger(logger)))
+        group.connect(serviceGroup)
+        try await serviceGroup.run()
+        if let error = pipelineService.error {
             logger.error("pipeline failed: \(error)")
             throw ExitCode(1)
         }
@@ -98,66 +88,23 @@ struct RunCommand: AsyncParsableCommand {
     }
 }
 
-/// SIGINT/SIGTERM: the first asks for a graceful stop, the second exits at once.
-final class SignalHandler: @unchecked Sendable {
-    private let sources: [any DispatchSourceSignal]
+/// The service group, once made: the first signal may come before it exists.
+private final class GroupHandle: Sendable {
+    private let state = Mutex<(group: ServiceGroup?, requested: Bool)>((nil, false))
 
-    init(logger: Logger, stop: @escaping @Sendable () -> Void) {
-        signal(SIGPIPE, SIG_IGN)
-        let received = Counter()
-        let handle = { @Sendable (number: Int32) in
-            let count = received.increment()
-            if count == 1 {
-                logger.notice("received signal \(number); draining (send it again to exit at once)")
-                stop()
-            } else {
-                logger.warning("received signal \(number) again; exiting without draining")
-                _exit(128 + number)
-            }
-        }
-        sources = [SIGINT, SIGTERM].map { (number: Int32) -> any DispatchSourceSignal in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { handle(number) }
-            source.resume()
-            return source
-        }
-        // A signal that came before these handlers (while the process started) counts as the first.
-        EarlySignals.pending.forEach(handle)
-    }
-
-    func cancel() { sources.forEach { $0.cancel() } }
-}
-
-/// A stop request that may come before there is anything to stop: kept until `connect`.
-private final class DeferredStop: Sendable {
-    private let state = Mutex<(requested: Bool, action: (@Sendable () -> Void)?)>((false, nil))
-
-    func fire() {
-        let action = state.withLock { state -> (@Sendable () -> Void)? in
-            state.requested = true
-            return state.action
-        }
-        action?()
-    }
-
-    func connect(_ action: @escaping @Sendable () -> Void) {
+    func connect(_ group: ServiceGroup) {
         let requested = state.withLock { state -> Bool in
-            state.action = action
+            state.group = group
             return state.requested
         }
-        if requested { action() }
+        if requested { Task { await group.triggerGracefulShutdown() } }
     }
-}
 
-/// A thread-safe count of received signals.
-private final class Counter: Sendable {
-    private let value = Mutex(0)
-
-    func increment() -> Int {
-        value.withLock { count in
-            count += 1
-            return count
+    func shutDown() async {
+        let group = state.withLock { state -> ServiceGroup? in
+            state.requested = true
+            return state.group
         }
+        await group?.triggerGracefulShutdown()
     }
 }
