@@ -5,7 +5,6 @@ import PackageDescription
 // project) and builds a `custom-switchyard` binary that knows the built-in stages and these.
 let package = Package(
     name: "custom-stages",
-    platforms: [.macOS(.v15)],
     dependencies: [
         .package(name: "switchyard", path: "../.."),
     ],

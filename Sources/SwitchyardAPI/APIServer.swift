@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import Prometheus
 import ServiceLifecycle
 import Synchronization
 import SwitchyardKit
@@ -11,10 +12,15 @@ public final class APIServer: Sendable {
     let pipeline: Pipeline
     let configuration: APIConfiguration
     let logger: Logger
+    let registry: PrometheusCollectorRegistry?
     private let group = Mutex<ServiceGroup?>(nil)
     private let stopRequested = Mutex(false)
 
-    public init(pipeline: Pipeline, configuration: APIConfiguration, logger: Logger) {
+    /// Serves `pipeline`'s API where `configuration` says. With `registry` (the process's
+    /// swift-metrics backend), `/metrics` is what the registry holds (stage counters, stages'
+    /// own metrics) plus the stages' polled gauges; without, the pipeline's counters alone.
+    public init(pipeline: Pipeline, configuration: APIConfiguration, logger: Logger, registry: PrometheusCollectorRegistry? = nil) {
+        self.registry = registry
         self.pipeline = pipeline
         self.configuration = configuration
         self.logger = logger
@@ -23,7 +29,7 @@ public final class APIServer: Sendable {
     /// Serves until the task is cancelled, then shuts down gracefully. `onListening` gets the bound port (useful with port 0).
     public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let router = Router()
-        let pipeline = self.pipeline
+        let (pipeline, registry) = (self.pipeline, self.registry)
         router.get("/health") { _, _ -> Response in
             let report = pipeline.healthReport()
             return Self.json(report.json, status: report.status == .unhealthy ? .serviceUnavailable : .ok)
@@ -33,9 +39,16 @@ public final class APIServer: Sendable {
             return Self.json(["ready": .bool(report.ready)], status: report.ready ? .ok : .serviceUnavailable)
         }
         router.get("/metrics") { _, _ -> Response in
-            let text = SecretRedactor.shared.redact(pipeline.healthReport().prometheusText)
+            let report = pipeline.healthReport()
+            let text: String
+            if let registry {
+                text = registry.emitToString() + report.prometheusText(excluding: Set(StageMetrics.exportedNames))
+            } else {
+                text = report.prometheusText
+            }
+            let redacted = SecretRedactor.shared.redact(text)
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                            body: .init(byteBuffer: ByteBuffer(string: text)))
+                            body: .init(byteBuffer: ByteBuffer(string: redacted)))
         }
         let tap = TapEndpoint(pipeline: pipeline)
         router.get("/tap") { request, _ -> Response in tap.respond(to: request) }

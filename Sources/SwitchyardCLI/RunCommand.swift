@@ -1,5 +1,7 @@
 import ArgumentParser
 import Logging
+import Metrics
+import Prometheus
 import ServiceLifecycle
 import Synchronization
 import SwitchyardAPI
@@ -47,6 +49,10 @@ struct RunCommand: AsyncParsableCommand {
         }
         printDiagnostics(plan.warnings)
 
+        // Stage counters, and any metric a stage makes with swift-metrics, land in one registry
+        // that /metrics serves.
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let running = Pipeline(plan: plan, logger: logger)
         logger.info("pipeline started", metadata: ["file": "\(files.displayName)", "stages": "\(plan.stages.count)"])
         let pipelineService = PipelineService(pipeline: running, logger: logger)
@@ -59,7 +65,7 @@ struct RunCommand: AsyncParsableCommand {
             .init(service: SignalEscalation(logger: logger) { await group.shutDown() }, serviceName: "signals"),
         ]
         if let api = plan.api {
-            let server = APIServer(pipeline: running, configuration: api, logger: logger)
+            let server = APIServer(pipeline: running, configuration: api, logger: logger, registry: registry)
             services.append(.init(service: BackgroundService {
                 do {
                     try await server.run { port in logger.info("API listening", metadata: ["address": "\(api.host):\(port)"]) }

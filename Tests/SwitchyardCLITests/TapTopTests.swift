@@ -92,6 +92,24 @@ struct TapTopTests {
         }
     }
 
+    @Test("/metrics of `run` comes from swift-prometheus: stage counters and a stage's own swift-metrics counter, one family each")
+    func metricsThroughSwiftMetrics() async throws {
+        try await offPool {
+            let pipeline = try RunningPipeline(generatorInterval: "1ms")
+            let script = SwitchyardProcess.repositoryRoot.appendingPathComponent("Tests/SwitchyardCLITests/Scripts/scrape_metrics.py").path
+            let scrape = try SwitchyardProcess.run(["python3", script, "http://\(pipeline.address)/metrics"], executable: "/usr/bin/env")
+            let parsed = try #require(try JSONSerialization.jsonObject(with: Data(scrape.stdout.utf8)) as? [String: Any], "\(scrape.stderr)")
+            #expect((parsed["untyped"] as? [String]) == [] && (parsed["repeated"] as? [String]) == [], "\(scrape.stdout)")
+            let samples = try #require(parsed["samples"] as? [String: Double])
+            let even = samples["switchyard_route_events_total{route=even,stage=split,type=route}"] ?? 0
+            let odd = samples["switchyard_route_events_total{route=_unmatched,stage=split,type=route}"] ?? 0
+            let received = samples["switchyard_events_received_total{kind=transform,stage=split,type=route}"] ?? 0
+            #expect(even > 0 && odd > 0 && received > 0, "\(samples)")
+            #expect(samples["switchyard_buffer_capacity_events{kind=sink,stage=out,type=blackhole}"] == 10_000)
+            #expect(pipeline.stop() == 0)
+        }
+    }
+
     @Test("top shows every stage with rates, totals, buffers; one line per stage when not on a terminal")
     func topLines() async throws {
         try await offPool {

@@ -1,3 +1,4 @@
+import CoreMetrics
 import SwitchyardKit
 
 /// Sends each event to every named output whose condition holds, or to `_unmatched`.
@@ -37,10 +38,15 @@ public struct RouteTransform: Transform {
 
     private let routes: [(name: String, condition: Condition)]
     private let errors: ErrorsOutput
+    /// Events sent to each route, then to `_unmatched` (`switchyard_route_events_total{route=…}`).
+    private let routed: [Counter]
 
     public init(configuration: Configuration, context: StageContext) {
         self.routes = configuration.routes.keys.sorted().map { ($0, configuration.routes[$0]!) }
         self.errors = ErrorsOutput(dropOnError: configuration.drop_on_error, context: context)
+        self.routed = (routes.map(\.name) + [Self.unmatched]).map {
+            context.counter("switchyard_route_events_total", dimensions: [("route", $0)])
+        }
     }
 
     public static func namedOutputs(for configuration: Configuration) -> [String] {
@@ -48,16 +54,23 @@ public struct RouteTransform: Transform {
     }
 
     public mutating func process(_ batch: EventBatch, into output: inout TransformOutput) throws {
+        var counts = [Int](repeating: 0, count: routed.count)
         for var event in batch.events {
             let value = event.loadValue()
             do {
-                var matched: [String] = []
-                for route in routes where try route.condition.test(value) { matched.append(route.name) }
-                if matched.isEmpty { matched.append(Self.unmatched) }
-                for name in matched { output.emit(event, to: name) }
+                // Every condition is evaluated before the event goes anywhere: one that fails sends
+                // the event to errors only.
+                var matched: [Int] = []
+                for (index, route) in routes.enumerated() where try route.condition.test(value) { matched.append(index) }
+                if matched.isEmpty { matched.append(routes.count) }
+                for index in matched {
+                    output.emit(event, to: index < routes.count ? routes[index].name : Self.unmatched)
+                    counts[index] += 1
+                }
             } catch {
                 errors.fail(event, "\(error)", into: &output)
             }
         }
+        for (counter, count) in zip(routed, counts) where count > 0 { counter.increment(by: count) }
     }
 }

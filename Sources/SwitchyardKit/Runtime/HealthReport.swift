@@ -34,10 +34,14 @@ public struct HealthReport: Sendable {
 
     /// The `/metrics` body, Prometheus text format 0.0.4: each metric's samples together, under
     /// one HELP and TYPE (the format requires it; parsers otherwise see several families).
-    public var prometheusText: String {
+    public var prometheusText: String { prometheusText(excluding: []) }
+
+    /// The samples in Prometheus text format, without the metrics named in `excluded` (full
+    /// names, `switchyard_…`): those a metrics backend already reports.
+    public func prometheusText(excluding excluded: Set<String>) -> String {
         var order: [String] = []
         var families: [String: [MetricSample]] = [:]
-        for sample in samples {
+        for sample in samples where !excluded.contains("switchyard_" + sample.name) {
             if families[sample.name] == nil { order.append(sample.name) }
             families[sample.name, default: []].append(sample)
         }

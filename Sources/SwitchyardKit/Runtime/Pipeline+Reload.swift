@@ -68,7 +68,7 @@ extension Pipeline {
         var removedSlots = runtime.slots
         var failures: [PipelineFailure.StageFailure] = []
         for stage in newPlan.stages {
-            let metrics = change.metrics[stage.id] ?? StageMetrics()
+            let metrics = change.metrics[stage.id] ?? makeMetrics(for: stage)
             change.metrics[stage.id] = metrics
             let old = runtime.slots[stage.id].flatMap { $0.stage.kind == stage.kind ? $0 : nil }
             if old != nil { removedSlots[stage.id] = nil }

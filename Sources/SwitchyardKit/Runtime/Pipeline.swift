@@ -1,3 +1,4 @@
+import CoreMetrics
 import Logging
 import Synchronization
 
@@ -28,6 +29,7 @@ public final class Pipeline: Sendable {
     let runtime: Mutex<Runtime>
     let logger: Logger
     let resources: StageResources
+    let metricsFactory: any MetricsFactory
     let stopSignal = StopSignal()
     let failures = Mutex<[PipelineFailure.StageFailure]>([])
     let started = ContinuousClock.now
@@ -36,13 +38,18 @@ public final class Pipeline: Sendable {
     private let jobs: AsyncStream<Job>
     private let jobQueue: AsyncStream<Job>.Continuation
 
-    /// A pipeline for `plan`; every stage's context carries `resources`.
-    public init(plan: PipelinePlan, logger: Logger, resources: StageResources = StageResources()) {
+    /// A pipeline for `plan`; every stage's context carries `resources`. Stage counters are
+    /// reported to `metricsFactory` too (by default the process's swift-metrics backend).
+    public init(plan: PipelinePlan, logger: Logger, resources: StageResources = StageResources(),
+                metricsFactory: any MetricsFactory = MetricsSystem.factory) {
         var runtime = Runtime(plan: plan)
-        for stage in plan.stages { runtime.metrics[stage.id] = StageMetrics() }
+        for stage in plan.stages {
+            runtime.metrics[stage.id] = Self.makeMetrics(for: stage, factory: metricsFactory)
+        }
         self.runtime = Mutex(runtime)
         self.logger = logger
         self.resources = resources
+        self.metricsFactory = metricsFactory
         (jobs, jobQueue) = AsyncStream.makeStream()
     }
 
@@ -109,7 +116,16 @@ public final class Pipeline: Sendable {
         let stopSignal = self.stopSignal
         return StageContext(id: stage.id, typeName: stage.typeName, logger: logger, metrics: metrics,
                             dataDirectory: dataDirectory.map { "\($0)/\(stage.id)" }, resources: resources,
-                            stopRequested: { stopSignal.isFired })
+                            metricsFactory: metricsFactory, stopRequested: { stopSignal.isFired })
+    }
+
+    /// New counters for `stage`, reported with its id, kind and type.
+    func makeMetrics(for stage: PlannedStage) -> StageMetrics {
+        Self.makeMetrics(for: stage, factory: metricsFactory)
+    }
+
+    private static func makeMetrics(for stage: PlannedStage, factory: any MetricsFactory) -> StageMetrics {
+        StageMetrics(dimensions: [("stage", stage.id), ("kind", stage.kind.rawValue), ("type", stage.typeName)], factory: factory)
     }
 
     func fail(_ stage: PlannedStage, _ error: any Error) {
@@ -141,12 +157,7 @@ public final class Pipeline: Sendable {
     }
 
     private func metrics(_ id: String) -> StageMetrics {
-        runtime.withLock { runtime in
-            if let metrics = runtime.metrics[id] { return metrics }
-            let metrics = StageMetrics()
-            runtime.metrics[id] = metrics
-            return metrics
-        }
+        runtime.withLock { $0.metrics[id]! }
     }
 
     private func runSource(_ source: any Source, instance: StageInstance, port: OutputPort, metrics: StageMetrics) async {

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Logging
 
 /// What a stage gets from the runtime: its id, a logger, its counters, where to keep state,
@@ -18,6 +19,8 @@ public struct StageContext: Sendable {
     public let problems: DropReporter
     /// What the runner handed to every stage (a test's own stores, for example).
     public let resources: StageResources
+    /// Where the stage's own swift-metrics metrics go (see ``counter(_:dimensions:)``).
+    public let metricsFactory: any MetricsFactory
     private let stopRequested: @Sendable () -> Bool
 
     /// Whether the pipeline was asked to stop (a signal): a sink retrying a delivery bounds its
@@ -27,8 +30,10 @@ public struct StageContext: Sendable {
     /// A context for stage `id` of type `typeName`; the runner makes these.
     public init(id: String, typeName: String, logger: Logger, metrics: StageMetrics = StageMetrics(),
                 dataDirectory: String? = nil, resources: StageResources = StageResources(),
+                metricsFactory: any MetricsFactory = MetricsSystem.factory,
                 stopRequested: @escaping @Sendable () -> Bool = { false }) {
         self.stopRequested = stopRequested
+        self.metricsFactory = metricsFactory
         self.id = id
         self.typeName = typeName
         var logger = logger
@@ -38,5 +43,12 @@ public struct StageContext: Sendable {
         self.dataDirectory = dataDirectory
         self.resources = resources
         self.problems = DropReporter(logger: logger, metrics: metrics)
+    }
+
+    /// A swift-metrics counter of the stage's own, labelled with its `stage` id and `type`
+    /// besides `dimensions`: with `switchyard run` it appears on `/metrics`. Make it once (in
+    /// `init`), increment it per batch or event.
+    public func counter(_ name: String, dimensions: [(String, String)] = []) -> Counter {
+        Counter(label: name, dimensions: [("stage", id), ("type", typeName)] + dimensions, factory: metricsFactory)
     }
 }
