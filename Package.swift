@@ -19,6 +19,8 @@ let package = Package(
         .library(name: "SQLiteStages", targets: ["SQLiteStages"]),
         .library(name: "ExecStages", targets: ["ExecStages"]),
         .library(name: "WasmStages", targets: ["WasmStages"]),
+        .library(name: "NATSStages", targets: ["NATSStages"]),
+        .library(name: "NATSClient", targets: ["NATSClient"]),
         .library(name: "SwitchyardAPI", targets: ["SwitchyardAPI"]),
         .library(name: "SwitchyardCLI", targets: ["SwitchyardCLI"]),
     ],
@@ -117,6 +119,24 @@ let package = Package(
             path: "Plugins/WasmStages",
             swiftSettings: strictSettings
         ),
+        // A NATS client (core protocol and the JetStream calls the nats stages use) on SwiftNIO.
+        .target(
+            name: "NATSClient",
+            dependencies: [
+                "SwitchyardKit",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Plugins/NATSClient",
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "NATSStages",
+            dependencies: ["SwitchyardKit", "NATSClient", .product(name: "Logging", package: "swift-log")],
+            path: "Plugins/NATSStages",
+            swiftSettings: strictSettings
+        ),
         // The HTTP API (/health, /ready, /metrics), kept out of the core for its dependencies.
         .target(
             name: "SwitchyardAPI",
@@ -154,7 +174,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "switchyard",
-            dependencies: ["SwitchyardKit", "SwitchyardCLI", "CoreStages", "WebSocketStages", "HTTPStages", "SQLiteStages", "ExecStages", "WasmStages"],
+            dependencies: [
+                "SwitchyardKit", "SwitchyardCLI", "CoreStages", "WebSocketStages", "HTTPStages", "SQLiteStages", "ExecStages", "WasmStages",
+                "NATSStages",
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -212,6 +235,11 @@ let package = Package(
             name: "WasmStagesTests",
             dependencies: ["WasmStages", "SwitchyardKit", "SwitchyardTesting", "CoreStages"],
             exclude: ["Modules"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "NATSStagesTests",
+            dependencies: ["NATSStages", "NATSClient", "SwitchyardKit", "SwitchyardTesting", "CoreStages"],
             swiftSettings: strictSettings
         ),
         .testTarget(

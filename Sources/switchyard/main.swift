@@ -1,6 +1,7 @@
 import CoreStages
 import ExecStages
 import HTTPStages
+import NATSStages
 import SQLiteStages
 import SwitchyardCLI
 import SwitchyardKit
@@ -18,4 +19,5 @@ registry.registerHTTPStages()
 registry.registerSQLiteStages()
 registry.registerExecStages()
 registry.registerWasmStages()
+registry.registerNATSStages()
 await SwitchyardCommand.main(registry: registry)

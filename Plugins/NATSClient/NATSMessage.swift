@@ -1,0 +1,46 @@
+/// A message received from (or sent to) NATS: subject, optional reply subject, headers, payload.
+public struct NATSMessage: Sendable {
+    /// The subject it was published to.
+    public var subject: String
+    /// Where an answer goes (a request's inbox, or JetStream's acknowledgement subject).
+    public var replyTo: String?
+    /// The payload bytes.
+    public var payload: [UInt8]
+    /// Headers (`HMSG`), in order.
+    public var headers: [(name: String, value: String)] = []
+    /// The status of a status message (`NATS/1.0 503`: no responders; `404`, `408`: a pull ended).
+    public var status: Int?
+    /// The status's description.
+    public var statusDescription: String?
+    /// The subscription it arrived on.
+    var subscriptionID = ""
+
+    /// A message to `subject`.
+    public init(subject: String, replyTo: String? = nil, payload: [UInt8], headers: [(name: String, value: String)] = []) {
+        self.subject = subject
+        self.replyTo = replyTo
+        self.payload = payload
+        self.headers = headers
+    }
+
+    /// The first value of header `name` (case-insensitive).
+    public func header(_ name: String) -> String? {
+        headers.first { $0.name.lowercased() == name.lowercased() }?.value
+    }
+
+    /// Reads `NATS/1.0 [status [description]]\r\nName: value\r\n…\r\n\r\n`.
+    mutating func parseHeaders(_ block: [UInt8]) {
+        let lines = String(decoding: block, as: UTF8.self).split(separator: "\r\n", omittingEmptySubsequences: true)
+        guard let first = lines.first else { return }
+        let statusLine = first.split(separator: " ", maxSplits: 2)
+        if statusLine.count >= 2, let code = Int(statusLine[1]) {
+            status = code
+            if statusLine.count == 3 { statusDescription = String(statusLine[2]) }
+        }
+        for line in lines.dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            let value = line[line.index(after: colon)...].drop { $0 == " " }
+            headers.append((String(line[..<colon]), String(value)))
+        }
+    }
+}

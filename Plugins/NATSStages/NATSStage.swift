@@ -1,0 +1,19 @@
+import Logging
+import SwitchyardKit
+
+/// What the nats source and sink share: their health report and how they connect.
+protocol NATSStage: HealthReporting {
+    /// The connection's state, pending acknowledgements, redeliveries, last error.
+    var health: NATSHealth { get }
+}
+
+extension NATSStage {
+    public func healthDetails() -> JSONObject { health.details() }
+    public var isReady: Bool? { health.isConnected }
+    public func metricSamples() -> [MetricSample] { health.samples() }
+
+    /// The connector for `url` with these credentials and reconnection settings.
+    func makeConnector(url: String, auth: NATSAuthOptions, reconnect: NATSReconnectOptions, logger: Logger) -> NATSConnector {
+        NATSConnector(options: auth.connectionOptions(url: url), backoff: reconnect.backoff, health: health, logger: logger)
+    }
+}

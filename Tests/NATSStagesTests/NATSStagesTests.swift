@@ -1,0 +1,171 @@
+import CoreStages
+import Foundation
+import NATSClient
+import NATSStages
+import SwitchyardKit
+import SwitchyardTesting
+import Testing
+
+/// The nats sink and source against a real `nats-server -js` (no fake).
+@Suite("nats stages", .serialized, .enabled(if: NATSServerProcess.isInstalled, "needs nats-server (Debian: nats-server; .ci/run installs it)"))
+struct NATSStagesTests {
+    static var harness: PipelineHarness {
+        var registry = StageRegistry()
+        registry.registerCoreStages()
+        registry.registerNATSStages()
+        return PipelineHarness(registry: registry)
+    }
+
+    /// Makes stream `name` taking `subjects`, with a duplicate window.
+    static func createStream(_ name: String, subjects: [String], on server: NATSServerProcess) async throws {
+        let connection = try await server.connect()
+        defer { connection.close() }
+        var config = JSONObject()
+        config["name"] = .string(name)
+        config["subjects"] = .array(subjects.map { .string($0) })
+        config["storage"] = "file"
+        config["duplicate_window"] = .int(120_000_000_000)
+        try await JetStream(connection: connection).call("STREAM.CREATE.\(name)", .object(config))
+    }
+
+    /// How many messages stream `name` holds.
+    static func messageCount(_ name: String, on server: NATSServerProcess) async throws -> Int64 {
+        let connection = try await server.connect()
+        defer { connection.close() }
+        let info = try await JetStream(connection: connection).call("STREAM.INFO.\(name)")
+        guard case .int(let count)? = info["state"]?["messages"] else { return -1 }
+        return count
+    }
+
+    @Test("generator -> nats sink -> stream -> nats source: every event stored once and read back once")
+    func roundTrip() async throws {
+        let server = try NATSServerProcess()
+        try await Self.createStream("EVENTS", subjects: ["events.>"], on: server)
+        let count = Int(ProcessInfo.processInfo.environment["NATS_TEST_COUNT"] ?? "") ?? 200_000
+        let metrics = try await Self.harness.run("""
+            sources:
+              gen: { type: generator, count: \(count), event: { kind: tick } }
+            sinks:
+              out: { type: nats, inputs: [gen], url: "\(server.url)", subject: "events.{{ .kind }}", msg_id: .sequence, window: 512 }
+            """)
+        #expect(metrics["out"]?.dropped == 0)
+        #expect(try await Self.messageCount("EVENTS", on: server) == Int64(count))
+
+        let collector = "nats-\(UUID())"
+        let harness = Self.harness
+        let pipeline = try harness.pipeline("""
+            sources:
+              in: { type: nats, url: "\(server.url)", stream: EVENTS, consumer: readers, subject: "events.>", batch: 512 }
+            sinks:
+              got: { type: collect, inputs: [in], name: \(collector) }
+            """)
+        let run = Task { try await pipeline.run() }
+        let deadline = ContinuousClock.now + .seconds(120)
+        while harness.collector.events(collector).count < count, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        pipeline.stop()
+        try await run.value
+        let sequences = harness.collector.events(collector).compactMap { event -> Int64? in
+            if case .int(let number)? = event.value["sequence"] { number } else { nil }
+        }
+        #expect(sequences.count == count)
+        #expect(Set(sequences).count == count && sequences.min() == 1 && sequences.max() == Int64(count))
+    }
+
+    @Test("nats-server restarted while publishing (SIGTERM, 3 s down, same store): the sink reconnects, nothing lost or doubled")
+    func serverRestart() async throws {
+        let server = try NATSServerProcess()
+        try await Self.createStream("RESTART", subjects: ["restart.>"], on: server)
+        let count = 8_000
+        let pipeline = try Self.harness.pipeline("""
+            sources:
+              gen: { type: generator, count: \(count), interval: 1ms, event: { kind: tick } }
+            sinks:
+              out: { type: nats, inputs: [gen], url: "\(server.url)", subject: restart.tick, msg_id: .sequence, ack_timeout: 1s, reconnect: { initial: 50ms, max: 500ms } }
+            """)
+        let run = Task { try await pipeline.run() }
+        while (pipeline.metrics["out"]?.eventsIn ?? 0) < 1_000 { try await Task.sleep(for: .milliseconds(10)) }
+        server.stop()
+        try await Task.sleep(for: .seconds(3))
+        try server.start()
+        try await run.value
+        #expect(pipeline.metrics["out"]?.dropped == 0)
+        #expect(try await Self.messageCount("RESTART", on: server) == Int64(count))
+        let health = pipeline.healthReport().stages.first { $0.id == "out" }?.details
+        #expect(health?["reconnects"] != .int(0), "\(String(describing: health))")
+    }
+
+    @Test("wrong credentials, an unknown stream, a server that is not NATS: clear errors in /health and the log, no crash")
+    func clearErrors() async throws {
+        let secured = try NATSServerProcess(arguments: ["--user", "sy", "--pass", "right-password"])
+        do {
+            _ = try await secured.connect(user: "sy", password: "wrong-password")
+            Issue.record("a wrong password was accepted")
+        } catch let error as NATSError {
+            #expect("\(error)".contains("Authorization Violation"), "\(error)")
+        }
+        #expect(try await secured.connect(user: "sy", password: "right-password").isClosed == false)
+
+        let server = try NATSServerProcess()
+        let pipeline = try Self.harness.pipeline("""
+            sources:
+              in: { type: nats, url: "\(server.url)", stream: NOPE, consumer: c, reconnect: { initial: 50ms, max: 200ms } }
+            sinks:
+              out: { type: blackhole, inputs: [in] }
+            """)
+        let run = Task { try await pipeline.run() }
+        var lastError = ""
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !lastError.contains("stream not found"), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+            lastError = pipeline.healthReport().stages.first { $0.id == "in" }?.details["last_error"]?.stringValue ?? ""
+        }
+        #expect(lastError.contains("JetStream error") && lastError.contains("stream not found"), "\(lastError)")
+        pipeline.stop()
+        try await run.value
+
+        // Something that is not a NATS server: an HTTP listener.
+        let listener = try TCPGreeter(greeting: "HTTP/1.1 400 Bad Request\r\n\r\n")
+        do {
+            _ = try await NATSConnection.connect(.init(urls: ["nats://127.0.0.1:\(listener.port)"]))
+            Issue.record("an HTTP server was taken for NATS")
+        } catch {
+            #expect("\(error)".contains("not a NATS server"), "\(error)")
+        }
+    }
+}
+
+/// A TCP listener that writes `greeting` to each connection and closes it.
+final class TCPGreeter: @unchecked Sendable {
+    let port: Int
+    private let descriptor: Int32
+
+    init(greeting: String) throws {
+        let listening = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        descriptor = listening
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listening, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        listen(listening, 8)
+        var bound = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &bound) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listening, $0, &length) }
+        }
+        port = Int(UInt16(bigEndian: bound.sin_port))
+        Thread {
+            while true {
+                let client = accept(listening, nil, nil)
+                if client < 0 { return }
+                _ = Array(greeting.utf8).withUnsafeBytes { write(client, $0.baseAddress, $0.count) }
+                close(client)
+            }
+        }.start()
+    }
+
+    deinit { shutdown(descriptor, Int32(SHUT_RDWR)); close(descriptor) }
+}
