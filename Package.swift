@@ -126,6 +126,7 @@ let package = Package(
                 "SwitchyardKit",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Plugins/NATSClient",
@@ -133,7 +134,9 @@ let package = Package(
         ),
         .target(
             name: "NATSStages",
-            dependencies: ["SwitchyardKit", "NATSClient", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "SwitchyardKit", "NATSClient", .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Plugins/NATSStages",
             swiftSettings: strictSettings
         ),
@@ -239,7 +242,9 @@ let package = Package(
         ),
         .testTarget(
             name: "NATSStagesTests",
-            dependencies: ["NATSStages", "NATSClient", "SwitchyardKit", "SwitchyardTesting", "CoreStages"],
+            dependencies: [
+                "NATSStages", "NATSClient", "SwitchyardKit", "SwitchyardTesting", "CoreStages",
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 import Synchronization
 import SwitchyardKit
 
@@ -24,6 +25,8 @@ public final class NATSConnection: Sendable {
         public var name = "switchyard"
         /// How long connecting (TCP, INFO, CONNECT, PONG) may take.
         public var connectTimeout: Duration = .seconds(5)
+        /// TLS: used when set, or when the server requires it (`tls_required` in its INFO).
+        public var tls: TLSConfiguration?
 
         /// Options for `urls` with no credentials.
         public init(urls: [String]) {
@@ -32,7 +35,7 @@ public final class NATSConnection: Sendable {
     }
 
     private struct State {
-        var subscriptions: [String: AsyncStream<NATSMessage>.Continuation] = [:]
+        var subscriptions: [String: NATSSubscription] = [:]
         var nextSubscriptionID = 1
         var pongWaiters: [CheckedContinuation<Void, any Error>] = []
         var replies: [String: ReplySlot] = [:]
@@ -121,8 +124,12 @@ public final class NATSConnection: Sendable {
                 }
                 if let ready { continuation.resume(with: ready) }
             }
-            if case .object(let object)? = try? JSONParser().parse(info), case .int(let maximum)? = object["max_payload"] {
+            let serverInfo = try? JSONParser().parse(info)
+            if case .int(let maximum)? = serverInfo?["max_payload"] {
                 serverMaximumPayload.store(Int(maximum), ordering: .relaxed)
+            }
+            if options.tls != nil || serverInfo?["tls_required"] == .bool(true) {
+                try await startTLS(options.tls ?? .makeClientConfiguration())
             }
             var connect = JSONObject()
             connect["verbose"] = false
@@ -148,6 +155,17 @@ public final class NATSConnection: Sendable {
         }
     }
 
+    /// Upgrades the socket after INFO (the NATS way): everything from CONNECT on is encrypted.
+    private func startTLS(_ configuration: TLSConfiguration) async throws {
+        guard let channel = channelBox.withLock({ $0 }), let (host, _) = Self.parse(url) else { throw NATSError.closed }
+        let context = try NIOSSLContext(configuration: configuration)
+        let isAddress = host.allSatisfy { $0.isNumber || $0 == "." || $0 == ":" }
+        try await channel.eventLoop.submit {
+            let handler = try NIOSSLClientHandler(context: context, serverHostname: isAddress ? nil : host)
+            try channel.pipeline.syncOperations.addHandler(handler, position: .first)
+        }.get()
+    }
+
     /// Whether the connection has closed (then ``closeReason`` says why).
     public var isClosed: Bool { state.withLock { $0.closedReason != nil } }
 
@@ -167,6 +185,16 @@ public final class NATSConnection: Sendable {
                         headers: [(name: String, value: String)] = []) throws(NATSError) {
         var bytes: [UInt8] = []
         Self.encodePublish(subject, payload: payload, replyTo: replyTo, headers: headers, into: &bytes)
+        try write(bytes)
+    }
+
+    /// Publishes each `(subject, payload)` in one write (acknowledgements of a whole batch, say).
+    public func publish(all messages: [(subject: String, payload: [UInt8])]) throws(NATSError) {
+        guard !messages.isEmpty else { return }
+        var bytes: [UInt8] = []
+        for (subject, payload) in messages {
+            Self.encodePublish(subject, payload: payload, replyTo: nil, headers: [], into: &bytes)
+        }
         try write(bytes)
     }
 
@@ -212,25 +240,24 @@ public final class NATSConnection: Sendable {
 
     // MARK: - Subscribing
 
-    /// Subscribes to `subject` (in queue group `queue`, if given); messages arrive on the returned stream
-    /// (it holds at most `buffer` messages; the stream ends when the connection closes).
-    public func subscribe(_ subject: String, queue: String? = nil, buffer: Int = 10_000) throws(NATSError) -> (id: String, messages: AsyncStream<NATSMessage>) {
-        let (stream, continuation) = AsyncStream.makeStream(of: NATSMessage.self, bufferingPolicy: .bufferingOldest(buffer))
-        let id = state.withLock { state -> String in
-            let id = String(state.nextSubscriptionID)
+    /// Subscribes to `subject` (in queue group `queue`, if given); at most `buffer` messages wait
+    /// for the reader (see ``NATSSubscription``). The subscription ends when the connection closes.
+    public func subscribe(_ subject: String, queue: String? = nil, buffer: Int = 10_000) throws(NATSError) -> NATSSubscription {
+        let subscription = state.withLock { state -> NATSSubscription in
+            let subscription = NATSSubscription(id: String(state.nextSubscriptionID), capacity: buffer)
             state.nextSubscriptionID += 1
-            state.subscriptions[id] = continuation
-            return id
+            state.subscriptions[subscription.id] = subscription
+            return subscription
         }
-        try write(Array("SUB \(subject)\(queue.map { " " + $0 } ?? "") \(id)\r\n".utf8))
-        return (id, stream)
+        try write(Array("SUB \(subject)\(queue.map { " " + $0 } ?? "") \(subscription.id)\r\n".utf8))
+        return subscription
     }
 
-    /// Ends subscription `id`.
-    public func unsubscribe(_ id: String) {
-        let continuation = state.withLock { $0.subscriptions.removeValue(forKey: id) }
-        continuation?.finish()
-        try? write(Array("UNSUB \(id)\r\n".utf8))
+    /// Ends `subscription`.
+    public func unsubscribe(_ subscription: NATSSubscription) {
+        state.withLock { _ = $0.subscriptions.removeValue(forKey: subscription.id) }
+        subscription.end()
+        try? write(Array("UNSUB \(subscription.id)\r\n".utf8))
     }
 
     // MARK: - Requests
@@ -353,8 +380,8 @@ public final class NATSConnection: Sendable {
                 resolveReplies([String(message.subject.dropFirst(inboxPrefix.count + 1))], .success(message))
                 return
             }
-            let continuation = state.withLock { $0.subscriptions[message.subscriptionID] }
-            continuation?.yield(message)
+            let subscription = state.withLock { $0.subscriptions[message.subscriptionID] }
+            subscription?.append(message)
         }
     }
 
@@ -377,7 +404,7 @@ public final class NATSConnection: Sendable {
         handshake?.resume(throwing: error)
         pongs.forEach { $0.resume(throwing: error) }
         replies.forEach { $0.resume(throwing: error) }
-        subscriptions.forEach { $0.finish() }
+        subscriptions.forEach { $0.end() }
         channelBox.withLock { $0 }?.close(promise: nil)
     }
 

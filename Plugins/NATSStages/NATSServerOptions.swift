@@ -1,4 +1,5 @@
 import NATSClient
+import NIOSSL
 import SwitchyardKit
 
 /// `auth: { user, password, token }` of the nats stages.
@@ -12,12 +13,17 @@ struct NATSAuthOptions: OptionGroup {
 
     init() {}
 
-    /// Connection options for the comma-separated server URLs in `url`.
-    func connectionOptions(url: String) -> NATSConnection.Options {
+    /// Connection options for the comma-separated server URLs in `url`, with `tls` if given.
+    func connectionOptions(url: String, tls: NATSTLSOptions?) -> NATSConnection.Options {
         var options = NATSConnection.Options(urls: url.split(separator: ",").map { String($0.filter { $0 != " " }) })
         options.user = user
         options.password = password
         options.token = token
+        if let tls {
+            var configuration = TLSConfiguration.makeClientConfiguration()
+            if let caFile = tls.ca_file { configuration.trustRoots = .file(caFile) }
+            options.tls = configuration
+        }
         return options
     }
 }
@@ -32,4 +38,13 @@ struct NATSReconnectOptions: OptionGroup {
     init() {}
 
     var backoff: Backoff { Backoff(initial: initial.duration, maximum: max.duration, multiplier: 2, jitter: 0.2) }
+}
+
+/// `tls: { ca_file }` of the nats stages: TLS with a private CA (a server that requires TLS
+/// gets it even without this, checked against the system's CAs).
+struct NATSTLSOptions: OptionGroup {
+    @Option("A PEM file of the CA(s) the server's certificate must chain to (absent: the system's CAs).")
+    var ca_file: String?
+
+    init() {}
 }

@@ -18,6 +18,8 @@ public struct NATSSink: Sink, NATSStage {
         var ack_timeout = ConfigDuration(.seconds(5))
         @Option("Credentials.")
         var auth = NATSAuthOptions()
+        @Option("TLS with a private CA.")
+        var tls: NATSTLSOptions?
         @Option("Reconnection after a lost or refused connection.")
         var reconnect = NATSReconnectOptions()
 
@@ -44,8 +46,8 @@ public struct NATSSink: Sink, NATSStage {
     }
 
     public func run(input: SinkInput) async throws {
-        let connector = makeConnector(url: configuration.url, auth: configuration.auth, reconnect: configuration.reconnect,
-                                      logger: context.logger)
+        let connector = makeConnector(url: configuration.url, auth: configuration.auth, tls: configuration.tls,
+                                      reconnect: configuration.reconnect, logger: context.logger)
         while let batch = await input.next() {
             var messages: [NATSMessage] = []
             messages.reserveCapacity(batch.count)

@@ -27,6 +27,8 @@ public struct NATSSource: Source, NATSStage {
         var max_ack_pending = 1000
         @Option("Credentials.")
         var auth = NATSAuthOptions()
+        @Option("TLS with a private CA.")
+        var tls: NATSTLSOptions?
         @Option("Reconnection after a lost or refused connection.")
         var reconnect = NATSReconnectOptions()
 
@@ -77,8 +79,8 @@ public struct NATSSource: Source, NATSStage {
     }
 
     public func run(output: SourceOutput) async throws {
-        let connector = makeConnector(url: configuration.url, auth: configuration.auth, reconnect: configuration.reconnect,
-                                      logger: context.logger)
+        let connector = makeConnector(url: configuration.url, auth: configuration.auth, tls: configuration.tls,
+                                      reconnect: configuration.reconnect, logger: context.logger)
         var backoff = configuration.reconnect.backoff
         while !Task.isCancelled {
             let connection = try await connector.connection()
@@ -105,22 +107,36 @@ public struct NATSSource: Source, NATSStage {
                                                   ackWait: configuration.ack_wait.duration,
                                                   maxAckPending: configuration.max_ack_pending)
         let inbox = "_INBOX.switchyard.\(UInt64.random(in: 0...UInt64.max))"
-        let (subscription, messages) = try connection.subscribe(inbox)
+        let subscription = try connection.subscribe(inbox)
         defer { connection.unsubscribe(subscription) }
-        var iterator = messages.makeAsyncIterator()
+        // Two pulls are kept outstanding, so the server sends the next batch while this one goes
+        // through the pipeline; what arrived is delivered at once, never held for a full batch.
+        // The server serves pulls in order: a message counts against the oldest one, and a
+        // status (408: it expired) ends the oldest.
+        var outstanding: [Int] = []
         while !Task.isCancelled {
-            try jetStream.requestNext(stream: stream, consumer: consumer, batch: configuration.batch, expires: .seconds(1), inbox: inbox)
+            while outstanding.count < 2 {
+                try jetStream.requestNext(stream: stream, consumer: consumer, batch: configuration.batch, expires: .seconds(1), inbox: inbox)
+                outstanding.append(configuration.batch)
+            }
+            guard let arrived = await subscription.next(limit: configuration.batch) else {
+                if Task.isCancelled { break }
+                throw connection.closeReason ?? .closed
+            }
             var received: [NATSMessage] = []
-            pulling: while received.count < configuration.batch {
-                guard let message = await iterator.next() else {
-                    if Task.isCancelled { break pulling }
-                    throw connection.closeReason ?? .closed
-                }
+            received.reserveCapacity(arrived.count)
+            for message in arrived {
                 switch message.status {
-                case nil: received.append(message)
-                case 404?, 408?: break pulling
-                case 409?: throw .jetStream(code: 409, description: message.statusDescription ?? "conflict")
-                default: break pulling
+                case nil:
+                    received.append(message)
+                    if !outstanding.isEmpty {
+                        outstanding[0] -= 1
+                        if outstanding[0] == 0 { outstanding.removeFirst() }
+                    }
+                case 409?:
+                    throw .jetStream(code: 409, description: message.statusDescription ?? "conflict")
+                default:
+                    if !outstanding.isEmpty { outstanding.removeFirst() }
                 }
             }
             await deliver(received, connection: connection, to: output)
@@ -142,14 +158,14 @@ public struct NATSSource: Source, NATSStage {
             } else {
                 // Not JSON: it can never succeed; terminate it instead of having it redelivered forever.
                 context.problems.reject("message on '\(message.subject)' is not a JSON value")
-                try? connection.publish(reply, payload: Array("+TERM".utf8))
+                try? connection.publish(all: [(reply, Array("+TERM".utf8))])
             }
         }
         let health = self.health
         health.pendingAcks(acknowledged.count)
         let token = Acknowledgement { [acknowledged] outcome in
             let answer = Array((outcome == .failed ? "-NAK" : "+ACK").utf8)
-            for reply in acknowledged { try? connection.publish(reply, payload: answer) }
+            try? connection.publish(all: acknowledged.map { ($0, answer) })
             health.pendingAcks(-acknowledged.count)
         }
         await output.send(events, acknowledgement: token)
@@ -157,15 +173,25 @@ public struct NATSSource: Source, NATSStage {
 
     /// Reads a core subscription until the connection fails or the task is cancelled.
     private func subscribe(_ connection: NATSConnection, into output: SourceOutput) async throws(NATSError) {
-        let (subscription, messages) = try connection.subscribe(configuration.subject!, queue: configuration.queue)
+        let subscription = try connection.subscribe(configuration.subject!, queue: configuration.queue)
         defer { connection.unsubscribe(subscription) }
-        for await message in messages {
+        var reportedDrops = 0
+        while let messages = await subscription.next(limit: configuration.batch) {
             let metadata = EventMetadata(sourceID: context.id, receivedAt: Date().timeIntervalSince1970)
-            if let event = try? Event(jsonLine: message.payload[...], metadata: metadata) {
-                await output.send([event])
-            } else {
-                context.problems.reject("message on '\(message.subject)' is not a JSON value")
+            var events: [Event] = []
+            for message in messages {
+                if let event = try? Event(jsonLine: message.payload[...], metadata: metadata) {
+                    events.append(event)
+                } else {
+                    context.problems.reject("message on '\(message.subject)' is not a JSON value")
+                }
             }
+            let dropped = subscription.dropped
+            if dropped > reportedDrops {
+                context.problems.drop(dropped - reportedDrops, because: "the pipeline fell behind a core subscription (at most once)")
+                reportedDrops = dropped
+            }
+            await output.send(events)
         }
         if !Task.isCancelled { throw connection.closeReason ?? .closed }
     }

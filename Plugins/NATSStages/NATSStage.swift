@@ -13,7 +13,8 @@ extension NATSStage {
     public func metricSamples() -> [MetricSample] { health.samples() }
 
     /// The connector for `url` with these credentials and reconnection settings.
-    func makeConnector(url: String, auth: NATSAuthOptions, reconnect: NATSReconnectOptions, logger: Logger) -> NATSConnector {
-        NATSConnector(options: auth.connectionOptions(url: url), backoff: reconnect.backoff, health: health, logger: logger)
+    func makeConnector(url: String, auth: NATSAuthOptions, tls: NATSTLSOptions?, reconnect: NATSReconnectOptions,
+                       logger: Logger) -> NATSConnector {
+        NATSConnector(options: auth.connectionOptions(url: url, tls: tls), backoff: reconnect.backoff, health: health, logger: logger)
     }
 }

@@ -18,10 +18,28 @@ final class NATSServerProcess {
     var url: String { "nats://127.0.0.1:\(port)" }
 
     init(arguments: [String] = []) throws {
-        port = Int.random(in: 20_000...60_000)
+        port = Self.freePort()
         storeDirectory = NSTemporaryDirectory() + "switchyard-nats-\(UUID().uuidString)"
         extraArguments = arguments
         try start()
+    }
+
+    /// A port nobody listens on now (the kernel's pick for port 0).
+    static func freePort() -> Int {
+        let probe = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(probe) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(probe, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        var bound = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &bound) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(probe, $0, &length) }
+        }
+        return Int(UInt16(bigEndian: bound.sin_port))
     }
 
     /// Starts the server (again, on the same port and store) and waits until it answers.
