@@ -251,6 +251,7 @@ let package = Package(
             name: "SwitchyardCLITests",
             dependencies: [
                 "switchyard", "SwitchyardKit", "CoreStages", "WebSocketStages", "HTTPStages", "SQLiteStages", "ExecStages", "WasmStages",
+                "NATSStages",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             exclude: ["Scripts"],

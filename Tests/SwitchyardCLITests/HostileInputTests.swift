@@ -2,6 +2,7 @@ import CoreStages
 import ExecStages
 import WasmStages
 import Foundation
+import NATSStages
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -83,6 +84,7 @@ struct HostileInputTests {
         registry.registerSQLiteStages()
         registry.registerExecStages()
         registry.registerWasmStages()
+        registry.registerNATSStages()
         var checked = 0
         for entry in registry.all {
             for (option, type, wrap) in Self.leafOptions(entry.options) {
