@@ -41,6 +41,7 @@ let package = Package(
         .package(url: "https://github.com/swiftwasm/WasmKit", from: "0.4.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // The core: event model, codec, stage protocols, registry, config, graph, runtime.
@@ -127,6 +128,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Plugins/NATSClient",
@@ -240,10 +242,26 @@ let package = Package(
             exclude: ["Modules"],
             swiftSettings: strictSettings
         ),
+        // A real nats-server for the NATS tests (not a test target: both test targets use it).
+        .target(
+            name: "NATSTestSupport",
+            dependencies: ["NATSClient"],
+            path: "Tests/NATSTestSupport",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "NATSClientTests",
+            dependencies: [
+                "NATSClient", "NATSTestSupport", "SwitchyardKit", .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "NATSStagesTests",
             dependencies: [
-                "NATSStages", "NATSClient", "SwitchyardKit", "SwitchyardTesting", "CoreStages",
+                "NATSStages", "NATSClient", "NATSTestSupport", "SwitchyardKit", "SwitchyardTesting", "CoreStages",
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: strictSettings
         ),

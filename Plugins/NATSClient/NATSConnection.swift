@@ -21,6 +21,8 @@ public final class NATSConnection: Sendable {
         public var password: String?
         /// A token, if the server wants one.
         public var token: String?
+        /// A user nkey: the server's nonce is signed with it.
+        public var nkey: NATSNKey?
         /// The client's name (shown by the server's monitoring).
         public var name = "switchyard"
         /// How long connecting (TCP, INFO, CONNECT, PONG) may take.
@@ -143,6 +145,10 @@ public final class NATSConnection: Sendable {
             if let user = options.user { connect["user"] = .string(user) }
             if let password = options.password { connect["pass"] = .string(password) }
             if let token = options.token { connect["auth_token"] = .string(token) }
+            if let nkey = options.nkey {
+                connect["nkey"] = .string(nkey.publicKey)
+                if case .string(let nonce)? = serverInfo?["nonce"] { connect["sig"] = .string(try nkey.sign(nonce: nonce)) }
+            }
             var bytes = Array("CONNECT ".utf8)
             JSONWriter.write(.object(connect), into: &bytes)
             bytes += Array("\r\n".utf8)

@@ -14,6 +14,8 @@ public enum NATSError: Error, Sendable, CustomStringConvertible {
     case noResponders(String)
     /// A JetStream API error: its code and description.
     case jetStream(code: Int, description: String)
+    /// An nkey seed that cannot be used (the reason never includes the seed).
+    case invalidNKey(String)
 
     public var description: String {
         switch self {
@@ -24,6 +26,7 @@ public enum NATSError: Error, Sendable, CustomStringConvertible {
         case .closed: "the NATS connection closed"
         case .noResponders(let subject): "no JetStream stream takes subject '\(subject)' (no responders)"
         case .jetStream(let code, let description): "JetStream error \(code): \(description)"
+        case .invalidNKey(let reason): "invalid nkey: \(reason)"
         }
     }
 }

@@ -1,6 +1,14 @@
+import Foundation
 import NATSClient
 import NIOSSL
 import SwitchyardKit
+
+/// A problem with the nats stages' connection options, found when the stage is made.
+struct NATSOptionError: Error, CustomStringConvertible {
+    let option: String
+    let reason: String
+    var description: String { "\(option): \(reason)" }
+}
 
 /// `auth: { user, password, token }` of the nats stages.
 struct NATSAuthOptions: OptionGroup {
@@ -10,18 +18,33 @@ struct NATSAuthOptions: OptionGroup {
     var password: String?
     @Option("Token authentication (use ${VAR}; it is never printed).")
     var token: String?
+    @Option("A file holding a user nkey seed (`SU…`, as `nk -gen user` writes it): the server's nonce is signed with it. The seed is never printed.")
+    var nkey_seed_file: String?
 
     init() {}
 
-    /// Connection options for the comma-separated server URLs in `url`, with `tls` if given.
-    func connectionOptions(url: String, tls: NATSTLSOptions?) -> NATSConnection.Options {
+    /// Connection options for the comma-separated server URLs in `url`, with `tls` if given;
+    /// reads the nkey seed file and checks the CA file, so that a wrong path fails at startup.
+    func connectionOptions(url: String, tls: NATSTLSOptions?) throws(NATSOptionError) -> NATSConnection.Options {
         var options = NATSConnection.Options(urls: url.split(separator: ",").map { String($0.filter { $0 != " " }) })
         options.user = user
         options.password = password
         options.token = token
+        if let nkey_seed_file {
+            do {
+                options.nkey = try NATSNKey(seedFile: nkey_seed_file)
+            } catch {
+                throw NATSOptionError(option: "auth.nkey_seed_file", reason: "\(error)")
+            }
+        }
         if let tls {
             var configuration = TLSConfiguration.makeClientConfiguration()
-            if let caFile = tls.ca_file { configuration.trustRoots = .file(caFile) }
+            if let caFile = tls.ca_file {
+                guard FileManager.default.isReadableFile(atPath: caFile) else {
+                    throw NATSOptionError(option: "tls.ca_file", reason: "cannot read '\(caFile)'")
+                }
+                configuration.trustRoots = .file(caFile)
+            }
             options.tls = configuration
         }
         return options

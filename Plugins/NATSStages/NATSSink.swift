@@ -37,17 +37,19 @@ public struct NATSSink: Sink, NATSStage {
         """
 
     private let configuration: Configuration
+    private let connectionOptions: NATSConnection.Options
     private let context: StageContext
     let health = NATSHealth()
 
-    public init(configuration: Configuration, context: StageContext) {
+    /// Reads the nkey seed file and checks the CA file: a wrong path fails the pipeline at startup.
+    public init(configuration: Configuration, context: StageContext) throws {
         self.configuration = configuration
+        self.connectionOptions = try configuration.auth.connectionOptions(url: configuration.url, tls: configuration.tls)
         self.context = context
     }
 
     public func run(input: SinkInput) async throws {
-        let connector = makeConnector(url: configuration.url, auth: configuration.auth, tls: configuration.tls,
-                                      reconnect: configuration.reconnect, logger: context.logger)
+        let connector = makeConnector(connectionOptions, reconnect: configuration.reconnect, logger: context.logger)
         while let batch = await input.next() {
             var messages: [NATSMessage] = []
             messages.reserveCapacity(batch.count)

@@ -70,17 +70,19 @@ public struct NATSSource: Source, NATSStage {
         """
 
     private let configuration: Configuration
+    private let connectionOptions: NATSConnection.Options
     private let context: StageContext
     let health = NATSHealth()
 
-    public init(configuration: Configuration, context: StageContext) {
+    /// Reads the nkey seed file and checks the CA file: a wrong path fails the pipeline at startup.
+    public init(configuration: Configuration, context: StageContext) throws {
         self.configuration = configuration
+        self.connectionOptions = try configuration.auth.connectionOptions(url: configuration.url, tls: configuration.tls)
         self.context = context
     }
 
     public func run(output: SourceOutput) async throws {
-        let connector = makeConnector(url: configuration.url, auth: configuration.auth, tls: configuration.tls,
-                                      reconnect: configuration.reconnect, logger: context.logger)
+        let connector = makeConnector(connectionOptions, reconnect: configuration.reconnect, logger: context.logger)
         var backoff = configuration.reconnect.backoff
         while !Task.isCancelled {
             let connection = try await connector.connection()

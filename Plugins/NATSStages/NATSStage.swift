@@ -1,4 +1,5 @@
 import Logging
+import NATSClient
 import SwitchyardKit
 
 /// What the nats source and sink share: their health report and how they connect.
@@ -12,9 +13,8 @@ extension NATSStage {
     public var isReady: Bool? { health.isConnected }
     public func metricSamples() -> [MetricSample] { health.samples() }
 
-    /// The connector for `url` with these credentials and reconnection settings.
-    func makeConnector(url: String, auth: NATSAuthOptions, tls: NATSTLSOptions?, reconnect: NATSReconnectOptions,
-                       logger: Logger) -> NATSConnector {
-        NATSConnector(options: auth.connectionOptions(url: url, tls: tls), backoff: reconnect.backoff, health: health, logger: logger)
+    /// The connector for these connection options and reconnection settings.
+    func makeConnector(_ options: NATSConnection.Options, reconnect: NATSReconnectOptions, logger: Logger) -> NATSConnector {
+        NATSConnector(options: options, backoff: reconnect.backoff, health: health, logger: logger)
     }
 }

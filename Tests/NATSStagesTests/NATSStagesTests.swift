@@ -1,7 +1,9 @@
 import CoreStages
 import Foundation
 import NATSClient
+import NATSTestSupport
 import NATSStages
+import NIOSSL
 import SwitchyardKit
 import SwitchyardTesting
 import Testing
@@ -94,6 +96,74 @@ struct NATSStagesTests {
         #expect(try await Self.messageCount("RESTART", on: server) == Int64(count))
         let health = pipeline.healthReport().stages.first { $0.id == "out" }?.details
         #expect(health?["reconnects"] != .int(0), "\(String(describing: health))")
+    }
+
+    @Test("TLS with a private CA and an nkey seed file: the sink stores over TLS, the source reads back")
+    func tlsAndNKey() async throws {
+        let certificates = try TestCertificates()
+        let seedFile = certificates.directory + "/user.nk"
+        try "\(DocumentedNKey.seed)\n".write(toFile: seedFile, atomically: true, encoding: .utf8)
+        let config = try certificates.serverConfiguration(extra: "authorization { users = [ { nkey: \(DocumentedNKey.publicKey) } ] }")
+        let server = try NATSServerProcess(arguments: ["-c", config])
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.trustRoots = .file(certificates.authority)
+        server.clientOptions.tls = tls
+        server.clientOptions.nkey = try NATSNKey(seed: DocumentedNKey.seed)
+        try await Self.createStream("SECURE", subjects: ["secure.>"], on: server)
+        let secured = "url: \"\(server.url)\", tls: { ca_file: \"\(certificates.authority)\" }, auth: { nkey_seed_file: \"\(seedFile)\" }"
+        let metrics = try await Self.harness.run("""
+            sources:
+              gen: { type: generator, count: 2000, event: { kind: tick } }
+            sinks:
+              out: { type: nats, inputs: [gen], \(secured), subject: secure.tick, msg_id: .sequence }
+            """)
+        #expect(metrics["out"]?.dropped == 0)
+        #expect(try await Self.messageCount("SECURE", on: server) == 2000)
+
+        let collector = "nats-\(UUID())"
+        let harness = Self.harness
+        let pipeline = try harness.pipeline("""
+            sources:
+              in: { type: nats, \(secured), stream: SECURE, consumer: readers, subject: "secure.>" }
+            sinks:
+              got: { type: collect, inputs: [in], name: \(collector) }
+            """)
+        let run = Task { try await pipeline.run() }
+        let deadline = ContinuousClock.now + .seconds(60)
+        while harness.collector.events(collector).count < 2000, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        pipeline.stop()
+        try await run.value
+        #expect(Set(harness.collector.events(collector).compactMap { $0.value["sequence"] }).count == 2000)
+    }
+
+    @Test("a missing nkey seed file, a seed file without a seed, a missing CA file: the pipeline fails at startup naming the option, never the file's content")
+    func wrongSecurityFiles() async throws {
+        let directory = NSTemporaryDirectory() + "switchyard-nats-files-\(UUID())"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try "hunter2-not-a-seed\n".write(toFile: directory + "/bad.nk", atomically: true, encoding: .utf8)
+        let cases = [
+            ("auth: { nkey_seed_file: \(directory)/missing.nk }", "auth.nkey_seed_file", "cannot read"),
+            ("auth: { nkey_seed_file: \(directory)/bad.nk }", "auth.nkey_seed_file", "holds no user seed"),
+            ("tls: { ca_file: \(directory)/missing.pem }", "tls.ca_file", "cannot read"),
+        ]
+        for (option, name, reason) in cases {
+            let text: String
+            do {
+                _ = try await Self.harness.run("""
+                    sources:
+                      gen: { type: generator, count: 1, event: { a: 1 } }
+                    sinks:
+                      out: { type: nats, inputs: [gen], subject: x, \(option) }
+                    """)
+                text = "it ran"
+            } catch {
+                text = "\(error)"
+            }
+            #expect(text.contains(name) && text.contains(reason), "\(text)")
+            #expect(!text.contains("hunter2"))
+        }
     }
 
     @Test("wrong credentials, an unknown stream, a server that is not NATS: clear errors in /health and the log, no crash")
