@@ -92,7 +92,7 @@ public struct NATSSource: Source, NATSStage {
                 case .core: try await subscribe(connection, into: output)
                 }
                 backoff.reset()
-            } catch let error as NATSError {
+            } catch {
                 await connector.discard(connection, because: error)
                 let wait = backoff.next()
                 context.logger.error("\(error); trying again in \(wait)")
