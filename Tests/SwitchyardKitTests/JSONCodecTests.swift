@@ -92,6 +92,35 @@ struct JSONCodecTests {
         #expect(parseError == validateError)
     }
 
+    @Test("a special byte at every place of strings of every length (the eight-byte scans' edges): parse, validate and the path scanner agree")
+    func wordEdges() throws {
+        // (bytes inside the string, what they decode to; nil: invalid at the special byte's offset)
+        let specials: [([UInt8], String?)] = [
+            (Array(#"\""#.utf8), "\""), (Array(#"\\"#.utf8), "\\"), (Array(#"\u00e9"#.utf8), "é"), ([0xC3, 0xA9], "é"),
+            ([0xF0, 0x9F, 0x98, 0x80], "😀"), ([0x01], nil), ([0x1F], nil), ([0xFF], nil), ([0xC3, 0x28], nil), ([0x7F], "\u{7F}"),
+        ]
+        for length in 0..<24 {
+            for place in 0...length {
+                for (special, decoded) in specials {
+                    var inside = Array(repeating: UInt8(ascii: "x"), count: length)
+                    inside.insert(contentsOf: special, at: place)
+                    let text: [UInt8] = Array(#"{"k":""#.utf8) + inside + Array(#"","after":[1,{"n":"v"}]}"#.utf8)
+                    let parsed = Result { try parser.parse(text) }
+                    let validated = Result { try text.withUnsafeBufferPointer { try parser.validate(buffer: $0) } }
+                    #expect(parsed.error as? JSONParseError == validated.error as? JSONParseError)
+                    guard let decoded else {
+                        #expect((parsed.error as? JSONParseError)?.offset == 6 + place, "length \(length) place \(place) \(special)")
+                        continue
+                    }
+                    let expected = String(repeating: "x", count: place) + decoded + String(repeating: "x", count: length - place)
+                    #expect(try parsed.get()["k"] == .string(expected), "length \(length) place \(place) \(special)")
+                    #expect(JSONPathScanner.value(at: Path([.field("after"), .index(1), .field("n")]), in: text[...]) == .string("v"))
+                    #expect(JSONPathScanner.value(at: Path([.field("k")]), in: text[...]) == .string(expected))
+                }
+            }
+        }
+    }
+
     @Test("invalid UTF-8 in a string is rejected at its byte")
     func invalidUTF8() {
         let bytes: [UInt8] = [0x22, 0x61, 0xC3, 0x28, 0x22]

@@ -116,7 +116,19 @@ struct JSONByteReader {
         // Fast path: no escapes, plain bytes up to the closing quote.
         var hasEscape = false
         var hasNonASCII = false
-        while position < bytes.count {
+        let count = bytes.count
+        while position < count {
+            // Eight plain ASCII bytes at a time; the first byte that needs a look is handled below.
+            if position + 8 <= count {
+                let word = WordScan.load(bytes, position)
+                let mask = WordScan.bytes(word, equalTo: UInt8(ascii: "\"")) | WordScan.bytes(word, equalTo: UInt8(ascii: "\\"))
+                    | WordScan.bytes(word, below: 0x20) | word & WordScan.highBits
+                if mask == 0 {
+                    position += 8
+                    continue
+                }
+                position += WordScan.firstIndex(mask)
+            }
             let byte = bytes[position]
             if byte == UInt8(ascii: "\"") { break }
             if byte == UInt8(ascii: "\\") { hasEscape = true; break }

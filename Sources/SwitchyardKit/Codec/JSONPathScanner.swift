@@ -99,15 +99,23 @@ enum JSONPathScanner {
     /// The position just past the string that starts (with its quote) at `start`.
     static func skipString(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int) -> Int {
         var position = start + 1
+        let count = bytes.count
         while true {
-            guard let quote = memchr(bytes.baseAddress! + position, Int32(UInt8(ascii: "\"")), bytes.count - position) else {
-                return bytes.count
+            while position + 8 <= count {
+                let word = WordScan.load(bytes, position)
+                let mask = WordScan.bytes(word, equalTo: UInt8(ascii: "\"")) | WordScan.bytes(word, equalTo: UInt8(ascii: "\\"))
+                if mask != 0 {
+                    position += WordScan.firstIndex(mask)
+                    break
+                }
+                position += 8
             }
-            let index = bytes.baseAddress!.distance(to: quote.assumingMemoryBound(to: UInt8.self))
-            var backslashes = 0
-            while index - backslashes - 1 >= position, bytes[index - backslashes - 1] == UInt8(ascii: "\\") { backslashes += 1 }
-            position = index + 1
-            if backslashes % 2 == 0 { return position }
+            guard position < count else { return count }
+            switch bytes[position] {
+            case UInt8(ascii: "\""): return position + 1
+            case UInt8(ascii: "\\"): position += 2
+            default: position += 1
+            }
         }
     }
 
@@ -118,7 +126,22 @@ enum JSONPathScanner {
         case UInt8(ascii: "{"), UInt8(ascii: "["):
             var depth = 0
             var position = start
-            while position < bytes.count {
+            let count = bytes.count
+            while position < count {
+                // To the next quote or bracket, eight bytes at a time: with bit 5 set, '[' and
+                // ']' read as '{' and '}', and no other byte does.
+                while position + 8 <= count {
+                    let word = WordScan.load(bytes, position)
+                    let folded = word | WordScan.ones &* 0x20
+                    let mask = WordScan.bytes(word, equalTo: UInt8(ascii: "\""))
+                        | WordScan.bytes(folded, equalTo: UInt8(ascii: "{")) | WordScan.bytes(folded, equalTo: UInt8(ascii: "}"))
+                    if mask != 0 {
+                        position += WordScan.firstIndex(mask)
+                        break
+                    }
+                    position += 8
+                }
+                guard position < count else { break }
                 switch bytes[position] {
                 case UInt8(ascii: "\""): position = skipString(bytes, position); continue
                 case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
