@@ -4,6 +4,15 @@
   Benchmarks/compare.py [--events N] [--reps 3] [--workloads w1] [--dir /var/tmp/evbench]
   SWITCHYARD_BEFORE_BIN=/path/to/older/switchyard Benchmarks/compare.py ...   # before/after in one run
   Benchmarks/compare.py --workloads w1,w4 --disk-buffer    # also with buffer: { type: disk } on the sink
+  Benchmarks/compare.py --workloads w1,w5,w5x2,w5x4,w6,w6x2,w6x4,w7,w7x2,w7x4   # cost as the pipeline grows
+
+W5-W7 measure Switchyard alone, against its own W1 (no peer runs them):
+  w5   fan-out: one route with 8 routes (by the last character of .context.id) into 8 file sinks
+  w6   depth: a chain of 10 remap stages, each setting one field
+  w7   state: dedupe on .context.id (cache_size 1,000,000), throttle keyed by a field with
+       100k distinct values (10 events each, all let through), a file sink whose path
+       template gives 10k distinct files (at most 256 open at once)
+  wNx2, wNx4: the same at 2x and 4x the width (routes, stages, keys and files).
 
 Uses ../shared/bench: gen_events.py for the input, verify.py to check every
 output, and the peers' own scripts (python json, jq) as baselines. Switchyard
@@ -39,6 +48,104 @@ W2_PIPELINE = os.path.join(ROOT, "pipelines", "w2-filter-transform.yaml")
 W3_PIPELINE = os.path.join(ROOT, "pipelines", "file-to-sqlite.yaml")
 W4_PIPELINE = os.path.join(ROOT, "pipelines", "file-to-http.yaml")
 W4_PORT = 18471
+
+
+# The 32 characters that end a context id (Crockford's base32), split among the routes of W5.
+ID_CHARACTERS = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def scaled(workload):
+    """('w5', 2) for 'w5x2'."""
+    name, _, factor = workload.partition("x")
+    return name, int(factor or 1)
+
+
+def scaling_pipeline(workload, inp, out):
+    """The W5-W7 pipeline text at its width; outputs go under the directory `out`."""
+    name, factor = scaled(workload)
+    if name == "w5":
+        routes = 8 * factor
+        per_route = len(ID_CHARACTERS) // routes
+        lines = ["sources:", f'  in: {{ type: file, path: "{inp}", follow: false }}', "transforms:", "  split:",
+                 "    type: route", "    inputs: [in]", "    routes:"]
+        for index in range(routes):
+            characters = ID_CHARACTERS[index * per_route:(index + 1) * per_route]
+            condition = " || ".join(f'ends_with(.context.id, "{c}")' for c in characters)
+            lines.append(f"      r{index}: '{condition}'")
+        lines.append("sinks:")
+        for index in range(routes):
+            lines.append(f'  out{index}: {{ type: file, inputs: [split.r{index}], path: "{out}/r{index}.ndjson" }}')
+        return "\n".join(lines) + "\n"
+    if name == "w6":
+        depth = 10 * factor
+        lines = ["sources:", f'  in: {{ type: file, path: "{inp}", follow: false }}', "transforms:"]
+        for index in range(depth):
+            previous = "in" if index == 0 else f"step{index - 1}"
+            lines.append(f'  step{index}: {{ type: remap, inputs: [{previous}], source: ".f{index} = {index}" }}')
+        lines += ["sinks:", f'  out: {{ type: file, inputs: [step{depth - 1}], path: "{out}/out.ndjson" }}']
+        return "\n".join(lines) + "\n"
+    if name == "w7":
+        return f"""sources:
+  in: {{ type: file, path: "{inp}", follow: false }}
+transforms:
+  unique:
+    type: dedupe
+    inputs: [in]
+    fields: [.context.id]
+    cache_size: 1000000
+  limit:
+    type: throttle
+    inputs: [unique]
+    key: .k
+    threshold: 10
+    window: 1h
+sinks:
+  out: {{ type: file, inputs: [limit], path: "{out}/{{{{ .f }}}}.ndjson" }}
+"""
+    raise SystemExit(f"unknown workload {workload}")
+
+
+def w7_input(inp, factor):
+    """The input with "k" (100k x factor distinct values) and "f" (10k x factor) added to each event."""
+    derived = inp.replace(".ndjson", f"-w7x{factor}.ndjson")
+    if not os.path.exists(derived):
+        with open(inp, "rb") as source, open(derived, "wb") as target:
+            for number, line in enumerate(source):
+                suffix = f',"k":{number % (100_000 * factor)},"f":{number % (10_000 * factor)}}}\n'.encode()
+                target.write(line.rstrip(b"\n")[:-1] + suffix)
+    return derived
+
+
+def check_scaling(workload, inp, out):
+    """Every event of the input in the outputs, once (order-independent digest of the lines, with
+    W6's and W7's added fields taken out again); the number of output files."""
+    import hashlib
+    import json
+
+    def digest(lines):
+        total = 0
+        for line in lines:
+            total = (total + int.from_bytes(hashlib.blake2b(line, digest_size=8).digest(), "little")) % (1 << 64)
+        return total
+
+    name, factor = scaled(workload)
+    files = sorted(os.listdir(out))
+    lines = []
+    for file in files:
+        with open(os.path.join(out, file), "rb") as f:
+            lines.extend(f.read().splitlines())
+    if name == "w6":
+        def strip(line):
+            value = json.loads(line)
+            for index in range(10 * factor):
+                if value.pop(f"f{index}", None) != index:
+                    raise SystemExit(f"w6: field f{index} missing")
+            return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+        lines = [strip(line) for line in lines]
+    with open(inp, "rb") as f:
+        expected = f.read().splitlines()
+    ok = len(lines) == len(expected) and digest(lines) == digest(expected)
+    return f"{'OK' if ok else 'FAILED'} count={len(lines)} files={len(files)}"
 
 
 def cases(workload, work, disk_buffer=False):
@@ -103,6 +210,15 @@ def tool_cases(workload, work):
             ("switchyard", switchyard_w4),
             ("python http.client", lambda i, o: [sys.executable, os.path.join(PEERS, "py_w4.py"), i, str(W4_PORT), "1000"]),
         ]
+    if workload[:2] in ("w5", "w6", "w7"):
+        def switchyard_scaling(inp, out):
+            subprocess.run(["rm", "-rf", out])
+            os.makedirs(out)
+            pipeline = os.path.join(work, f"{workload}.yaml")
+            with open(pipeline, "w") as f:
+                f.write(scaling_pipeline(workload, inp, out))
+            return [BINARY, "run", pipeline, "--log-level", "warning"]
+        return [("switchyard", switchyard_scaling)]
     if workload == "w1":
         return [
             ("switchyard", switchyard),
@@ -143,9 +259,11 @@ def main():
         tools = cases(workload, args.dir, args.disk_buffer)
         results = {name: [] for name, _ in tools}
         checks = {}
+        scaling = workload[:2] in ("w5", "w6", "w7")
+        workload_input = w7_input(inp, scaled(workload)[1]) if workload.startswith("w7") else inp
         for rep in range(args.reps):
             for name, build in tools:
-                out = os.path.join(args.dir, f"out-{workload}." + ("db" if workload == "w3" else "ndjson"))
+                out = os.path.join(args.dir, f"out-{workload}" if scaling else f"out-{workload}." + ("db" if workload == "w3" else "ndjson"))
                 for stale in (out, out + "-journal", out + "-wal", out + "-shm"):
                     if os.path.exists(stale):
                         os.remove(stale)
@@ -154,14 +272,17 @@ def main():
                     receiver = subprocess.Popen([sys.executable, os.path.join(PEERS, "http_receiver.py"), str(W4_PORT), out])
                     time.sleep(0.5)
                 subprocess.run(["sync"])
-                subprocess.run(["cat", inp], stdout=subprocess.DEVNULL)  # input into the page cache
-                wall, rss, cpu = timed(build(inp, out))
+                subprocess.run(["cat", workload_input], stdout=subprocess.DEVNULL)  # input into the page cache
+                wall, rss, cpu = timed(build(workload_input, out))
                 if receiver:
                     time.sleep(0.3)
                     receiver.terminate()
                     receiver.wait()
-                verdict = subprocess.run([sys.executable, os.path.join(SHARED, "verify.py"), workload, inp, out],
-                                         capture_output=True, text=True).stdout.strip()
+                if scaling:
+                    verdict = check_scaling(workload, workload_input, out)
+                else:
+                    verdict = subprocess.run([sys.executable, os.path.join(SHARED, "verify.py"), workload, inp, out],
+                                             capture_output=True, text=True).stdout.strip()
                 checks[name] = verdict.split(" count")[0]
                 results[name].append((wall, rss, cpu))
                 print(f"{workload} rep {rep + 1} {name:21s} {wall:6.2f}s  {args.events / wall:>10,.0f} ev/s  "
@@ -173,6 +294,12 @@ def main():
                          statistics.median(run[1] for run in runs), statistics.median(run[2] for run in runs),
                          checks[name]))
 
+    w1 = next((row[2] for row in rows if row[0] == "w1" and row[1] == "switchyard"), None)
+    if w1 and any(row[0][:2] in ("w5", "w6", "w7") for row in rows):
+        print("\nSwitchyard's speed as a share of its W1 speed (same run):")
+        for row in rows:
+            if row[1] == "switchyard":
+                print(f"  {row[0]:5s} {w1 / row[2]:.2f} of W1")
     print(f"\n{args.events:,} events, {size_mb:.1f} MB input, median of {args.reps}\n")
     print("| W | tool | wall s median | (min-max) | events/s | MB/s | peak RSS MB | CPU s | check |")
     print("|---|---|---:|---|---:|---:|---:|---:|---|")

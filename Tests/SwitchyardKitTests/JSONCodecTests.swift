@@ -121,6 +121,27 @@ struct JSONCodecTests {
         }
     }
 
+    @Test("validation reports whether any object repeats a key", arguments: [
+        (#"{"a":1,"b":{"a":2,"b":[{"a":3,"c":4}]}}"#, true), (#"{"a":{"x":1},"b":{"x":2}}"#, true), (#"[1,{"k":1},{"k":2}]"#, true),
+        (#"{"a":1,"b":2,"a":3}"#, false), (#"{"o":{"x":1,"y":{"x":2},"x":3}}"#, false), (#"[{"p":{"q":1,"q":1}}]"#, false),
+        (#"{"":1,"":2}"#, false), (#"{"ab":1,"a\u0062":2}"#, false), (#"{"e\n":1}"#, false), ("3", true),
+        // Many keys: every hash bit is taken, so the exact check runs often and must still say unique.
+        ("{" + (0..<200).map { "\"k\($0)\":\($0)" }.joined(separator: ",") + "}", true),
+        ("{" + (0..<200).map { "\"k\($0)\":\($0)" }.joined(separator: ",") + ",\"k17\":0}", false),
+    ])
+    func reportsRepeatedKeys(text: String, unique: Bool) throws {
+        let bytes = Array(text.utf8)
+        #expect(try bytes.withUnsafeBufferPointer { try parser.validateReportingKeys(buffer: $0) } == unique)
+    }
+
+    @Test("a lookup takes the last of repeated keys, also on an event read from a line")
+    func repeatedKeyLookup() throws {
+        let event = try #require(try Event(jsonLine: Array(#"{"a":{"b":1},"x":0,"a":{"b":2}}"#.utf8)[...], metadata: EventMetadata()))
+        #expect(try Expression(".a.b == 2").evaluate(event) == .bool(true))
+        let unique = try #require(try Event(jsonLine: Array(#"{"a":{"b":1},"x":{"b":5}}"#.utf8)[...], metadata: EventMetadata()))
+        #expect(try Expression(".a.b + .x.b").evaluate(unique) == .int(6))
+    }
+
     @Test("invalid UTF-8 in a string is rejected at its byte")
     func invalidUTF8() {
         let bytes: [UInt8] = [0x22, 0x61, 0xC3, 0x28, 0x22]

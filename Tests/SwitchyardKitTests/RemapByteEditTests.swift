@@ -1,4 +1,4 @@
-import SwitchyardKit
+@testable import SwitchyardKit
 import Testing
 
 /// Remap programs of field assignments and deletions run as byte edits of the event's JSON:
@@ -37,10 +37,41 @@ struct RemapByteEditTests {
         (".x = del(.missing)", #"{"a":1}"#), (".a = del(.a)", #"{"a":1,"b":2}"#), (".b = del(.a)", #"{"a":1,"b":2}"#),
         ("del(.ab)", #"{"a\u0062":1,"c":2}"#), (".a = 3", #"{"a":1,"b":2,"a":9}"#), ("del(.a)", #"{"a":1,"b":2,"a":9}"#),
         (".\"sp ace\" = \"é\\n\"", #"{"k":"v"}"#), (".a = 1.5e3", #"{"k":"v"}"#),
+        // Renames in one pass: the target existing before or after, missing, the source last or alone, repeated keys.
+        (".b = del(.a)", #"{"b":0,"a":1}"#), (".a = del(.b)", #"{"a":1,"b":2}"#), (".c = del(.a)", #"{"a":1}"#),
+        (".c = del(.a)", #"{"x":1,"a":2}"#), (".c = del(.a)", #"{ "a" : 1 , "x" : 2 }"#), (".b = del(.a)", #"{"a":1,"b":2,"a":9}"#),
+        (".b = del(.a)", #"{"b":1,"a":2,"b":3}"#), (".c = del(.a)", #"{}"#), (".a.y = del(.a.x)", #"{"a":{"x":[1],"z":2}}"#),
+        // Steps on separate fields, in one pass: new members in program order, cuts that empty an
+        // object, cuts next to each other (which share a comma), nested edits beside root ones.
+        (".p = 1\n.q = del(.a)\ndel(.d.e)", #"{"a":"x","d":{"e":1,"f":2}}"#), ("del(.a)\ndel(.b)", #"{"a":1,"b":2}"#),
+        ("del(.a)\ndel(.b)", #"{"a":1,"b":2,"c":3}"#), ("del(.b)\ndel(.c)", #"{"a":1,"b":2,"c":3}"#),
+        (".x = del(.a)\n.y = 2", #"{"a":1}"#), (".x = .d.e\ndel(.a)\n.d.g = true", #"{"a":0,"d":{"e":[1]}}"#),
+        (".n = 1\n.m = 2", #"{ }"#), ("del(.a)\n.z = 1", #"{ "a" : 1 }"#), (".a = 5\ndel(.b)", #"{"a":1,"b":{"c":2}}"#),
     ])
     func sameAsTree(program: String, json: String) throws {
         let (bytes, tree) = try bothWays(program, json)
         #expect(bytes == tree, "\(program) on \(json)")
+        // Read from a line, the event's keys are known unique (when they are): steps on separate
+        // fields are then planned on the original text and written in one pass.
+        let event = try #require(try Event(jsonLine: Array(json.utf8)[...], metadata: EventMetadata()))
+        if let edited = try RemapProgram(program).runAsEdits(event) {
+            #expect(edited.value == tree, "\(program) on \(json) (as an event)")
+        }
+    }
+
+    @Test("steps on separate fields run in one pass; steps on the same field or inside each other do not", arguments: [
+        (".pipeline = \"w2\"\n.timestamp = del(.time_fired)\ndel(.data.new_state.attributes)", true),
+        (".a = 1\n.b = .c", true), (".a = del(.a)", false), (".a.b = .a", false), ("del(.a)\n.a = 1", false), (".a = .b\n.b = 2", false),
+    ])
+    func onePass(program: String, independent: Bool) throws {
+        let statements = try RemapProgram(program).statements
+        let byteProgram = try #require(RemapByteProgram(statements))
+        #expect(byteProgram.independent == independent)
+        if independent {
+            let json = #"{"time_fired":"t","c":[1],"data":{"new_state":{"state":"1","attributes":{}}}}"#
+            let onePass = try #require(byteProgram.applyInOnePass(to: Array(json.utf8)[...]))
+            #expect(try JSONParser().parse(onePass) == (try JSONParser().parse(try #require(byteProgram.apply(to: Array(json.utf8)[...], uniqueKeys: false)))))
+        }
     }
 
     @Test("a parent the tree would create, or a non-object in the way, falls back to the tree", arguments: [
@@ -87,6 +118,10 @@ struct RemapByteEditTests {
             guard let edited = remap.run(onJSON: Array(json.utf8)[...]) else { continue }
             compared += 1
             #expect(try JSONParser().parse(edited) == treeResult, "\(program)\non \(json)")
+            // The same through an event read from a line: its keys are known to be unique, so
+            // members are taken at their first occurrence; the result must not change.
+            let event = try #require(try Event(jsonLine: Array(json.utf8)[...], metadata: EventMetadata()))
+            #expect(remap.runAsEdits(event)?.value == treeResult, "\(program)\non \(json) (unique keys)")
         }
         #expect(compared > 500, "most random programs ran as byte edits")
     }

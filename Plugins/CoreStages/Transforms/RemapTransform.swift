@@ -32,8 +32,8 @@ public struct RemapTransform: Transform {
     public mutating func process(_ batch: EventBatch, into output: inout TransformOutput) throws {
         for event in batch.events {
             // Field assignments and deletions edit the event's JSON text; anything else uses the tree.
-            if let raw = event.rawJSON, let edited = configuration.source.run(onJSON: raw) {
-                output.emit(Event(validatedJSON: edited[...], metadata: event.metadata))
+            if let edited = configuration.source.runAsEdits(event) {
+                output.emit(edited)
                 continue
             }
             var changed = event

@@ -4,6 +4,10 @@
 /// (``Path/set(_:in:)``, ``Path/remove(from:)``): a new key goes last in its object, an
 /// existing one keeps its place, and when a key repeats the last one counts.
 ///
+/// With `uniqueKeys` (no object of the text repeats a key, see
+/// ``JSONParser/validateReportingKeys(buffer:)``) a member is taken at its first occurrence,
+/// without scanning the rest of its object; the edits keep keys unique.
+///
 /// Paths are fields only. When an edit needs more than splicing (a missing or non-object
 /// parent, which the tree operations would create or refuse), the methods return nil and the
 /// caller uses the tree instead.
@@ -25,9 +29,10 @@ enum JSONByteEditor {
     }
 
     /// The bytes of the value at `path`, or nil when it does not exist.
-    static func value(at path: [String], in text: [UInt8]) -> ArraySlice<UInt8>? {
+    static func value(at path: [String], in text: [UInt8], uniqueKeys: Bool) -> ArraySlice<UInt8>? {
         text.withUnsafeBufferPointer { bytes -> Range<Int>? in
-            guard let parent = object(at: path.dropLast(), in: bytes), let member = member(path.last!, in: bytes, objectAt: parent)
+            guard let parent = object(at: path.dropLast(), in: bytes, uniqueKeys: uniqueKeys),
+                  let member = member(path.last!, in: bytes, objectAt: parent, uniqueKeys: uniqueKeys)
             else { return nil }
             return member.value
         }.map { text[$0] }
@@ -35,10 +40,10 @@ enum JSONByteEditor {
 
     /// `text` with the member at `path` removed; `text` itself when it is not there (nor a
     /// parent on the way: there is nothing to remove).
-    static func removing(_ path: [String], from text: [UInt8]) -> [UInt8] {
+    static func removing(_ path: [String], from text: [UInt8], uniqueKeys: Bool) -> [UInt8] {
         let cut = text.withUnsafeBufferPointer { bytes -> Range<Int>? in
-            guard let parent = object(at: path.dropLast(), in: bytes) else { return nil }
-            return member(path.last!, in: bytes, objectAt: parent)?.cut
+            guard let parent = object(at: path.dropLast(), in: bytes, uniqueKeys: uniqueKeys) else { return nil }
+            return member(path.last!, in: bytes, objectAt: parent, uniqueKeys: uniqueKeys)?.cut
         }
         guard let cut else { return text }
         var result = text
@@ -48,13 +53,12 @@ enum JSONByteEditor {
 
     /// `text` with the value at `path` set to `value` (JSON bytes), or nil when its parent is
     /// missing or not an object (the tree would create or refuse it).
-    static func setting(_ path: [String], to value: [UInt8], in text: [UInt8]) -> [UInt8]? {
+    static func setting(_ path: [String], to value: [UInt8], in text: [UInt8], uniqueKeys: Bool) -> [UInt8]? {
         let edit = text.withUnsafeBufferPointer { bytes -> Edit? in
-            guard let parent = object(at: path.dropLast(), in: bytes) else { return nil }
-            if let existing = member(path.last!, in: bytes, objectAt: parent) { return .replace(existing.value) }
-            let close = JSONPathScanner.skipValue(bytes, parent) - 1
-            let empty = JSONPathScanner.skipWhitespace(bytes, parent + 1) == close
-            return .insert(at: close, empty: empty)
+            guard let parent = object(at: path.dropLast(), in: bytes, uniqueKeys: uniqueKeys) else { return nil }
+            let scan = scan(parent, in: bytes, for: path.last!, uniqueKeys: uniqueKeys)
+            if let existing = scan.found { return .replace(existing.value) }
+            return .insert(at: scan.close, empty: scan.count == 0)
         }
         switch edit {
         case nil:
@@ -75,48 +79,144 @@ enum JSONByteEditor {
     }
 
     /// The start (`{`) of the object at `path`, or nil when it is missing or not an object.
-    private static func object(at path: ArraySlice<String>, in bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+    static func object(at path: ArraySlice<String>, in bytes: UnsafeBufferPointer<UInt8>, uniqueKeys: Bool) -> Int? {
         var position = JSONPathScanner.skipWhitespace(bytes, 0)
         guard position < bytes.count, bytes[position] == UInt8(ascii: "{") else { return nil }
         for name in path {
-            guard let found = member(name, in: bytes, objectAt: position), bytes[found.value.lowerBound] == UInt8(ascii: "{")
+            // Only the start of each value on the way is needed, not its end.
+            guard let found = JSONPathScanner.member(name, in: bytes, objectAt: position, uniqueKeys: uniqueKeys),
+                  bytes[found] == UInt8(ascii: "{")
             else { return nil }
-            position = found.value.lowerBound
+            position = found
         }
         return position
     }
 
     /// The last member called `name` of the object starting at `start`.
-    private static func member(_ name: String, in bytes: UnsafeBufferPointer<UInt8>, objectAt start: Int) -> Member? {
-        var position = JSONPathScanner.skipWhitespace(bytes, start + 1)
-        if bytes[position] == UInt8(ascii: "}") { return nil }
+    private static func member(_ name: String, in bytes: UnsafeBufferPointer<UInt8>, objectAt start: Int, uniqueKeys: Bool) -> Member? {
+        scan(start, in: bytes, for: name, uniqueKeys: uniqueKeys).found
+    }
+
+    /// What one pass over an object's members tells.
+    struct ObjectScan {
+        /// The last member with the wanted name.
         var found: Member?
-        var previousValueEnd: Int?
+        /// The last member with the other wanted name.
+        var other: Member?
+        /// How many members the object has, and its closing brace: known when a wanted name was
+        /// not found (with unique keys the scan stops once it has found what it wants).
+        var count = 0
+        var close = 0
+    }
+
+    /// One pass over the members of the object starting at `start`, looking for `name` (and
+    /// `other`, if given).
+    static func scan(_ start: Int, in bytes: UnsafeBufferPointer<UInt8>, for name: String, and other: String? = nil,
+                     uniqueKeys: Bool) -> ObjectScan {
+        var result = ObjectScan()
         var name = name
+        var other = other ?? ""
+        let wantsOther = !other.isEmpty
         return name.withUTF8 { wanted in
-            while true {
-                let keyStart = position
-                let keyEnd = JSONPathScanner.skipString(bytes, position) - 1
-                let matches = JSONPathScanner.keyMatches(UnsafeBufferPointer(rebasing: bytes[(keyStart + 1)..<keyEnd]), wanted)
-                let valueStart = JSONPathScanner.skipWhitespace(bytes, JSONPathScanner.skipWhitespace(bytes, keyEnd + 1) + 1)
-                let valueEnd = JSONPathScanner.skipValue(bytes, valueStart)
-                let next = JSONPathScanner.skipWhitespace(bytes, valueEnd)
-                let isLast = bytes[next] == UInt8(ascii: "}")
-                if matches {
-                    // Cut the member and the comma after it; the last member takes the comma before it.
-                    let cut: Range<Int> = if !isLast {
-                        keyStart..<JSONPathScanner.skipWhitespace(bytes, next + 1)
-                    } else if let previousValueEnd {
-                        previousValueEnd..<valueEnd
+            other.withUTF8 { otherWanted in
+                let end = walkMembers(of: start, in: bytes) { key, member in
+                    if JSONPathScanner.keyMatches(key, wanted) {
+                        result.found = member
+                    } else if wantsOther, JSONPathScanner.keyMatches(key, otherWanted) {
+                        result.other = member
                     } else {
-                        keyStart..<valueEnd
+                        return true
                     }
-                    found = Member(keyStart: keyStart, value: valueStart..<valueEnd, cut: cut)
+                    return !(uniqueKeys && result.found != nil && (!wantsOther || result.other != nil))
                 }
-                if isLast { return found }
-                previousValueEnd = valueEnd
-                position = JSONPathScanner.skipWhitespace(bytes, next + 1)
+                if let end { (result.count, result.close) = end }
+                return result
             }
         }
+    }
+
+    /// Every member of the object starting at `start`, in one pass: its key's bytes (without
+    /// quotes) and where it is; with its closing brace.
+    static func members(of start: Int, in bytes: UnsafeBufferPointer<UInt8>) -> (members: [(key: Range<Int>, member: Member)], close: Int) {
+        var members: [(key: Range<Int>, member: Member)] = []
+        let end = walkMembers(of: start, in: bytes) { key, member in
+            members.append((member.keyStart + 1..<member.keyStart + 1 + key.count, member))
+            return true
+        }
+        return (members, end?.close ?? start)
+    }
+
+    /// Calls `body` with each member of the object starting at `start` (its key's bytes without
+    /// quotes, and where it is) until `body` returns false; returns the member count and the
+    /// closing brace, or nil when stopped.
+    private static func walkMembers(of start: Int, in bytes: UnsafeBufferPointer<UInt8>,
+                                    _ body: (UnsafeBufferPointer<UInt8>, Member) -> Bool) -> (count: Int, close: Int)? {
+        var position = JSONPathScanner.skipWhitespace(bytes, start + 1)
+        if bytes[position] == UInt8(ascii: "}") { return (0, position) }
+        var previousValueEnd: Int?
+        var count = 0
+        while true {
+            let keyStart = position
+            let keyEnd = JSONPathScanner.skipString(bytes, position) - 1
+            let valueStart = JSONPathScanner.skipWhitespace(bytes, JSONPathScanner.skipWhitespace(bytes, keyEnd + 1) + 1)
+            let valueEnd = JSONPathScanner.skipValue(bytes, valueStart)
+            let next = JSONPathScanner.skipWhitespace(bytes, valueEnd)
+            let isLast = bytes[next] == UInt8(ascii: "}")
+            // Cut the member and the comma after it; the last member takes the comma before it.
+            let cut: Range<Int> = if !isLast {
+                keyStart..<JSONPathScanner.skipWhitespace(bytes, next + 1)
+            } else if let previousValueEnd {
+                previousValueEnd..<valueEnd
+            } else {
+                keyStart..<valueEnd
+            }
+            count += 1
+            let member = Member(keyStart: keyStart, value: valueStart..<valueEnd, cut: cut)
+            guard body(UnsafeBufferPointer(rebasing: bytes[(keyStart + 1)..<keyEnd]), member) else { return nil }
+            if isLast { return (count, next) }
+            previousValueEnd = valueEnd
+            position = JSONPathScanner.skipWhitespace(bytes, next + 1)
+        }
+    }
+
+    /// `text` with the member at `from` renamed to `to`'s name (both in the same object), as
+    /// `.to = del(.from)` does on the tree: the value (null when `from` is missing) replaces an
+    /// existing `to` in its place, or goes last as a new member. Nil when the tree is needed.
+    static func moving(_ from: [String], to: [String], in text: [UInt8], uniqueKeys: Bool) -> [UInt8]? {
+        guard from.dropLast() == to.dropLast(), from.last != to.last else { return nil }
+        let plan = text.withUnsafeBufferPointer { bytes -> (ObjectScan, Int)? in
+            guard let parent = object(at: to.dropLast(), in: bytes, uniqueKeys: uniqueKeys) else { return nil }
+            return (scan(parent, in: bytes, for: to.last!, and: from.last!, uniqueKeys: uniqueKeys), parent)
+        }
+        guard let (scan, _) = plan else { return nil }
+        let value = scan.other.map { Array(text[$0.value]) } ?? Array("null".utf8)
+        var result = text
+        switch (scan.found, scan.other) {
+        case (let existing?, let source?):
+            // Two edits of one text: the later one first, so the earlier offsets hold.
+            if existing.value.lowerBound > source.cut.lowerBound {
+                result.replaceSubrange(existing.value, with: value)
+                result.removeSubrange(source.cut)
+            } else {
+                result.removeSubrange(source.cut)
+                result.replaceSubrange(existing.value, with: value)
+            }
+        case (let existing?, nil):
+            result.replaceSubrange(existing.value, with: value)
+        case (nil, let source):
+            var close = scan.close
+            var remaining = scan.count
+            if let source {
+                result.removeSubrange(source.cut)
+                close -= source.cut.count
+                remaining -= 1
+            }
+            var member: [UInt8] = remaining == 0 ? [] : [UInt8(ascii: ",")]
+            JSONWriter.writeString(to.last!, into: &member)
+            member.append(UInt8(ascii: ":"))
+            member.append(contentsOf: value)
+            result.insert(contentsOf: member, at: close)
+        }
+        return result
     }
 }

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The cursor behind ``JSONParser``: reads values from a byte buffer.
 ///
 /// With `buildsValues` false it only checks the text (same grammar, same errors)
@@ -8,6 +14,11 @@ struct JSONByteReader {
     let maximumDepth: Int
     let buildsValues: Bool
     var position = 0
+    /// When only checking: false once an object repeats a key (or has a key with an escape,
+    /// which may spell a repeat differently).
+    var keysAreUnique = true
+    /// Whether the last string read had an escape.
+    private var lastStringHadEscape = false
 
     init(bytes: UnsafeBufferPointer<UInt8>, maximumDepth: Int, buildsValues: Bool = true) {
         self.bytes = bytes
@@ -54,6 +65,7 @@ struct JSONByteReader {
 
     private mutating func readObject(depth: Int) throws(JSONParseError) -> JSONValue {
         guard depth <= maximumDepth else { throw error("nesting deeper than \(maximumDepth) levels") }
+        let objectStart = position
         position += 1
         var object = JSONObject()
         skipWhitespace()
@@ -61,12 +73,17 @@ struct JSONByteReader {
             position += 1
             return .object(object)
         }
+        // Keys seen in this object (a Bloom filter of 128 bits, two per key): a key whose bits
+        // are all set already goes to the exact check.
+        var keyBits = (UInt64(0), UInt64(0))
         while true {
             skipWhitespace()
             guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {
                 throw error(position < bytes.count ? "expected a string key" : "unexpected end of input in an object")
             }
+            let keyStart = position
             let key = try readString()
+            if !buildsValues, keysAreUnique { noteKey(keyStart..<position, objectAt: objectStart, seen: &keyBits) }
             skipWhitespace()
             guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else {
                 throw error("expected ':' after an object key")
@@ -83,6 +100,49 @@ struct JSONByteReader {
             default: throw error("expected ',' or '}' in an object")
             }
         }
+    }
+
+    /// Records the key (with its quotes) at `key` of the object starting at `objectStart`;
+    /// clears ``keysAreUnique`` if an earlier key of the object has the same bytes.
+    private mutating func noteKey(_ key: Range<Int>, objectAt objectStart: Int, seen: inout (UInt64, UInt64)) {
+        if lastStringHadEscape {
+            keysAreUnique = false
+            return
+        }
+        let hash = keyHash(key)
+        let first = hash >> 57, second = hash >> 50 & 127
+        let firstBit: UInt64 = 1 << (first & 63), secondBit: UInt64 = 1 << (second & 63)
+        let firstSeen = (first < 64 ? seen.0 : seen.1) & firstBit != 0
+        let secondSeen = (second < 64 ? seen.0 : seen.1) & secondBit != 0
+        if first < 64 { seen.0 |= firstBit } else { seen.1 |= firstBit }
+        if second < 64 { seen.0 |= secondBit } else { seen.1 |= secondBit }
+        guard firstSeen, secondSeen else { return }
+        // The object's earlier members are valid text: walk their keys.
+        var position = JSONPathScanner.skipWhitespace(bytes, objectStart + 1)
+        while position < key.lowerBound {
+            let end = JSONPathScanner.skipString(bytes, position)
+            if end - position == key.count, memcmp(bytes.baseAddress! + position, bytes.baseAddress! + key.lowerBound, key.count) == 0 {
+                keysAreUnique = false
+                return
+            }
+            let value = JSONPathScanner.skipWhitespace(bytes, JSONPathScanner.skipWhitespace(bytes, end) + 1)
+            position = JSONPathScanner.skipWhitespace(bytes, JSONPathScanner.skipValue(bytes, value))
+            position = JSONPathScanner.skipWhitespace(bytes, position + 1)  // past ','
+        }
+    }
+
+    /// A hash of the key's bytes (with its quotes): its first and last eight bytes and its length.
+    private func keyHash(_ key: Range<Int>) -> UInt64 {
+        var word: UInt64
+        if key.upperBound - key.lowerBound >= 8 {
+            word = WordScan.load(bytes, key.lowerBound) ^ WordScan.load(bytes, key.upperBound - 8).rotated(by: 29)
+        } else {
+            word = 0
+            for index in key.reversed() { word = word << 8 | UInt64(bytes[index]) }
+        }
+        word ^= UInt64(key.count) &* 0x9E37_79B9_7F4A_7C15
+        word = (word ^ word >> 31) &* 0xBF58_476D_1CE4_E5B9
+        return word ^ word >> 29
     }
 
     private mutating func readArray(depth: Int) throws(JSONParseError) -> JSONValue {
@@ -137,6 +197,7 @@ struct JSONByteReader {
             position += 1
         }
         guard position < bytes.count else { throw error("unterminated string", at: open) }
+        lastStringHadEscape = hasEscape
         if !hasEscape {
             let slice = UnsafeBufferPointer(rebasing: bytes[start..<position])
             position += 1

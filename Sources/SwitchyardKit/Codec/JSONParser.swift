@@ -37,15 +37,28 @@ public struct JSONParser: Sendable {
         _ = try parseResult(buffer, buildsValues: false).get()
     }
 
+    /// ``validate(buffer:)``, and whether every object's keys are distinct: true means no
+    /// object repeats a key (compared byte for byte; a key with an escape counts as a possible
+    /// repeat), so a lookup may stop at the first member with the name it wants.
+    public func validateReportingKeys(buffer: UnsafeBufferPointer<UInt8>) throws -> Bool {
+        var reader = JSONByteReader(bytes: buffer, maximumDepth: maximumDepth, buildsValues: false)
+        _ = try read(&reader).get()
+        return reader.keysAreUnique
+    }
+
     private func parseResult(_ buffer: UnsafeBufferPointer<UInt8>, buildsValues: Bool = true)
         -> Result<JSONValue, JSONParseError>
     {
         var reader = JSONByteReader(bytes: buffer, maximumDepth: maximumDepth, buildsValues: buildsValues)
+        return read(&reader)
+    }
+
+    private func read(_ reader: inout JSONByteReader) -> Result<JSONValue, JSONParseError> {
         do throws(JSONParseError) {
             reader.skipWhitespace()
             let value = try reader.readValue(depth: 0)
             reader.skipWhitespace()
-            if reader.position < buffer.count {
+            if reader.position < reader.bytes.count {
                 throw reader.error("unexpected data after the value")
             }
             return .success(value)

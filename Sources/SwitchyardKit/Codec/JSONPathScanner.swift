@@ -13,31 +13,57 @@ import Darwin
 enum JSONPathScanner {
     /// The value at `path` in `text`, or nil when the path does not exist.
     static func value(at path: Path, in text: ArraySlice<UInt8>) -> JSONValue? {
+        value(at: path.segments[...], in: text, from: nil, uniqueKeys: false).value
+    }
+
+    /// The value at `segments` below the value starting at `start` (the whole text when nil),
+    /// and where the value holding it starts (for a later lookup of a sibling). With
+    /// `uniqueKeys` (no object repeats a key) the first member with a name is taken without
+    /// scanning the rest of its object.
+    static func value(at segments: ArraySlice<Path.Segment>, in text: ArraySlice<UInt8>, from start: Int?, uniqueKeys: Bool)
+        -> (value: JSONValue?, parentStart: Int?)
+    {
         text.withUnsafeBufferPointer { buffer in
-            guard let range = range(of: path, in: buffer) else { return nil }
-            return try? JSONParser().parse(buffer: UnsafeBufferPointer(rebasing: buffer[range]))
+            guard let (range, parentStart) = range(of: segments, in: buffer, from: start ?? skipWhitespace(buffer, 0),
+                                                   uniqueKeys: uniqueKeys) else {
+                return (nil, nil)
+            }
+            return (try? JSONParser().parse(buffer: UnsafeBufferPointer(rebasing: buffer[range])), parentStart)
         }
     }
 
     /// The byte range of the value at `path`.
     static func range(of path: Path, in bytes: UnsafeBufferPointer<UInt8>) -> Range<Int>? {
-        var position = skipWhitespace(bytes, 0)
-        for segment in path.segments {
+        range(of: path.segments[...], in: bytes, from: skipWhitespace(bytes, 0), uniqueKeys: false)?.value
+    }
+
+    /// The byte range of the value at `segments` below the value starting at `start`, and the
+    /// start of its parent's value.
+    private static func range(of segments: ArraySlice<Path.Segment>, in bytes: UnsafeBufferPointer<UInt8>, from start: Int,
+                              uniqueKeys: Bool) -> (value: Range<Int>, parentStart: Int)?
+    {
+        var position = start
+        var parent = start
+        for segment in segments {
             guard position < bytes.count else { return nil }
+            parent = position
             switch segment {
             case .field(let name):
-                guard bytes[position] == UInt8(ascii: "{"), let found = member(name, in: bytes, objectAt: position) else { return nil }
+                guard bytes[position] == UInt8(ascii: "{"), let found = member(name, in: bytes, objectAt: position, uniqueKeys: uniqueKeys)
+                else { return nil }
                 position = found
             case .index(let index):
                 guard bytes[position] == UInt8(ascii: "["), let found = element(index, in: bytes, arrayAt: position) else { return nil }
                 position = found
             }
         }
-        return position..<skipValue(bytes, position)
+        guard position < bytes.count else { return nil }
+        return (position..<skipValue(bytes, position), parent)
     }
 
-    /// The start of member `name`'s value in the object starting at `start`.
-    private static func member(_ name: String, in bytes: UnsafeBufferPointer<UInt8>, objectAt start: Int) -> Int? {
+    /// The start of member `name`'s value in the object starting at `start` (its last
+    /// occurrence; the first when keys are unique).
+    static func member(_ name: String, in bytes: UnsafeBufferPointer<UInt8>, objectAt start: Int, uniqueKeys: Bool) -> Int? {
         var position = skipWhitespace(bytes, start + 1)
         if bytes[position] == UInt8(ascii: "}") { return nil }
         var found: Int?
@@ -50,7 +76,10 @@ enum JSONPathScanner {
                 position = skipWhitespace(bytes, keyEnd + 1) + 1  // past ':'
                 position = skipWhitespace(bytes, position)
                 // The last occurrence wins if a key repeats, as in the parser's objects.
-                if matches { found = position }
+                if matches {
+                    if uniqueKeys { return position }
+                    found = position
+                }
                 position = skipWhitespace(bytes, skipValue(bytes, position))
                 if bytes[position] == UInt8(ascii: "}") { return found }
                 position = skipWhitespace(bytes, position + 1)  // past ','

@@ -39,3 +39,11 @@ enum WordScan {
         mask.trailingZeroBitCount >> 3
     }
 }
+
+extension UInt64 {
+    /// The bits rotated left by `count` (0-63).
+    @inline(__always)
+    func rotated(by count: UInt64) -> UInt64 {
+        self << count | self >> (64 - count)
+    }
+}

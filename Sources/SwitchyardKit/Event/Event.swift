@@ -13,8 +13,9 @@
 /// (`event.value[...] = ...`) parses at most once and drops the text.
 public struct Event: Sendable, Equatable {
     private enum Payload: Sendable {
-        /// JSON text already checked by ``JSONParser/validate(buffer:)``.
-        case json(ArraySlice<UInt8>)
+        /// JSON text already checked by ``JSONParser/validate(buffer:)``; `uniqueKeys`: no
+        /// object in it repeats a key (lookups may stop at the first match).
+        case json(ArraySlice<UInt8>, uniqueKeys: Bool)
         /// The text and the tree built from it, while unchanged.
         case parsed(JSONValue, ArraySlice<UInt8>)
         case value(JSONValue)
@@ -33,9 +34,11 @@ public struct Event: Sendable, Equatable {
 
     /// An event holding JSON text that ``JSONParser/validate(buffer:)`` accepted.
     ///
-    /// The slice may share a larger read buffer: no bytes are copied.
-    public init(validatedJSON text: ArraySlice<UInt8>, metadata: EventMetadata = EventMetadata()) {
-        self.payload = .json(text)
+    /// The slice may share a larger read buffer: no bytes are copied. Pass `uniqueKeys: true`
+    /// only when no object in the text repeats a key (``JSONParser/validateReportingKeys(buffer:)``
+    /// tells): field lookups then stop at the first match instead of scanning for a later one.
+    public init(validatedJSON text: ArraySlice<UInt8>, metadata: EventMetadata = EventMetadata(), uniqueKeys: Bool = false) {
+        self.payload = .json(text, uniqueKeys: uniqueKeys)
         self.metadata = metadata
     }
 
@@ -44,7 +47,7 @@ public struct Event: Sendable, Equatable {
         get {
             switch payload {
             case .value(let value), .parsed(let value, _): return value
-            case .json(let text): return Self.parse(text)
+            case .json(let text, _): return Self.parse(text)
             }
         }
         set {
@@ -63,7 +66,7 @@ public struct Event: Sendable, Equatable {
     public mutating func loadValue() -> JSONValue {
         switch payload {
         case .value(let value), .parsed(let value, _): return value
-        case .json(let text):
+        case .json(let text, _):
             let value = Self.parse(text)
             payload = .parsed(value, text)
             return value
@@ -73,21 +76,22 @@ public struct Event: Sendable, Equatable {
     /// The exact JSON text the event was read from, while its value is unchanged.
     public var rawJSON: ArraySlice<UInt8>? {
         switch payload {
-        case .json(let text), .parsed(_, let text): return text
+        case .json(let text, _), .parsed(_, let text): return text
         case .value: return nil
         }
     }
 
-    /// The text, while no tree has been built from it (for ``EvaluationSubject``).
-    var unparsedText: ArraySlice<UInt8>? {
-        if case .json(let text) = payload { return text }
+    /// The text, while no tree has been built from it (for ``EvaluationSubject``), and whether
+    /// its keys are known to be unique.
+    var unparsedText: (text: ArraySlice<UInt8>, uniqueKeys: Bool)? {
+        if case .json(let text, let uniqueKeys) = payload { return (text, uniqueKeys) }
         return nil
     }
 
     /// Appends the event's compact JSON text to `buffer`, re-using the original text when it has one.
     public func writeJSON(into buffer: inout [UInt8]) {
         switch payload {
-        case .json(let text), .parsed(_, let text): buffer.append(contentsOf: text)
+        case .json(let text, _), .parsed(_, let text): buffer.append(contentsOf: text)
         case .value(let value): JSONWriter.write(value, into: &buffer)
         }
     }

@@ -127,7 +127,19 @@ public struct RemapProgram: Sendable, Decodable {
     /// Runs the program on an event's JSON text as byte edits; nil when it cannot (not made of
     /// field assignments and deletions, or an edit needs to create a parent): run it on the tree.
     public func run(onJSON text: ArraySlice<UInt8>) -> [UInt8]? {
-        byteProgram?.apply(to: text)
+        byteProgram?.apply(to: text, uniqueKeys: false)
+    }
+
+    /// Runs the program on `event`'s JSON text as byte edits, when the program is made only of
+    /// field assignments and deletions and the event still has its text: the edited event
+    /// (same metadata), or nil when the tree is needed (``run(on:)``).
+    public func runAsEdits(_ event: Event) -> Event? {
+        guard let byteProgram else { return nil }
+        if let (text, uniqueKeys) = event.unparsedText {
+            return byteProgram.apply(to: text, uniqueKeys: uniqueKeys).map { Event(validatedJSON: $0[...], metadata: event.metadata, uniqueKeys: uniqueKeys) }
+        }
+        guard let text = event.rawJSON else { return nil }
+        return byteProgram.apply(to: text, uniqueKeys: false).map { Event(validatedJSON: $0[...], metadata: event.metadata) }
     }
 
     public init(from decoder: any Decoder) throws {

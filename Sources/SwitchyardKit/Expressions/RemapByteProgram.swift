@@ -16,6 +16,8 @@ struct RemapByteProgram: Sendable {
     }
 
     let steps: [Step]
+    /// Whether the steps touch separate fields (see ``applyInOnePass(to:)``).
+    let independent: Bool
 
     /// The byte program for `statements`, or nil when one of them needs the tree.
     init?(_ statements: [RemapStatement]) {
@@ -43,6 +45,7 @@ struct RemapByteProgram: Sendable {
         }
         guard !steps.isEmpty else { return nil }
         self.steps = steps
+        self.independent = Self.stepsAreIndependent(steps)
     }
 
     /// A path of fields only (at least one), or nil.
@@ -56,27 +59,34 @@ struct RemapByteProgram: Sendable {
         return names
     }
 
-    private static let null = Array("null".utf8)
+    static let null = Array("null".utf8)
 
     /// The edited text, or nil when an edit needs the tree (a parent to create, a non-object in
     /// the way): the caller then runs the program on the tree, which gives the same result.
-    func apply(to text: ArraySlice<UInt8>) -> [UInt8]? {
+    /// `uniqueKeys`: no object of the text repeats a key (and none of the edited one will).
+    func apply(to text: ArraySlice<UInt8>, uniqueKeys: Bool) -> [UInt8]? {
+        if uniqueKeys, independent, let edited = applyInOnePass(to: text) { return edited }
         var text = Array(text)
         for step in steps {
             switch step {
             case .set(let to, let json):
-                guard let edited = JSONByteEditor.setting(to, to: json, in: text) else { return nil }
+                guard let edited = JSONByteEditor.setting(to, to: json, in: text, uniqueKeys: uniqueKeys) else { return nil }
                 text = edited
             case .copy(let to, let from):
-                let value = JSONByteEditor.value(at: from, in: text).map(Array.init) ?? Self.null
-                guard let edited = JSONByteEditor.setting(to, to: value, in: text) else { return nil }
+                let value = JSONByteEditor.value(at: from, in: text, uniqueKeys: uniqueKeys).map(Array.init) ?? Self.null
+                guard let edited = JSONByteEditor.setting(to, to: value, in: text, uniqueKeys: uniqueKeys) else { return nil }
                 text = edited
             case .move(let to, let from):
-                let value = JSONByteEditor.value(at: from, in: text).map(Array.init) ?? Self.null
-                guard let edited = JSONByteEditor.setting(to, to: value, in: JSONByteEditor.removing(from, from: text)) else { return nil }
+                if let moved = JSONByteEditor.moving(from, to: to, in: text, uniqueKeys: uniqueKeys) {
+                    text = moved
+                    continue
+                }
+                let value = JSONByteEditor.value(at: from, in: text, uniqueKeys: uniqueKeys).map(Array.init) ?? Self.null
+                let removed = JSONByteEditor.removing(from, from: text, uniqueKeys: uniqueKeys)
+                guard let edited = JSONByteEditor.setting(to, to: value, in: removed, uniqueKeys: uniqueKeys) else { return nil }
                 text = edited
             case .remove(let path):
-                text = JSONByteEditor.removing(path, from: text)
+                text = JSONByteEditor.removing(path, from: text, uniqueKeys: uniqueKeys)
             }
         }
         return text

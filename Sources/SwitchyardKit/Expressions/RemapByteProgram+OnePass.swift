@@ -1,0 +1,133 @@
+/// Programs whose steps touch separate fields (no path of one step is, or is inside, a path
+/// of another) give the same result whatever order their edits are made in, except that new
+/// members go last in program order. On text whose keys are unique they are planned on the
+/// original bytes and written out in one pass: one scan per object touched and one copy of
+/// the event, instead of a scan and a copy per step.
+extension RemapByteProgram {
+    /// One change of the original text: `range` replaced by `bytes`.
+    struct Splice {
+        var range: Range<Int>
+        var bytes: [UInt8]
+    }
+
+    /// New members for one object, in program order.
+    private struct Insertion {
+        var close: Int
+        var members: Int
+        var removed = 0
+        var bytes: [UInt8] = []
+    }
+
+    /// Whether no path of a step is a prefix of (or equal to) a path of another step or of the
+    /// same step.
+    static func stepsAreIndependent(_ steps: [Step]) -> Bool {
+        let paths = steps.map { step -> [[String]] in
+            switch step {
+            case .set(let to, _): [to]
+            case .copy(let to, let from), .move(let to, let from): [to, from]
+            case .remove(let path): [path]
+            }
+        }
+        let all = paths.flatMap { $0 }
+        for (index, path) in all.enumerated() {
+            for other in all[(index + 1)...] where path.starts(with: other) || other.starts(with: path) {
+                return false
+            }
+        }
+        return true
+    }
+
+    /// The edited text in one pass, or nil when an edit needs the tree or two edits would
+    /// overlap (the caller then runs the steps one by one).
+    func applyInOnePass(to text: ArraySlice<UInt8>) -> [UInt8]? {
+        text.withUnsafeBufferPointer { bytes -> [UInt8]? in
+            var splices: [Splice] = []
+            var insertions: [Int: Insertion] = [:]  // by the object's start
+            var order: [Int] = []
+
+            // Objects that will get a new member are read whole, once (the name's absence must be
+            // seen anyway); the others only up to the member wanted.
+            var tables: [Int: (members: [(key: Range<Int>, member: JSONByteEditor.Member)], close: Int)] = [:]
+            let writtenParents = Set(steps.compactMap { step -> ArraySlice<String>? in
+                switch step {
+                case .set(let to, _), .copy(let to, _), .move(let to, _): to.dropLast()
+                case .remove: nil
+                }
+            })
+            func member(_ path: [String]) -> (parent: Int, scan: JSONByteEditor.ObjectScan)? {
+                guard let parent = JSONByteEditor.object(at: path.dropLast(), in: bytes, uniqueKeys: true) else { return nil }
+                guard writtenParents.contains(path.dropLast()) else {
+                    return (parent, JSONByteEditor.scan(parent, in: bytes, for: path.last!, uniqueKeys: true))
+                }
+                let table = tables[parent] ?? JSONByteEditor.members(of: parent, in: bytes)
+                tables[parent] = table
+                var name = path.last!
+                let found = name.withUTF8 { wanted in
+                    table.members.first { JSONPathScanner.keyMatches(UnsafeBufferPointer(rebasing: bytes[$0.key]), wanted) }?.member
+                }
+                return (parent, JSONByteEditor.ObjectScan(found: found, count: table.members.count, close: table.close))
+            }
+            // A missing member or parent leaves nothing to cut, as in the steps one by one.
+            func cut(_ path: [String]) {
+                guard let (parent, scan) = member(path), let found = scan.found else { return }
+                splices.append(Splice(range: found.cut, bytes: []))
+                insertions[parent, default: Insertion(close: -1, members: -1)].removed += 1
+            }
+            func set(_ path: [String], _ value: [UInt8]) -> Bool {
+                guard let (parent, scan) = member(path) else { return false }
+                if let existing = scan.found {
+                    splices.append(Splice(range: existing.value, bytes: value))
+                    return true
+                }
+                var insertion = insertions[parent] ?? Insertion(close: scan.close, members: scan.count)
+                insertion.close = scan.close
+                insertion.members = scan.count
+                if insertion.bytes.isEmpty, !order.contains(parent) { order.append(parent) }
+                insertion.bytes.append(UInt8(ascii: ","))
+                JSONWriter.writeString(path.last!, into: &insertion.bytes)
+                insertion.bytes.append(UInt8(ascii: ":"))
+                insertion.bytes += value
+                insertions[parent] = insertion
+                return true
+            }
+            func valueBytes(_ path: [String]) -> [UInt8] {
+                guard let (_, scan) = member(path), let found = scan.found else { return Self.null }
+                return Array(bytes[found.value])
+            }
+
+            for step in steps {
+                switch step {
+                case .set(let to, let json):
+                    guard set(to, json) else { return nil }
+                case .copy(let to, let from):
+                    guard set(to, valueBytes(from)) else { return nil }
+                case .move(let to, let from):
+                    let value = valueBytes(from)
+                    cut(from)
+                    guard set(to, value) else { return nil }
+                case .remove(let path):
+                    cut(path)
+                }
+            }
+            for parent in order {
+                guard var insertion = insertions[parent], insertion.close >= 0 else { return nil }
+                // The first new member needs no comma when nothing of the object is left.
+                if insertion.members - insertion.removed == 0 { insertion.bytes.removeFirst() }
+                splices.append(Splice(range: insertion.close..<insertion.close, bytes: insertion.bytes))
+            }
+            splices.sort { $0.range.lowerBound < $1.range.lowerBound || $0.range.lowerBound == $1.range.lowerBound && !$0.range.isEmpty }
+            var result: [UInt8] = []
+            result.reserveCapacity(bytes.count + splices.reduce(0) { $0 + $1.bytes.count })
+            var cursor = 0
+            for splice in splices {
+                // Overlapping edits (two cuts sharing a comma): leave it to the steps one by one.
+                guard splice.range.lowerBound >= cursor else { return nil }
+                result.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[cursor..<splice.range.lowerBound]))
+                result += splice.bytes
+                cursor = splice.range.upperBound
+            }
+            result.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[cursor...]))
+            return result
+        }
+    }
+}
