@@ -18,6 +18,20 @@ extension RemapByteProgram {
         var bytes: [UInt8] = []
     }
 
+    /// The objects the steps may add a member to (the parents of their targets).
+    static func writtenParents(_ steps: [Step]) -> [[String]] {
+        var parents: [[String]] = []
+        for step in steps {
+            switch step {
+            case .set(let to, _), .copy(let to, _), .move(let to, _):
+                if !parents.contains(Array(to.dropLast())) { parents.append(Array(to.dropLast())) }
+            case .remove:
+                break
+            }
+        }
+        return parents
+    }
+
     /// Whether no path of a step is a prefix of (or equal to) a path of another step or of the
     /// same step.
     static func stepsAreIndependent(_ steps: [Step]) -> Bool {
@@ -47,20 +61,20 @@ extension RemapByteProgram {
 
             // Objects that will get a new member are read whole, once (the name's absence must be
             // seen anyway); the others only up to the member wanted.
-            var tables: [Int: (members: [(key: Range<Int>, member: JSONByteEditor.Member)], close: Int)] = [:]
-            let writtenParents = Set(steps.compactMap { step -> ArraySlice<String>? in
-                switch step {
-                case .set(let to, _), .copy(let to, _), .move(let to, _): to.dropLast()
-                case .remove: nil
-                }
-            })
+            var tables: [(parent: Int, members: [(key: Range<Int>, member: JSONByteEditor.Member)], close: Int)] = []
             func member(_ path: [String]) -> (parent: Int, scan: JSONByteEditor.ObjectScan)? {
                 guard let parent = JSONByteEditor.object(at: path.dropLast(), in: bytes, uniqueKeys: true) else { return nil }
-                guard writtenParents.contains(path.dropLast()) else {
+                guard writtenParents.contains(where: { $0.elementsEqual(path.dropLast()) }) else {
                     return (parent, JSONByteEditor.scan(parent, in: bytes, for: path.last!, uniqueKeys: true))
                 }
-                let table = tables[parent] ?? JSONByteEditor.members(of: parent, in: bytes)
-                tables[parent] = table
+                let table: (parent: Int, members: [(key: Range<Int>, member: JSONByteEditor.Member)], close: Int)
+                if let known = tables.first(where: { $0.parent == parent }) {
+                    table = known
+                } else {
+                    let read = JSONByteEditor.members(of: parent, in: bytes)
+                    table = (parent, read.members, read.close)
+                    tables.append(table)
+                }
                 var name = path.last!
                 let found = name.withUTF8 { wanted in
                     table.members.first { JSONPathScanner.keyMatches(UnsafeBufferPointer(rebasing: bytes[$0.key]), wanted) }?.member

@@ -18,6 +18,8 @@ struct RemapByteProgram: Sendable {
     let steps: [Step]
     /// Whether the steps touch separate fields (see ``applyInOnePass(to:)``).
     let independent: Bool
+    /// The objects the steps may add a member to: read whole in one pass.
+    let writtenParents: [[String]]
 
     /// The byte program for `statements`, or nil when one of them needs the tree.
     init?(_ statements: [RemapStatement]) {
@@ -46,6 +48,7 @@ struct RemapByteProgram: Sendable {
         guard !steps.isEmpty else { return nil }
         self.steps = steps
         self.independent = Self.stepsAreIndependent(steps)
+        self.writtenParents = Self.writtenParents(steps)
     }
 
     /// A path of fields only (at least one), or nil.
