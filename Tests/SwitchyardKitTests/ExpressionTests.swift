@@ -76,6 +76,8 @@ struct ExpressionTests {
         ("is_bool(.flag)", true), ("is_array(.tags)", true), ("is_object(.data)", true),
         ("starts_with(.data.entity_id, \"sensor.\")", true), ("ends_with(\"abc\", \"bc\")", true),
         ("starts_with(.nope, \"x\")", false), ("contains(\"abc\", \"b\")", true), ("contains(.tags, \"c\")", true),
+        ("ends_with(\"c\", \"abc\")", false), ("ends_with(\"x\", \"\")", true), ("starts_with(\"é\", \"e\")", false),
+        ("ends_with(\"°C\", \"C\")", true), ("starts_with(\"\", \"a\")", false),
         ("matches(\"a1\", \"^[a-z][0-9]$\")", true), ("lower(\"AbC\")", "abc"), ("upper(\"é\")", "É"),
         ("trim(\"  x \")", "x"), ("length(\"°C\")", 2), ("length(.tags)", 3), ("length(.data)", 2),
         ("split(\"a,b,,c\", \",\")", ["a", "b", "", "c"]), ("join(.tags, \"-\")", "a-b-c"),

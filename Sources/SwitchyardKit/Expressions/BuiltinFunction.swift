@@ -52,8 +52,13 @@ extension BuiltinFunction {
             typeTest("is_bool") { if case .bool = $0 { true } else { false } },
             typeTest("is_array") { if case .array = $0 { true } else { false } },
             typeTest("is_object") { if case .object = $0 { true } else { false } },
-            predicate("starts_with") { $0.hasPrefix($1) },
-            predicate("ends_with") { $0.hasSuffix($1) },
+            // By UTF-8 bytes (code points), not by characters: the same answer for any text a
+            // pipeline sees in practice, without grapheme breaking on every call.
+            predicate("starts_with") { $0.utf8.starts(with: $1.utf8) },
+            predicate("ends_with") { text, suffix in
+                let (text, suffix) = (text.utf8, suffix.utf8)
+                return text.count >= suffix.count && text.suffix(suffix.count).elementsEqual(suffix)
+            },
             BuiltinFunction("contains", [[.string, .array, .null], .any], returns: .bool) { (arguments) throws(EvaluationError) in
                 switch arguments[0] {
                 case .null: return .bool(false)
