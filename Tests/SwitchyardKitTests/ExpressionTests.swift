@@ -78,6 +78,7 @@ struct ExpressionTests {
         ("starts_with(.nope, \"x\")", false), ("contains(\"abc\", \"b\")", true), ("contains(.tags, \"c\")", true),
         ("ends_with(\"c\", \"abc\")", false), ("ends_with(\"x\", \"\")", true), ("starts_with(\"é\", \"e\")", false),
         ("ends_with(\"°C\", \"C\")", true), ("starts_with(\"\", \"a\")", false),
+        ("starts_with(.data.entity_id, .data.entity_id)", true), ("ends_with(.data.entity_id, lower(\"X\"))", false),
         ("matches(\"a1\", \"^[a-z][0-9]$\")", true), ("lower(\"AbC\")", "abc"), ("upper(\"é\")", "É"),
         ("trim(\"  x \")", "x"), ("length(\"°C\")", 2), ("length(.tags)", 3), ("length(.data)", 2),
         ("split(\"a,b,,c\", \",\")", ["a", "b", "", "c"]), ("join(.tags, \"-\")", "a-b-c"),
@@ -140,6 +141,9 @@ struct ExpressionTests {
         (".n && true", "'&&' needs a boolean, found number (at column 4)"),
         ("9223372036854775807 + 1", "integer overflow in + (at column 21)"),
         (".tags < 1", "cannot compare array with number (at column 7)"),
+        // The same message whether the second argument is a literal (an affix node) or not (a call).
+        ("starts_with(.n, \"a\")", "starts_with needs a string, found number (at column 1)"),
+        ("ends_with(.n, .data.entity_id)", "ends_with needs a string, found number (at column 1)"),
     ])
     func runtimeErrors(text: String, message: String) {
         #expect {

@@ -55,13 +55,14 @@ public struct RouteTransform: Transform {
 
     public mutating func process(_ batch: EventBatch, into output: inout TransformOutput) throws {
         var counts = [Int](repeating: 0, count: routed.count)
-        for var event in batch.events {
-            let value = event.loadValue()
+        for event in batch.events {
+            // The conditions read the event's fields from its text, sharing their lookups.
+            var reader = EventReader(event)
             do {
                 // Every condition is evaluated before the event goes anywhere: one that fails sends
                 // the event to errors only.
                 var matched: [Int] = []
-                for (index, route) in routes.enumerated() where try route.condition.test(value) { matched.append(index) }
+                for (index, route) in routes.enumerated() where try route.condition.test(&reader) { matched.append(index) }
                 if matched.isEmpty { matched.append(routes.count) }
                 for index in matched {
                     output.emit(event, to: index < routes.count ? routes[index].name : Self.unmatched)

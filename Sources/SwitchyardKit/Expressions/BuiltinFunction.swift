@@ -54,11 +54,10 @@ extension BuiltinFunction {
             typeTest("is_object") { if case .object = $0 { true } else { false } },
             // By UTF-8 bytes (code points), not by characters: the same answer for any text a
             // pipeline sees in practice, without grapheme breaking on every call.
-            predicate("starts_with") { $0.utf8.starts(with: $1.utf8) },
-            predicate("ends_with") { text, suffix in
-                let (text, suffix) = (text.utf8, suffix.utf8)
-                return text.count >= suffix.count && text.suffix(suffix.count).elementsEqual(suffix)
-            },
+            // By UTF-8 bytes (code points), not by characters. With a literal second argument the
+            // parser makes these an `affix` node instead of a call.
+            predicate("starts_with") { Affix.prefix.test($0, Array($1.utf8)) },
+            predicate("ends_with") { Affix.suffix.test($0, Array($1.utf8)) },
             BuiltinFunction("contains", [[.string, .array, .null], .any], returns: .bool) { (arguments) throws(EvaluationError) in
                 switch arguments[0] {
                 case .null: return .bool(false)

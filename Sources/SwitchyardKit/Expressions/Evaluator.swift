@@ -48,6 +48,12 @@ enum Evaluator {
             values.reserveCapacity(arguments.count)
             for argument in arguments { values.append(try evaluate(argument, &event)) }
             return try function.body(values)
+        case .affix(let affix, let subject, let literal):
+            switch try evaluate(subject, &event) {
+            case .null: return .bool(false)
+            case .string(let text): return .bool(affix.test(text, literal))
+            case let other: throw ValueOperations.fail("\(affix.rawValue) needs a string, found \(other.typeName)")
+            }
         case .binary(let op, let left, let right):
             return try binary(op, left, right, &event)
         }

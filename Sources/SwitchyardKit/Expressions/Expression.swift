@@ -87,7 +87,7 @@ public struct Condition: Sendable, Decodable, CustomStringConvertible {
         try check(try expression.evaluate(event))
     }
 
-    private func check(_ result: JSONValue) throws(EvaluationError) -> Bool {
+    func check(_ result: JSONValue) throws(EvaluationError) -> Bool {
         guard case .bool(let flag) = result else {
             throw EvaluationError(offset: 0, "the condition gave \(result.typeName), not true or false").located(in: expression.origin)
         }

@@ -12,6 +12,9 @@ struct ExpressionNode: Sendable {
         case match(ExpressionNode, CompiledPattern)
         case exists(Path)
         case call(BuiltinFunction, [ExpressionNode])
+        /// `starts_with(x, "literal")` or `ends_with(x, "literal")`: the most common conditions,
+        /// evaluated without an argument array (same results and errors as the call).
+        case affix(Affix, ExpressionNode, [UInt8])
         /// `del(.path)`: removes and returns the value (remap programs only).
         case delete(Path)
     }
@@ -21,6 +24,21 @@ struct ExpressionNode: Sendable {
     var offset: Int
     /// What the node can produce, as far as is known before seeing an event.
     var types: ValueTypes
+}
+
+/// Which end of a string ``ExpressionNode/Kind/affix(_:_:_:)`` tests.
+enum Affix: String, Sendable {
+    case prefix = "starts_with"
+    case suffix = "ends_with"
+
+    /// Whether `text` starts (or ends) with `affix`, by UTF-8 bytes.
+    func test(_ text: String, _ affix: [UInt8]) -> Bool {
+        let bytes = text.utf8
+        switch self {
+        case .prefix: return bytes.starts(with: affix)
+        case .suffix: return bytes.count >= affix.count && bytes.suffix(affix.count).elementsEqual(affix)
+        }
+    }
 }
 
 /// The binary operators, by precedence.

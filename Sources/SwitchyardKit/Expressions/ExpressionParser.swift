@@ -340,6 +340,9 @@ struct ExpressionParser {
         for (argument, accepted) in zip(arguments, function.parameters) {
             try requireTypes(argument, accepted, "argument of \(name)")
         }
+        if let affix = Affix(rawValue: name), case .literal(.string(let literal)) = arguments[1].kind {
+            return ExpressionNode(kind: .affix(affix, arguments[0], Array(literal.utf8)), offset: offset, types: function.returns)
+        }
         return ExpressionNode(kind: .call(function, arguments), offset: offset, types: function.returns)
     }
 
