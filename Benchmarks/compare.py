@@ -265,7 +265,7 @@ def main():
             for name, build in tools:
                 out = os.path.join(args.dir, f"out-{workload}" if scaling else f"out-{workload}." + ("db" if workload == "w3" else "ndjson"))
                 for stale in (out, out + "-journal", out + "-wal", out + "-shm"):
-                    if os.path.exists(stale):
+                    if os.path.isfile(stale):
                         os.remove(stale)
                 receiver = None
                 if workload == "w4":  # the shared receiver stores what it gets; verify.py reads that
