@@ -76,6 +76,7 @@ struct JSONByteReader {
         // Keys seen in this object (a Bloom filter of 128 bits, two per key): a key whose bits
         // are all set already goes to the exact check.
         var keyBits = (UInt64(0), UInt64(0))
+        var exactChecks = 0
         while true {
             skipWhitespace()
             guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {
@@ -83,7 +84,9 @@ struct JSONByteReader {
             }
             let keyStart = position
             let key = try readString()
-            if !buildsValues, keysAreUnique { noteKey(keyStart..<position, objectAt: objectStart, seen: &keyBits) }
+            if !buildsValues, keysAreUnique {
+                noteKey(keyStart..<position, objectAt: objectStart, seen: &keyBits, exactChecks: &exactChecks)
+            }
             skipWhitespace()
             guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else {
                 throw error("expected ':' after an object key")
@@ -104,7 +107,11 @@ struct JSONByteReader {
 
     /// Records the key (with its quotes) at `key` of the object starting at `objectStart`;
     /// clears ``keysAreUnique`` if an earlier key of the object has the same bytes.
-    private mutating func noteKey(_ key: Range<Int>, objectAt objectStart: Int, seen: inout (UInt64, UInt64)) {
+    ///
+    /// An object with so many keys that the filter saturates would make the exact checks
+    /// quadratic (a hostile line of 100k keys): after 16 of them in one object the answer is
+    /// "not known to be unique", which only costs lookups their early stop.
+    private mutating func noteKey(_ key: Range<Int>, objectAt objectStart: Int, seen: inout (UInt64, UInt64), exactChecks: inout Int) {
         if lastStringHadEscape {
             keysAreUnique = false
             return
@@ -117,6 +124,11 @@ struct JSONByteReader {
         if first < 64 { seen.0 |= firstBit } else { seen.1 |= firstBit }
         if second < 64 { seen.0 |= secondBit } else { seen.1 |= secondBit }
         guard firstSeen, secondSeen else { return }
+        exactChecks += 1
+        guard exactChecks <= 16 else {
+            keysAreUnique = false
+            return
+        }
         // The object's earlier members are valid text: walk their keys.
         var position = JSONPathScanner.skipWhitespace(bytes, objectStart + 1)
         while position < key.lowerBound {
