@@ -101,37 +101,24 @@ enum JSONByteEditor {
     struct ObjectScan {
         /// The last member with the wanted name.
         var found: Member?
-        /// The last member with the other wanted name.
-        var other: Member?
         /// How many members the object has, and its closing brace: known when a wanted name was
         /// not found (with unique keys the scan stops once it has found what it wants).
         var count = 0
         var close = 0
     }
 
-    /// One pass over the members of the object starting at `start`, looking for `name` (and
-    /// `other`, if given).
-    static func scan(_ start: Int, in bytes: UnsafeBufferPointer<UInt8>, for name: String, and other: String? = nil,
-                     uniqueKeys: Bool) -> ObjectScan {
+    /// One pass over the members of the object starting at `start`, looking for `name`.
+    static func scan(_ start: Int, in bytes: UnsafeBufferPointer<UInt8>, for name: String, uniqueKeys: Bool) -> ObjectScan {
         var result = ObjectScan()
         var name = name
-        var other = other ?? ""
-        let wantsOther = !other.isEmpty
         return name.withUTF8 { wanted in
-            other.withUTF8 { otherWanted in
-                let end = walkMembers(of: start, in: bytes) { key, member in
-                    if JSONPathScanner.keyMatches(key, wanted) {
-                        result.found = member
-                    } else if wantsOther, JSONPathScanner.keyMatches(key, otherWanted) {
-                        result.other = member
-                    } else {
-                        return true
-                    }
-                    return !(uniqueKeys && result.found != nil && (!wantsOther || result.other != nil))
-                }
-                if let end { (result.count, result.close) = end }
-                return result
+            let end = walkMembers(of: start, in: bytes) { key, member in
+                guard JSONPathScanner.keyMatches(key, wanted) else { return true }
+                result.found = member
+                return !uniqueKeys
             }
+            if let end { (result.count, result.close) = end }
+            return result
         }
     }
 
@@ -177,46 +164,5 @@ enum JSONByteEditor {
             previousValueEnd = valueEnd
             position = JSONPathScanner.skipWhitespace(bytes, next + 1)
         }
-    }
-
-    /// `text` with the member at `from` renamed to `to`'s name (both in the same object), as
-    /// `.to = del(.from)` does on the tree: the value (null when `from` is missing) replaces an
-    /// existing `to` in its place, or goes last as a new member. Nil when the tree is needed.
-    static func moving(_ from: [String], to: [String], in text: [UInt8], uniqueKeys: Bool) -> [UInt8]? {
-        guard from.dropLast() == to.dropLast(), from.last != to.last else { return nil }
-        let plan = text.withUnsafeBufferPointer { bytes -> (ObjectScan, Int)? in
-            guard let parent = object(at: to.dropLast(), in: bytes, uniqueKeys: uniqueKeys) else { return nil }
-            return (scan(parent, in: bytes, for: to.last!, and: from.last!, uniqueKeys: uniqueKeys), parent)
-        }
-        guard let (scan, _) = plan else { return nil }
-        let value = scan.other.map { Array(text[$0.value]) } ?? Array("null".utf8)
-        var result = text
-        switch (scan.found, scan.other) {
-        case (let existing?, let source?):
-            // Two edits of one text: the later one first, so the earlier offsets hold.
-            if existing.value.lowerBound > source.cut.lowerBound {
-                result.replaceSubrange(existing.value, with: value)
-                result.removeSubrange(source.cut)
-            } else {
-                result.removeSubrange(source.cut)
-                result.replaceSubrange(existing.value, with: value)
-            }
-        case (let existing?, nil):
-            result.replaceSubrange(existing.value, with: value)
-        case (nil, let source):
-            var close = scan.close
-            var remaining = scan.count
-            if let source {
-                result.removeSubrange(source.cut)
-                close -= source.cut.count
-                remaining -= 1
-            }
-            var member: [UInt8] = remaining == 0 ? [] : [UInt8(ascii: ",")]
-            JSONWriter.writeString(to.last!, into: &member)
-            member.append(UInt8(ascii: ":"))
-            member.append(contentsOf: value)
-            result.insert(contentsOf: member, at: close)
-        }
-        return result
     }
 }

@@ -57,17 +57,17 @@ extension RemapByteProgram {
         text.withUnsafeBufferPointer { bytes -> [UInt8]? in
             var splices: [Splice] = []
             var insertions: [Int: Insertion] = [:]  // by the object's start
-            var order: [Int] = []
 
             // Objects that will get a new member are read whole, once (the name's absence must be
             // seen anyway); the others only up to the member wanted.
-            var tables: [(parent: Int, members: [(key: Range<Int>, member: JSONByteEditor.Member)], close: Int)] = []
+            typealias Table = (parent: Int, members: [(key: Range<Int>, member: JSONByteEditor.Member)], close: Int)
+            var tables: [Table] = []
             func member(_ path: [String]) -> (parent: Int, scan: JSONByteEditor.ObjectScan)? {
                 guard let parent = JSONByteEditor.object(at: path.dropLast(), in: bytes, uniqueKeys: true) else { return nil }
                 guard writtenParents.contains(where: { $0.elementsEqual(path.dropLast()) }) else {
                     return (parent, JSONByteEditor.scan(parent, in: bytes, for: path.last!, uniqueKeys: true))
                 }
-                let table: (parent: Int, members: [(key: Range<Int>, member: JSONByteEditor.Member)], close: Int)
+                let table: Table
                 if let known = tables.first(where: { $0.parent == parent }) {
                     table = known
                 } else {
@@ -93,10 +93,9 @@ extension RemapByteProgram {
                     splices.append(Splice(range: existing.value, bytes: value))
                     return true
                 }
-                var insertion = insertions[parent] ?? Insertion(close: scan.close, members: scan.count)
+                var insertion = insertions[parent] ?? Insertion(close: -1, members: -1)
                 insertion.close = scan.close
                 insertion.members = scan.count
-                if insertion.bytes.isEmpty, !order.contains(parent) { order.append(parent) }
                 insertion.bytes.append(UInt8(ascii: ","))
                 JSONWriter.writeString(path.last!, into: &insertion.bytes)
                 insertion.bytes.append(UInt8(ascii: ":"))
@@ -123,8 +122,8 @@ extension RemapByteProgram {
                     cut(path)
                 }
             }
-            for parent in order {
-                guard var insertion = insertions[parent], insertion.close >= 0 else { return nil }
+            // Each object's new members go before its closing brace (the splices are sorted below).
+            for var insertion in insertions.values where !insertion.bytes.isEmpty {
                 // The first new member needs no comma when nothing of the object is left.
                 if insertion.members - insertion.removed == 0 { insertion.bytes.removeFirst() }
                 splices.append(Splice(range: insertion.close..<insertion.close, bytes: insertion.bytes))

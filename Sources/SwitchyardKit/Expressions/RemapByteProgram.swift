@@ -80,10 +80,6 @@ struct RemapByteProgram: Sendable {
                 guard let edited = JSONByteEditor.setting(to, to: value, in: text, uniqueKeys: uniqueKeys) else { return nil }
                 text = edited
             case .move(let to, let from):
-                if let moved = JSONByteEditor.moving(from, to: to, in: text, uniqueKeys: uniqueKeys) {
-                    text = moved
-                    continue
-                }
                 let value = JSONByteEditor.value(at: from, in: text, uniqueKeys: uniqueKeys).map(Array.init) ?? Self.null
                 let removed = JSONByteEditor.removing(from, from: text, uniqueKeys: uniqueKeys)
                 guard let edited = JSONByteEditor.setting(to, to: value, in: removed, uniqueKeys: uniqueKeys) else { return nil }
