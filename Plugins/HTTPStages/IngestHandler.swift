@@ -130,7 +130,6 @@ struct IngestHandler: Sendable {
     private func decode(_ body: ByteBuffer) -> Result<[Event], Problem> {
         let bytes = Array(body.readableBytesView)
         let metadata = EventMetadata(sourceID: context.id, receivedAt: Date().timeIntervalSince1970)
-        let parser = JSONParser()
         switch configuration.decoding {
         case .ndjson:
             var events: [Event] = []
@@ -145,22 +144,22 @@ struct IngestHandler: Sendable {
             }
             return .success(events)
         case .json:
-            let value: JSONValue
+            // Checked once; each object becomes an event holding its slice of the body.
+            let document: JSONText
             do {
-                value = try parser.parse(bytes)
+                document = try JSONText(validating: bytes[...])
             } catch {
                 return .failure(Problem(message: "\(error)"))
             }
-            switch value {
-            case .object: return .success([Event(value: value, metadata: metadata)])
-            case .array(let elements):
-                for (index, element) in elements.enumerated() where element.objectValue == nil {
-                    return .failure(Problem(message: "element \(index) of the array is \(element.typeName), not an object"))
-                }
-                return .success(elements.map { Event(value: $0, metadata: metadata) })
-            default:
-                return .failure(Problem(message: "expected an object or an array of objects, found \(value.typeName)"))
+            if document.isObject { return .success([document.event(metadata: metadata)]) }
+            guard document.isArray else {
+                return .failure(Problem(message: "expected an object or an array of objects, found \(document.value.typeName)"))
             }
+            let elements = document.elements
+            for (index, element) in elements.enumerated() where !element.isObject {
+                return .failure(Problem(message: "element \(index) of the array is \(element.value.typeName), not an object"))
+            }
+            return .success(elements.map { $0.event(metadata: metadata) })
         }
     }
 

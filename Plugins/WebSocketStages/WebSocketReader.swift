@@ -21,33 +21,34 @@ struct WebSocketReader {
     func run(_ inbound: WebSocketInboundStream) async throws {
         health.readerStarted()
         defer { health.readerEnded() }
-        let parser = JSONParser()
         for try await message in inbound.messages(maxSize: 64 << 20) {
-            let text: String
-            switch message {
-            case .text(let string): text = string
-            case .binary(let bytes): text = String(buffer: bytes)
-            }
             let metadata = EventMetadata(sourceID: sourceID, receivedAt: Date().timeIntervalSince1970)
             var events: [Event] = []
-            if mode == .raw {
-                if decoding == .text {
-                    events.append(Event(value: ["message": .string(text)], metadata: metadata))
-                } else if let value = try? parser.parse(text) {
-                    events.append(Event(value: value, metadata: metadata))
-                } else {
-                    metrics.addErrors(1)
-                    logger.warning("skipped a frame that is not JSON")
+            if mode == .raw, decoding == .text {
+                let text: String = switch message {
+                case .text(let string): string
+                case .binary(let bytes): String(buffer: bytes)
                 }
+                events.append(Event(value: ["message": .string(text)], metadata: metadata))
             } else {
-                guard let value = try? parser.parse(text) else {
+                // The frame's bytes are checked once; events keep slices of them (no trees).
+                let bytes: [UInt8] = switch message {
+                case .text(let string): Array(string.utf8)
+                case .binary(let buffer): Array(buffer: buffer)
+                }
+                guard let frame = try? JSONText(validating: bytes[...]) else {
                     metrics.addErrors(1)
                     logger.warning("skipped a frame that is not JSON")
                     continue
                 }
-                // A coalesced frame is an array of messages.
-                let messages: [JSONValue] = if case .array(let list) = value { list } else { [value] }
-                for message in messages { try dispatch(message, metadata: metadata, into: &events) }
+                if mode == .raw {
+                    events.append(frame.event(metadata: metadata))
+                } else {
+                    // A coalesced frame is an array of messages.
+                    for message in frame.isArray ? frame.elements : [frame] {
+                        try dispatch(message, metadata: metadata, into: &events)
+                    }
+                }
             }
             guard !events.isEmpty else { continue }
             health.received(events.count)
@@ -60,24 +61,25 @@ struct WebSocketReader {
         throw WebSocketSourceError.closed
     }
 
-    private func dispatch(_ message: JSONValue, metadata: EventMetadata, into events: inout [Event]) throws {
-        let id: Int? = if case .int(let number)? = message["id"] { Int(number) } else { nil }
-        switch message["type"]?.stringValue {
+    private func dispatch(_ message: JSONText, metadata: EventMetadata, into events: inout [Event]) throws {
+        let id: Int? = if case .int(let number)? = message.member("id")?.value { Int(number) } else { nil }
+        let type = message.member("type")?.value
+        switch type?.stringValue {
         case "event":
-            guard let id, subscriptions.contains(id), case .object? = message["event"] else {
+            guard let id, subscriptions.contains(id), let event = message.member("event"), event.isObject else {
                 logger.debug("ignored an event for no subscription of this connection")
                 return
             }
-            events.append(Event(value: message["event"]!, metadata: metadata))
+            events.append(event.event(metadata: metadata))
         case "result", "pong":
-            if let id { mailbox.deliverReply(id: id, message) }
+            if let id { mailbox.deliverReply(id: id, message.value) }
         case "auth_invalid":
             // Ends the connection here, so the refusal (not the close that follows it) is the reason given.
-            throw WebSocketSourceError.authInvalid(message["message"]?.stringValue ?? "invalid access token")
+            throw WebSocketSourceError.authInvalid(message.member("message")?.value.stringValue ?? "invalid access token")
         case "auth_required", "auth_ok":
-            mailbox.deliverControl(message)
+            mailbox.deliverControl(message.value)
         default:
-            logger.debug("ignored a message of type \(message["type"].map(JSONWriter.string) ?? "none")")
+            logger.debug("ignored a message of type \(type.map(JSONWriter.string) ?? "none")")
         }
     }
 }

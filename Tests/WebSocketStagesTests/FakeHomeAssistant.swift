@@ -264,6 +264,17 @@ final class FakeHomeAssistant: Sendable {
         return sent
     }
 
+    /// Sends one frame, made by `frame` from the subscription id, to every connection subscribed
+    /// to `eventType`: as text, or as a binary frame.
+    func sendFrame(eventType: String = "state_changed", binary: Bool = false, _ frame: @Sendable (Int) -> String) async throws {
+        let targets = connections.withLock { Array($0.values) }
+        for connection in targets {
+            guard let id = connection.state.withLock({ $0.subscriptions[eventType] }) else { continue }
+            let text = frame(id)
+            try await connection.outbound.write(binary ? .binary(ByteBuffer(string: text)) : .text(text))
+        }
+    }
+
     /// Drops every connection without a close frame (like Home Assistant stopping: TCP ends, 1006).
     func dropConnections() async {
         let targets = connections.withLock { Array($0.values) }

@@ -122,6 +122,33 @@ struct WebSocketSourceTests {
         }
     }
 
+    @Test("frames become events holding their bytes: spacing kept, binary frames read, strays ignored, non-JSON counted")
+    func framesKeepTheirBytes() async throws {
+        let collector = "ws-\(UUID())"
+        try await Self.withPipeline(collector: collector) { server, pipeline in
+            #expect(await Self.eventually { server.isSubscribed(["state_changed"]) })
+            let event = #"{ "event_type" : "state_changed", "data": {"seq": 1, "a": [1, {"b": "\u00e9"}]} }"#
+            try await server.sendFrame { id in
+                """
+                [ {"type": "event", "id": \(id), "event": \(event)} ,
+                  {"id": \(id + 1000), "type": "event", "event": {"data": {"seq": 99}}},
+                  {"id": \(id), "type": "event", "event": [1, 2]},
+                  {"id": \(id), "type": "event", "event": {"data": {"seq": 2}}, "type": "event"} ]
+                """
+            }
+            try await server.sendFrame(binary: true) { id in #"{"id":\#(id),"type":"event","event":{"data":{"seq":3}}}"# }
+            try await server.sendFrame { _ in "[{\"id\":1,\"type\":\"event\",\"event\":{" }
+            try await server.sendFrame { id in #"{"id":\#(id),"type":"event","event":{"data":{"seq":4}}}"# }
+            #expect(await Self.eventually { WebSocketSourceTests.harness.collector.events(collector).count == 4 })
+            let events = WebSocketSourceTests.harness.collector.events(collector)
+            #expect(Self.sequences(collector) == [1, 2, 3, 4])
+            // The event is the frame's own text for it, not a re-encoding.
+            #expect(events[0].rawJSON.map { String(decoding: $0, as: UTF8.self) } == event)
+            #expect(events[0].value["data"]?["a"] == [1, ["b": "é"]])
+            #expect(pipeline.metrics["home"]?.errors == 1)
+        }
+    }
+
     @Test("auth_invalid is an error, not hammered: the next attempt waits the longest delay")
     func authInvalid() async throws {
         let collector = "ws-\(UUID())"
