@@ -25,7 +25,6 @@ import hashlib
 import json
 import multiprocessing
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -98,8 +97,8 @@ def python_client(port, events, output, result_queue):
                             out.write(json.dumps(message["event"], separators=(",", ":"), ensure_ascii=False) + "\n")
                             count += 1
             end = time.time()
-        usage = resource.getrusage(resource.RUSAGE_SELF)
-        result_queue.put((end, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024))
+        cpu, peak = proc_usage(os.getpid())
+        result_queue.put((end, cpu, peak))
 
     asyncio.run(main())
 
@@ -154,10 +153,12 @@ sinks:
 
 
 def run_python(port, events, start_queue, expected):
-    result_queue = multiprocessing.Queue()
+    # A fresh interpreter (spawn, not fork), so its peak RSS is its own.
+    spawn = multiprocessing.get_context("spawn")
+    result_queue = spawn.Queue()
     with tempfile.NamedTemporaryFile(suffix=".ndjson", delete=False) as out:
         output = out.name
-    client = multiprocessing.Process(target=python_client, args=(port, events, output, result_queue))
+    client = spawn.Process(target=python_client, args=(port, events, output, result_queue))
     client.start()
     end, cpu, peak = result_queue.get(timeout=600)
     client.join(30)
