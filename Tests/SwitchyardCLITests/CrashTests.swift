@@ -8,7 +8,7 @@ import Testing
 struct CrashTests {
     static let total = 200_000
     static let kills = 3
-    /// What one kill may duplicate: the sink's 10,000-event buffer, the batch (a 1 MiB read,
+    /// What one kill may duplicate: the sink's 2,000-event buffer, the batch (a 1 MiB read,
     /// about 10,000 of these lines) the source was sending, the sink's batch in hand, and what
     /// was acknowledged in the last 100 ms before the checkpoint was written.
     static let duplicatesPerKill = 60_000

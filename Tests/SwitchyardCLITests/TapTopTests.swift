@@ -105,7 +105,7 @@ struct TapTopTests {
             let odd = samples["switchyard_route_events_total{route=_unmatched,stage=split,type=route}"] ?? 0
             let received = samples["switchyard_events_received_total{kind=transform,stage=split,type=route}"] ?? 0
             #expect(even > 0 && odd > 0 && received > 0, "\(samples)")
-            #expect(samples["switchyard_buffer_capacity_events{kind=sink,stage=out,type=blackhole}"] == 10_000)
+            #expect(samples["switchyard_buffer_capacity_events{kind=sink,stage=out,type=blackhole}"] == 2_000)
             #expect(pipeline.stop() == 0)
         }
     }
@@ -122,7 +122,7 @@ struct TapTopTests {
             #expect(second.first?.hasPrefix("stage=gen kind=source type=generator in/s=- out/s=") == true)
             let rate = Int(second.first?.split(separator: " ").first { $0.hasPrefix("out/s=") }?.dropFirst(6) ?? "") ?? 0
             #expect(rate > 0, "\(top.stdout)")
-            #expect(second.contains { $0.hasPrefix("stage=split kind=transform") && $0.contains("buffer=") && $0.contains("/10000") })
+            #expect(second.contains { $0.hasPrefix("stage=split kind=transform") && $0.contains("buffer=") && $0.contains("/2000") })
             #expect(pipeline.stop() == 0)
             let gone = try SwitchyardProcess.run(["top", "--api", pipeline.address, "--iterations", "1"])
             #expect(gone.stdout.contains("cannot reach the API"))

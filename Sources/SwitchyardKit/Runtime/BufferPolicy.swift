@@ -16,8 +16,13 @@ public struct BufferPolicy: Sendable, Hashable {
         case disk
     }
 
-    /// The default buffer size, in events.
-    public static let defaultMaxEvents = 10_000
+    /// The default buffer size, in events (also the size of every transform's input).
+    ///
+    /// Events read from a file share their 1 MiB read chunk, and one kept event keeps its
+    /// whole chunk: behind a filter that keeps 40 % of events, 10,000 buffered events held
+    /// about 11 MiB. At 2,000, W2's peak memory fell from about 70 to 51 MB at the same speed;
+    /// a buffer still holds a whole read chunk's batch, so stages keep overlapping.
+    public static let defaultMaxEvents = 2_000
     /// The default size of a disk buffer.
     public static let defaultMaxBytes: Int64 = 1 << 30
 
