@@ -63,54 +63,79 @@ struct ScalarRegex: Sendable {
 
     /// Whether the pattern matches anywhere in `text`.
     func matches(_ text: String) -> Bool {
-        let scalars = text.unicodeScalars.map(\.value)
-        var marks = [Int](repeating: -1, count: states.count)
-        var current: [Int] = []
-        var next: [Int] = []
-        current.reserveCapacity(states.count)
-        next.reserveCapacity(states.count)
-        var generation = 0
-        for position in 0...scalars.count {
-            // Unanchored: a match may start at every position.
-            if add(start, at: position, scalars, &current, &marks, generation) { return true }
-            if position == scalars.count { break }
-            generation += 1
-            let value = scalars[position]
-            for state in current {
-                if case .consume(let predicate, let following) = states[state], predicate.accepts(value),
-                   add(following, at: position + 1, scalars, &next, &marks, generation) {
-                    return true
-                }
-            }
-            swap(&current, &next)
-            next.removeAll(keepingCapacity: true)
+        var text = text
+        // ASCII text (the usual case) is its own scalars: no array of scalars is made.
+        let ascii = text.withUTF8 { utf8 -> Bool? in
+            guard utf8.allSatisfy({ $0 < 0x80 }) else { return nil }
+            return run(utf8.lazy.map(UInt32.init))
         }
-        return false
+        return ascii ?? run(text.unicodeScalars.map(\.value))
     }
 
-    /// Adds `state` and what it reaches without consuming; true when that includes the match.
-    private func add(_ state: Int, at position: Int, _ scalars: [UInt32], _ list: inout [Int], _ marks: inout [Int],
-                     _ generation: Int) -> Bool {
+    /// The NFA over `scalars`. Its working memory is one temporary allocation (on the stack
+    /// for small patterns): the generation that last reached each state, and the states that
+    /// consume at this position and at the next.
+    private func run<Scalars: RandomAccessCollection>(_ scalars: Scalars) -> Bool
+        where Scalars.Element == UInt32, Scalars.Index == Int
+    {
+        let count = states.count
+        return withUnsafeTemporaryAllocation(of: Int.self, capacity: 3 * count) { memory -> Bool in
+            let marks = UnsafeMutableBufferPointer(rebasing: memory[0..<count])
+            var current = UnsafeMutableBufferPointer(rebasing: memory[count..<(2 * count)])
+            var next = UnsafeMutableBufferPointer(rebasing: memory[(2 * count)...])
+            marks.initialize(repeating: -1)
+            var currentCount = 0
+            var nextCount = 0
+            var generation = 0
+            for position in 0...scalars.count {
+                // Unanchored: a match may start at every position.
+                if add(start, at: position, scalars, current, &currentCount, marks, generation) { return true }
+                if position == scalars.count { break }
+                generation += 1
+                let value = scalars[position]
+                for index in 0..<currentCount {
+                    if case .consume(let predicate, let following) = states[current[index]], predicate.accepts(value),
+                       add(following, at: position + 1, scalars, next, &nextCount, marks, generation) {
+                        return true
+                    }
+                }
+                swap(&current, &next)
+                currentCount = nextCount
+                nextCount = 0
+            }
+            return false
+        }
+    }
+
+    /// Adds `state` and what it reaches without consuming to `list`; true when that includes the match.
+    private func add<Scalars: RandomAccessCollection>(_ state: Int, at position: Int, _ scalars: Scalars,
+                                                      _ list: UnsafeMutableBufferPointer<Int>, _ listCount: inout Int,
+                                                      _ marks: UnsafeMutableBufferPointer<Int>, _ generation: Int) -> Bool
+        where Scalars.Element == UInt32, Scalars.Index == Int
+    {
         if marks[state] == generation { return false }
         marks[state] = generation
         switch states[state] {
         case .match:
             return true
         case .consume:
-            list.append(state)
+            list[listCount] = state
+            listCount += 1
             return false
         case .split(let first, let second):
-            return add(first, at: position, scalars, &list, &marks, generation)
-                || add(second, at: position, scalars, &list, &marks, generation)
+            return add(first, at: position, scalars, list, &listCount, marks, generation)
+                || add(second, at: position, scalars, list, &listCount, marks, generation)
         case .atStart(let following):
-            return position == 0 && add(following, at: position, scalars, &list, &marks, generation)
+            return position == 0 && add(following, at: position, scalars, list, &listCount, marks, generation)
         case .atEnd(let following):
-            return Self.isEnd(position, scalars) && add(following, at: position, scalars, &list, &marks, generation)
+            return Self.isEnd(position, scalars) && add(following, at: position, scalars, list, &listCount, marks, generation)
         }
     }
 
     /// ICU's `$` without multiline: the end, or a final line terminator (`\r\n` counts as one).
-    private static func isEnd(_ position: Int, _ scalars: [UInt32]) -> Bool {
+    private static func isEnd<Scalars: RandomAccessCollection>(_ position: Int, _ scalars: Scalars) -> Bool
+        where Scalars.Element == UInt32, Scalars.Index == Int
+    {
         let rest = scalars.count - position
         if rest == 0 { return true }
         if rest == 1 { return isLineTerminator(scalars[position]) }

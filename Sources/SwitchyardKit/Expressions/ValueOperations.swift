@@ -109,6 +109,10 @@ enum ValueOperations {
 extension String {
     /// The string without leading and trailing white space.
     var trimmingSpaces: String {
+        // The usual case, nothing to trim: bytes 0x21-0x7F are never white space.
+        if let first = utf8.first, let last = utf8.last, (0x21..<0x80).contains(first), (0x21..<0x80).contains(last) {
+            return self
+        }
         let scalars = unicodeScalars
         guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return "" }
         let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })!
