@@ -126,6 +126,7 @@ enum JSONByteEditor {
     /// quotes) and where it is; with its closing brace.
     static func members(of start: Int, in bytes: UnsafeBufferPointer<UInt8>) -> (members: [(key: Range<Int>, member: Member)], close: Int) {
         var members: [(key: Range<Int>, member: Member)] = []
+        members.reserveCapacity(16)
         let end = walkMembers(of: start, in: bytes) { key, member in
             members.append((member.keyStart + 1..<member.keyStart + 1 + key.count, member))
             return true

@@ -16,6 +16,24 @@ extension RemapByteProgram {
         var members: Int
         var removed = 0
         var bytes: [UInt8] = []
+
+        /// Appends `,"name":value`.
+        mutating func append(name: String, value: Value, from text: UnsafeBufferPointer<UInt8>) {
+            if bytes.isEmpty { bytes.reserveCapacity(128) }
+            bytes.append(UInt8(ascii: ","))
+            JSONWriter.writeString(name, into: &bytes)
+            bytes.append(UInt8(ascii: ":"))
+            switch value {
+            case .constant(let json): bytes += json
+            case .original(let range): bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[range]))
+            }
+        }
+    }
+
+    /// A value a step writes: fixed JSON, or bytes of the original text.
+    private enum Value {
+        case constant([UInt8])
+        case original(Range<Int>)
     }
 
     /// The objects the steps may add a member to (the parents of their targets).
@@ -55,13 +73,23 @@ extension RemapByteProgram {
     /// overlap (the caller then runs the steps one by one).
     func applyInOnePass(to text: ArraySlice<UInt8>) -> [UInt8]? {
         text.withUnsafeBufferPointer { bytes -> [UInt8]? in
+            // Sized up front: an event's edits should not grow arrays (W2's remap made 17
+            // allocations per event before).
             var splices: [Splice] = []
-            var insertions: [Int: Insertion] = [:]  // by the object's start
+            splices.reserveCapacity(2 * steps.count + 2)
+            var insertions: [(object: Int, insertion: Insertion)] = []  // few objects: a list, not a dictionary
+            insertions.reserveCapacity(writtenParents.count)
+            func insertionIndex(_ object: Int) -> Int {
+                if let index = insertions.firstIndex(where: { $0.object == object }) { return index }
+                insertions.append((object, Insertion(close: -1, members: -1)))
+                return insertions.count - 1
+            }
 
             // Objects that will get a new member are read whole, once (the name's absence must be
             // seen anyway); the others only up to the member wanted.
             typealias Table = (parent: Int, members: [(key: Range<Int>, member: JSONByteEditor.Member)], close: Int)
             var tables: [Table] = []
+            tables.reserveCapacity(writtenParents.count)
             func member(_ path: [String]) -> (parent: Int, scan: JSONByteEditor.ObjectScan)? {
                 guard let parent = JSONByteEditor.object(at: path.dropLast(), in: bytes, uniqueKeys: true) else { return nil }
                 guard writtenParents.contains(where: { $0.elementsEqual(path.dropLast()) }) else {
@@ -85,45 +113,46 @@ extension RemapByteProgram {
             func cut(_ path: [String]) {
                 guard let (parent, scan) = member(path), let found = scan.found else { return }
                 splices.append(Splice(range: found.cut, bytes: []))
-                insertions[parent, default: Insertion(close: -1, members: -1)].removed += 1
+                insertions[insertionIndex(parent)].insertion.removed += 1
             }
-            func set(_ path: [String], _ value: [UInt8]) -> Bool {
+            func set(_ path: [String], _ value: Value) -> Bool {
                 guard let (parent, scan) = member(path) else { return false }
                 if let existing = scan.found {
-                    splices.append(Splice(range: existing.value, bytes: value))
+                    let replacement: [UInt8] = switch value {
+                    case .constant(let json): json
+                    case .original(let range): Array(bytes[range])
+                    }
+                    splices.append(Splice(range: existing.value, bytes: replacement))
                     return true
                 }
-                var insertion = insertions[parent] ?? Insertion(close: -1, members: -1)
-                insertion.close = scan.close
-                insertion.members = scan.count
-                insertion.bytes.append(UInt8(ascii: ","))
-                JSONWriter.writeString(path.last!, into: &insertion.bytes)
-                insertion.bytes.append(UInt8(ascii: ":"))
-                insertion.bytes += value
-                insertions[parent] = insertion
+                let index = insertionIndex(parent)
+                insertions[index].insertion.close = scan.close
+                insertions[index].insertion.members = scan.count
+                insertions[index].insertion.append(name: path.last!, value: value, from: bytes)
                 return true
             }
-            func valueBytes(_ path: [String]) -> [UInt8] {
-                guard let (_, scan) = member(path), let found = scan.found else { return Self.null }
-                return Array(bytes[found.value])
+            func value(_ path: [String]) -> Value {
+                guard let (_, scan) = member(path), let found = scan.found else { return .constant(Self.null) }
+                return .original(found.value)
             }
 
             for step in steps {
                 switch step {
                 case .set(let to, let json):
-                    guard set(to, json) else { return nil }
+                    guard set(to, .constant(json)) else { return nil }
                 case .copy(let to, let from):
-                    guard set(to, valueBytes(from)) else { return nil }
+                    guard set(to, value(from)) else { return nil }
                 case .move(let to, let from):
-                    let value = valueBytes(from)
+                    // The value's bytes stay in the original text, which the cut does not change.
+                    let moved = value(from)
                     cut(from)
-                    guard set(to, value) else { return nil }
+                    guard set(to, moved) else { return nil }
                 case .remove(let path):
                     cut(path)
                 }
             }
             // Each object's new members go before its closing brace (the splices are sorted below).
-            for var insertion in insertions.values where !insertion.bytes.isEmpty {
+            for (_, var insertion) in insertions where !insertion.bytes.isEmpty {
                 // The first new member needs no comma when nothing of the object is left.
                 if insertion.members - insertion.removed == 0 { insertion.bytes.removeFirst() }
                 splices.append(Splice(range: insertion.close..<insertion.close, bytes: insertion.bytes))
