@@ -16,9 +16,12 @@ public struct JSONText: Sendable {
         let uniqueKeys = try bytes.withUnsafeBufferPointer {
             try JSONParser(maximumDepth: maximumDepth).validateReportingKeys(buffer: $0)
         }
+        // Valid text is one value between whitespace: trimming both ends finds it without
+        // scanning the value a second time.
         let span = bytes.withUnsafeBufferPointer { buffer -> Range<Int> in
-            let start = JSONPathScanner.skipWhitespace(buffer, 0)
-            return start..<JSONPathScanner.skipValue(buffer, start)
+            var end = buffer.count
+            while end > 0, Self.isWhitespace(buffer[end - 1]) { end -= 1 }
+            return JSONPathScanner.skipWhitespace(buffer, 0)..<end
         }
         self.init(checked: bytes[(bytes.startIndex + span.lowerBound)..<(bytes.startIndex + span.upperBound)], uniqueKeys: uniqueKeys)
     }
@@ -70,6 +73,10 @@ public struct JSONText: Sendable {
     /// An event holding this text, parsed only when a stage reads it.
     public func event(metadata: EventMetadata) -> Event {
         Event(validatedJSON: bytes, metadata: metadata, uniqueKeys: uniqueKeys)
+    }
+
+    private static func isWhitespace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09
     }
 
     private func part(_ range: Range<Int>) -> JSONText {
