@@ -83,4 +83,28 @@ struct FileSinkTemplateTests {
         #expect(try Fixture.read("\(directory)/by-id/sensor.a.ndjson").split(separator: "\n").count == 2)
         #expect(!FileManager.default.fileExists(atPath: "\(directory)/escape.ndjson"))
     }
+
+    @Test("a template over more files than may be open at once: files closed and reopened keep every line, in order, once")
+    func moreFilesThanOpenLimit() async throws {
+        let directory = try Fixture.directory()
+        // 700 paths in turn (more than the 256 open at once), in 3.5 MB of input: about four
+        // 1 MiB reads, each written out before the next, so every file is opened, closed to
+        // make room, and opened again several times.
+        let padding = String(repeating: "x", count: 480)
+        let events = (0..<7_000).map { #"{"n":\#($0),"f":\#($0 % 700),"pad":"\#(padding)"}"# }
+        try (events.joined(separator: "\n") + "\n").write(toFile: "\(directory)/in.ndjson", atomically: true, encoding: .utf8)
+        let metrics = try await Fixture.harness.run("""
+            sources:
+              src: { type: file, path: "\(directory)/in.ndjson", follow: false }
+            sinks:
+              out: { type: file, inputs: [src], path: "\(directory)/out/{{ .f }}.ndjson" }
+            """)
+        #expect(metrics["out"]?.eventsOut == 7_000)
+        let files = try FileManager.default.contentsOfDirectory(atPath: "\(directory)/out")
+        #expect(files.count == 700)
+        for file in [0, 1, 255, 256, 699] {
+            let lines = try Fixture.read("\(directory)/out/\(file).ndjson").split(separator: "\n").map(String.init)
+            #expect(lines == (0..<10).map { #"{"n":\#(file + 700 * $0),"f":\#(file),"pad":"\#(padding)"}"# }, "file \(file)")
+        }
+    }
 }

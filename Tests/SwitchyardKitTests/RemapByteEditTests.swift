@@ -125,6 +125,58 @@ struct RemapByteEditTests {
         }
         #expect(compared > 500, "most random programs ran as byte edits")
     }
+
+    @Test("chains of remaps on events from lines: each edited event carries its root keys on; always the tree's result")
+    func randomChains() throws {
+        var generator = SplitMix(seed: 7)
+        // Few names, so that chains set fields that exist, were deleted, or were just added.
+        let names = ["a", "b", "c", "tag", "n1", "n2"]
+        func randomName() -> String { names[Int(generator.next() % UInt64(names.count))] }
+        var ranAsEdits = 0
+        for _ in 0..<1000 {
+            var tree = JSONValue.object(JSONObject(names.shuffled(using: &generator).prefix(Int(generator.next() % 4)).map {
+                (key: $0, value: .object(JSONObject([(key: "x", value: .int(Int64(generator.next() % 9)))])))
+            }))
+            var event = try #require(try Event(jsonLine: Array(JSONWriter.string(tree).utf8)[...], metadata: EventMetadata()))
+            var programs: [String] = []
+            for _ in 0..<(1 + generator.next() % 4) {
+                let program = (0..<(1 + generator.next() % 3)).map { _ -> String in
+                    switch generator.next() % 5 {
+                    case 0, 1: return ".\(randomName()) = \(generator.next() % 9)"
+                    case 2: return ".\(randomName()) = del(.\(randomName()))"
+                    case 3: return ".\(randomName()) = .\(randomName()).x"
+                    default: return "del(.\(randomName()))"
+                    }
+                }.joined(separator: "\n")
+                programs.append(program)
+                let remap = try RemapProgram(program)
+                _ = try remap.run(on: &tree)
+                if let edited = remap.runAsEdits(event) {
+                    ranAsEdits += 1
+                    event = edited
+                } else {
+                    event = Event(value: tree)
+                }
+                #expect(event.value == tree, "\(programs.joined(separator: " | "))")
+            }
+        }
+        #expect(ranAsEdits > 1000, "most steps of the chains ran as byte edits")
+    }
+
+    @Test("a name whose filter bits collide with a key that is there is looked for, and added once")
+    func filterCollision() throws {
+        let json = #"{"a":{"x":1},"b":2}"#
+        let event = try #require(try Event(jsonLine: Array(json.utf8)[...], metadata: EventMetadata()))
+        let rootKeys = try #require(event.unparsedText?.rootKeys)
+        // A name the filter cannot rule out although the root does not have it.
+        let colliding = try #require((0..<1_000_000).lazy.map { "k\($0)" }.first { rootKeys.contains(KeyFilter(name: $0)!) })
+        for program in [".\(colliding) = 1", ".\(colliding) = 1\n.z = 2", ".\(colliding) = del(.b)"] {
+            var tree = try JSONParser().parse(json)
+            _ = try RemapProgram(program).run(on: &tree)
+            let edited = try #require(try RemapProgram(program).runAsEdits(event))
+            #expect(edited.value == tree, "\(program)")
+        }
+    }
 }
 
 /// A small seeded random generator, so that the randomised test is the same every run.

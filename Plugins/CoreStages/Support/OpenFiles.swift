@@ -14,14 +14,29 @@ final class OpenFiles {
     private struct OpenFile {
         let descriptor: Int32
         var lastWrite: ContinuousClock.Instant
+        /// When it was last used, on ``OpenFiles``'s own count of uses.
+        var lastUse: Int
         /// Written since the last fsync.
         var dirty = false
     }
 
     /// At most this many files are open at once; the least recently written is closed first.
     static let maximumOpen = 256
+    /// At most this many paths are remembered as checked for a partial line; past it the
+    /// memory is cleared (a path then gets checked again when next opened, which is harmless).
+    static let maximumCheckedPaths = 100_000
 
     private var files: [String: OpenFile] = [:]
+    /// Uses in order, oldest first from `recencyHead`: an entry whose use is not its file's
+    /// last is stale and skipped. Evicting takes O(1) amortised instead of a scan of every
+    /// open file (with a path template over 10k files, every write evicts one).
+    private var recency: [(path: String, use: Int)] = []
+    private var recencyHead = 0
+    private var uses = 0
+    /// Paths opened (and checked for a partial line) since this sink started: the sink writes
+    /// only whole lines, so reopening one of them after an eviction needs no check. A failed
+    /// write takes its path off (it may have left a partial line).
+    private var checkedPaths: Set<String> = []
     private let idleTimeout: Duration
     private let syncBeforeClose: Bool
     private let logger: Logger
@@ -37,11 +52,24 @@ final class OpenFiles {
     deinit { closeAll() }
 
     /// Appends whole lines to `path`, opening (and creating) it if needed.
+    ///
+    /// A write that fails (a full disk, say) may have written part of the bytes: the file is
+    /// closed and forgotten as checked, so that the next write to it opens it again and cuts
+    /// the partial line before appending.
     func append(_ bytes: [UInt8], to path: String) throws {
         let descriptor = try open(path)
-        try FileDescriptorWriter.writeAll(bytes, to: descriptor, target: path)
+        do {
+            try FileDescriptorWriter.writeAll(bytes, to: descriptor, target: path)
+        } catch {
+            checkedPaths.remove(path)
+            try? close(path)
+            throw error
+        }
+        uses += 1
         files[path]?.lastWrite = .now
+        files[path]?.lastUse = uses
         files[path]?.dirty = true
+        noteUse(of: path)
     }
 
     /// fsyncs every file written since its last fsync.
@@ -78,20 +106,54 @@ final class OpenFiles {
 
     private func open(_ path: String) throws -> Int32 {
         if let file = files[path] { return file.descriptor }
-        if files.count >= Self.maximumOpen, let oldest = files.min(by: { $0.value.lastWrite < $1.value.lastWrite }) {
-            try close(oldest.key)
+        if files.count >= Self.maximumOpen { try closeLeastRecentlyUsed() }
+        var descriptor = Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        if descriptor < 0, errno == ENOENT {
+            // A missing directory: made once, not looked up before every open.
+            try Directories.make(parentOf: path)
+            descriptor = Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
         }
-        try Directories.make(parentOf: path)
-        let descriptor = Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw WriteError(target: path, errno: errno) }
-        do {
-            try cutPartialLine(descriptor, path: path)
-        } catch {
-            _ = Glibc.close(descriptor)
-            throw error
+        if !checkedPaths.contains(path) {
+            do {
+                try cutPartialLine(descriptor, path: path)
+            } catch {
+                _ = Glibc.close(descriptor)
+                throw error
+            }
+            if checkedPaths.count >= Self.maximumCheckedPaths { checkedPaths.removeAll() }
+            checkedPaths.insert(path)
         }
-        files[path] = OpenFile(descriptor: descriptor, lastWrite: .now)
+        files[path] = OpenFile(descriptor: descriptor, lastWrite: .now, lastUse: uses)
+        noteUse(of: path)
         return descriptor
+    }
+
+    /// Records that `path` was just used (at ``uses``).
+    private func noteUse(of path: String) {
+        recency.append((path, files[path]?.lastUse ?? uses))
+        // Stale entries pile up behind a file that stays open unused: rebuild from the open
+        // files (at most ``maximumOpen``) once they outnumber them well.
+        if recency.count - recencyHead > 8 * Self.maximumOpen {
+            recency = files.map { ($0.key, $0.value.lastUse) }.sorted { $0.use < $1.use }
+            recencyHead = 0
+        }
+    }
+
+    /// Closes the open file used longest ago.
+    private func closeLeastRecentlyUsed() throws {
+        while recencyHead < recency.count {
+            let (path, use) = recency[recencyHead]
+            recencyHead += 1
+            if recencyHead > 4 * Self.maximumOpen, recencyHead * 2 > recency.count {
+                recency.removeFirst(recencyHead)
+                recencyHead = 0
+            }
+            if let file = files[path], file.lastUse == use {
+                try close(path)
+                return
+            }
+        }
     }
 
     /// If an earlier writer died mid-line, cuts the file back to its last newline: the torn

@@ -27,10 +27,12 @@ public struct FilterTransform: Transform {
     }
 
     public mutating func process(_ batch: EventBatch, into output: inout TransformOutput) throws {
+        let condition = configuration.condition  // read once: the option's getter copies it
+        output.events.reserveCapacity(batch.count)
         for event in batch.events {
             do {
                 // Reads only the fields the condition names; the event stays unparsed for the next stage.
-                if try configuration.condition.test(event) {
+                if try condition.test(event) {
                     output.emit(event)
                 } else {
                     output.discarded += 1

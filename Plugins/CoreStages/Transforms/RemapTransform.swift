@@ -30,16 +30,18 @@ public struct RemapTransform: Transform {
     }
 
     public mutating func process(_ batch: EventBatch, into output: inout TransformOutput) throws {
+        let program = configuration.source  // read once: the option's getter copies the program
+        output.events.reserveCapacity(batch.count)
         for event in batch.events {
             // Field assignments and deletions edit the event's JSON text; anything else uses the tree.
-            if let edited = configuration.source.runAsEdits(event) {
+            if let edited = program.runAsEdits(event) {
                 output.emit(edited)
                 continue
             }
             var changed = event
             do {
                 // Runs on a copy, so a failure part-way leaves the original event for the errors output.
-                if try configuration.source.run(on: &changed.value) {
+                if try program.run(on: &changed.value) {
                     output.emit(changed)
                 } else {
                     output.discarded += 1

@@ -54,24 +54,29 @@ public struct RouteTransform: Transform {
     }
 
     public mutating func process(_ batch: EventBatch, into output: inout TransformOutput) throws {
-        var counts = [Int](repeating: 0, count: routed.count)
+        // Each route's events, then `_unmatched`'s, gathered here and handed over once per batch.
+        var routedEvents = [[Event]](repeating: [], count: routes.count + 1)
+        var matched: [Bool] = Array(repeating: false, count: routes.count)
         for event in batch.events {
             // The conditions read the event's fields from its text, sharing their lookups.
             var reader = EventReader(event)
             do {
                 // Every condition is evaluated before the event goes anywhere: one that fails sends
                 // the event to errors only.
-                var matched: [Int] = []
-                for (index, route) in routes.enumerated() where try route.condition.test(&reader) { matched.append(index) }
-                if matched.isEmpty { matched.append(routes.count) }
-                for index in matched {
-                    output.emit(event, to: index < routes.count ? routes[index].name : Self.unmatched)
-                    counts[index] += 1
+                var any = false
+                for index in routes.indices {
+                    matched[index] = try routes[index].condition.test(&reader)
+                    any = any || matched[index]
                 }
+                if !any { routedEvents[routes.count].append(event) }
+                for index in routes.indices where matched[index] { routedEvents[index].append(event) }
             } catch {
                 errors.fail(event, "\(error)", into: &output)
             }
         }
-        for (counter, count) in zip(routed, counts) where count > 0 { counter.increment(by: count) }
+        for (index, events) in routedEvents.enumerated() where !events.isEmpty {
+            output.named[index < routes.count ? routes[index].name : Self.unmatched, default: []] += events
+            routed[index].increment(by: events.count)
+        }
     }
 }

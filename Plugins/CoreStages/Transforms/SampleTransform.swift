@@ -35,18 +35,19 @@ public struct SampleTransform: Transform {
     }
 
     public mutating func process(_ batch: EventBatch, into output: inout TransformOutput) throws {
+        let (key, rate) = (configuration.key, configuration.rate)  // read once: option getters copy
         for event in batch.events {
             let keep: Bool
-            if let key = configuration.key {
+            if let key {
                 do {
                     let text = ValueText.of(try key.evaluate(event))
-                    keep = StableHash.fnv1a(text) % UInt64(configuration.rate) == 0
+                    keep = StableHash.fnv1a(text) % UInt64(rate) == 0
                 } catch {
                     errors.fail(event, "\(error)", into: &output)
                     continue
                 }
             } else {
-                keep = seen % configuration.rate == 0
+                keep = seen % rate == 0
                 seen += 1
             }
             if keep { output.emit(event) } else { output.discarded += 1 }

@@ -54,9 +54,10 @@ public struct ThrottleTransform: Transform {
             windows = windows.filter { now - $0.value.start < length }
             lastSweep = now
         }
+        let (keyExpression, threshold) = (configuration.key, configuration.threshold)  // read once: option getters copy
         for event in batch.events {
             var key = ""
-            if let expression = configuration.key {
+            if let expression = keyExpression {
                 do {
                     key = ValueText.of(try expression.evaluate(event))
                 } catch {
@@ -68,7 +69,7 @@ public struct ThrottleTransform: Transform {
             if now - window.start >= length { window = Window(start: now, count: 0) }
             window.count += 1
             windows[key] = window
-            if window.count <= configuration.threshold { output.emit(event) } else { output.discarded += 1 }
+            if window.count <= threshold { output.emit(event) } else { output.discarded += 1 }
         }
     }
 }

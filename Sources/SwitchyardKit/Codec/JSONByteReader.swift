@@ -17,6 +17,9 @@ struct JSONByteReader {
     /// When only checking: false once an object repeats a key (or has a key with an escape,
     /// which may spell a repeat differently).
     var keysAreUnique = true
+    /// When only checking: the keys of the root object (valid while ``keysAreUnique``: every
+    /// key was noted); ``KeyFilter/unknown`` when the text is not an object.
+    var rootKeys = KeyFilter.unknown
     /// Whether the last string read had an escape.
     private var lastStringHadEscape = false
 
@@ -71,11 +74,11 @@ struct JSONByteReader {
         skipWhitespace()
         if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
             position += 1
+            if depth == 1 { rootKeys = .empty }
             return .object(object)
         }
-        // Keys seen in this object (a Bloom filter of 128 bits, two per key): a key whose bits
-        // are all set already goes to the exact check.
-        var keyBits = (UInt64(0), UInt64(0))
+        // Keys seen in this object: a key whose bits are all set already goes to the exact check.
+        var keyBits = KeyFilter.empty
         var exactChecks = 0
         while true {
             skipWhitespace()
@@ -99,7 +102,10 @@ struct JSONByteReader {
             guard position < bytes.count else { throw error("unexpected end of input in an object") }
             switch bytes[position] {
             case UInt8(ascii: ","): position += 1
-            case UInt8(ascii: "}"): position += 1; return .object(object)
+            case UInt8(ascii: "}"):
+                position += 1
+                if depth == 1 { rootKeys = keyBits }
+                return .object(object)
             default: throw error("expected ',' or '}' in an object")
             }
         }
@@ -111,19 +117,15 @@ struct JSONByteReader {
     /// An object with so many keys that the filter saturates would make the exact checks
     /// quadratic (a hostile line of 100k keys): after 16 of them in one object the answer is
     /// "not known to be unique", which only costs lookups their early stop.
-    private mutating func noteKey(_ key: Range<Int>, objectAt objectStart: Int, seen: inout (UInt64, UInt64), exactChecks: inout Int) {
+    private mutating func noteKey(_ key: Range<Int>, objectAt objectStart: Int, seen: inout KeyFilter, exactChecks: inout Int) {
         if lastStringHadEscape {
             keysAreUnique = false
             return
         }
-        let hash = keyHash(key)
-        let first = hash >> 57, second = hash >> 50 & 127
-        let firstBit: UInt64 = 1 << (first & 63), secondBit: UInt64 = 1 << (second & 63)
-        let firstSeen = (first < 64 ? seen.0 : seen.1) & firstBit != 0
-        let secondSeen = (second < 64 ? seen.0 : seen.1) & secondBit != 0
-        if first < 64 { seen.0 |= firstBit } else { seen.1 |= firstBit }
-        if second < 64 { seen.0 |= secondBit } else { seen.1 |= secondBit }
-        guard firstSeen, secondSeen else { return }
+        let bits = KeyFilter(hash: KeyFilter.hash(ofKey: key, in: bytes))
+        let repeatsBits = seen.contains(bits)
+        seen.insert(bits)
+        guard repeatsBits else { return }
         exactChecks += 1
         guard exactChecks <= 16 else {
             keysAreUnique = false
@@ -141,20 +143,6 @@ struct JSONByteReader {
             position = JSONPathScanner.skipWhitespace(bytes, JSONPathScanner.skipValue(bytes, value))
             position = JSONPathScanner.skipWhitespace(bytes, position + 1)  // past ','
         }
-    }
-
-    /// A hash of the key's bytes (with its quotes): its first and last eight bytes and its length.
-    private func keyHash(_ key: Range<Int>) -> UInt64 {
-        var word: UInt64
-        if key.upperBound - key.lowerBound >= 8 {
-            word = WordScan.load(bytes, key.lowerBound) ^ WordScan.load(bytes, key.upperBound - 8).rotated(by: 29)
-        } else {
-            word = 0
-            for index in key.reversed() { word = word << 8 | UInt64(bytes[index]) }
-        }
-        word ^= UInt64(key.count) &* 0x9E37_79B9_7F4A_7C15
-        word = (word ^ word >> 31) &* 0xBF58_476D_1CE4_E5B9
-        return word ^ word >> 29
     }
 
     private mutating func readArray(depth: Int) throws(JSONParseError) -> JSONValue {

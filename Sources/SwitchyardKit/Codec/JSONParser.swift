@@ -41,9 +41,15 @@ public struct JSONParser: Sendable {
     /// object repeats a key (compared byte for byte; a key with an escape counts as a possible
     /// repeat), so a lookup may stop at the first member with the name it wants.
     public func validateReportingKeys(buffer: UnsafeBufferPointer<UInt8>) throws -> Bool {
+        try validateReportingKeyFilter(buffer: buffer).uniqueKeys
+    }
+
+    /// ``validateReportingKeys(buffer:)``, and the root object's keys as a filter
+    /// (``KeyFilter/unknown`` when the keys are not known to be unique).
+    func validateReportingKeyFilter(buffer: UnsafeBufferPointer<UInt8>) throws -> (uniqueKeys: Bool, rootKeys: KeyFilter) {
         var reader = JSONByteReader(bytes: buffer, maximumDepth: maximumDepth, buildsValues: false)
         _ = try read(&reader).get()
-        return reader.keysAreUnique
+        return (reader.keysAreUnique, reader.keysAreUnique ? reader.rootKeys : .unknown)
     }
 
     private func parseResult(_ buffer: UnsafeBufferPointer<UInt8>, buildsValues: Bool = true)

@@ -125,6 +125,11 @@ enum JSONPathScanner {
         return position
     }
 
+    /// Whether `byte` is JSON white space.
+    static func isWhitespace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09
+    }
+
     /// The position just past the string that starts (with its quote) at `start`.
     static func skipString(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int) -> Int {
         var position = start + 1

@@ -20,7 +20,7 @@ public struct JSONText: Sendable {
         // scanning the value a second time.
         let span = bytes.withUnsafeBufferPointer { buffer -> Range<Int> in
             var end = buffer.count
-            while end > 0, Self.isWhitespace(buffer[end - 1]) { end -= 1 }
+            while end > 0, JSONPathScanner.isWhitespace(buffer[end - 1]) { end -= 1 }
             return JSONPathScanner.skipWhitespace(buffer, 0)..<end
         }
         self.init(checked: bytes[(bytes.startIndex + span.lowerBound)..<(bytes.startIndex + span.upperBound)], uniqueKeys: uniqueKeys)
@@ -73,10 +73,6 @@ public struct JSONText: Sendable {
     /// An event holding this text, parsed only when a stage reads it.
     public func event(metadata: EventMetadata) -> Event {
         Event(validatedJSON: bytes, metadata: metadata, uniqueKeys: uniqueKeys)
-    }
-
-    private static func isWhitespace(_ byte: UInt8) -> Bool {
-        byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09
     }
 
     private func part(_ range: Range<Int>) -> JSONText {

@@ -6,7 +6,7 @@ extension Event {
         var line = line
         if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
         if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return nil }
-        let uniqueKeys = try line.withUnsafeBufferPointer { try JSONParser().validateReportingKeys(buffer: $0) }
-        self.init(validatedJSON: line, metadata: metadata, uniqueKeys: uniqueKeys)
+        let keys = try line.withUnsafeBufferPointer { try JSONParser().validateReportingKeyFilter(buffer: $0) }
+        self.init(validatedJSON: line, metadata: metadata, uniqueKeys: keys.uniqueKeys, rootKeys: keys.rootKeys)
     }
 }

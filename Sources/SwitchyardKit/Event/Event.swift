@@ -14,8 +14,9 @@
 public struct Event: Sendable, Equatable {
     private enum Payload: Sendable {
         /// JSON text already checked by ``JSONParser/validate(buffer:)``; `uniqueKeys`: no
-        /// object in it repeats a key (lookups may stop at the first match).
-        case json(ArraySlice<UInt8>, uniqueKeys: Bool)
+        /// object in it repeats a key (lookups may stop at the first match); `rootKeys`: the
+        /// root object's keys, as far as known.
+        case json(ArraySlice<UInt8>, uniqueKeys: Bool, rootKeys: KeyFilter)
         /// The text and the tree built from it, while unchanged.
         case parsed(JSONValue, ArraySlice<UInt8>)
         case value(JSONValue)
@@ -38,7 +39,13 @@ public struct Event: Sendable, Equatable {
     /// only when no object in the text repeats a key (``JSONParser/validateReportingKeys(buffer:)``
     /// tells): field lookups then stop at the first match instead of scanning for a later one.
     public init(validatedJSON text: ArraySlice<UInt8>, metadata: EventMetadata = EventMetadata(), uniqueKeys: Bool = false) {
-        self.payload = .json(text, uniqueKeys: uniqueKeys)
+        self.init(validatedJSON: text, metadata: metadata, uniqueKeys: uniqueKeys, rootKeys: .unknown)
+    }
+
+    /// An event holding checked JSON text whose root object's keys are known to be among
+    /// `rootKeys` (``KeyFilter/unknown`` when not known).
+    init(validatedJSON text: ArraySlice<UInt8>, metadata: EventMetadata, uniqueKeys: Bool, rootKeys: KeyFilter) {
+        self.payload = .json(text, uniqueKeys: uniqueKeys, rootKeys: uniqueKeys ? rootKeys : .unknown)
         self.metadata = metadata
     }
 
@@ -47,7 +54,7 @@ public struct Event: Sendable, Equatable {
         get {
             switch payload {
             case .value(let value), .parsed(let value, _): return value
-            case .json(let text, _): return Self.parse(text)
+            case .json(let text, _, _): return Self.parse(text)
             }
         }
         set {
@@ -66,7 +73,7 @@ public struct Event: Sendable, Equatable {
     public mutating func loadValue() -> JSONValue {
         switch payload {
         case .value(let value), .parsed(let value, _): return value
-        case .json(let text, _):
+        case .json(let text, _, _):
             let value = Self.parse(text)
             payload = .parsed(value, text)
             return value
@@ -76,22 +83,22 @@ public struct Event: Sendable, Equatable {
     /// The exact JSON text the event was read from, while its value is unchanged.
     public var rawJSON: ArraySlice<UInt8>? {
         switch payload {
-        case .json(let text, _), .parsed(_, let text): return text
+        case .json(let text, _, _), .parsed(_, let text): return text
         case .value: return nil
         }
     }
 
-    /// The text, while no tree has been built from it (for ``EvaluationSubject``), and whether
-    /// its keys are known to be unique.
-    var unparsedText: (text: ArraySlice<UInt8>, uniqueKeys: Bool)? {
-        if case .json(let text, let uniqueKeys) = payload { return (text, uniqueKeys) }
+    /// The text, while no tree has been built from it (for ``EvaluationSubject``), whether
+    /// its keys are known to be unique, and the root object's keys as far as known.
+    var unparsedText: (text: ArraySlice<UInt8>, uniqueKeys: Bool, rootKeys: KeyFilter)? {
+        if case .json(let text, let uniqueKeys, let rootKeys) = payload { return (text, uniqueKeys, rootKeys) }
         return nil
     }
 
     /// Appends the event's compact JSON text to `buffer`, re-using the original text when it has one.
     public func writeJSON(into buffer: inout [UInt8]) {
         switch payload {
-        case .json(let text, _), .parsed(_, let text): buffer.append(contentsOf: text)
+        case .json(let text, _, _), .parsed(_, let text): buffer.append(contentsOf: text)
         case .value(let value): JSONWriter.write(value, into: &buffer)
         }
     }

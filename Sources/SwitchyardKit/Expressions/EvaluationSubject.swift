@@ -66,7 +66,7 @@ struct EvaluationSubject {
 extension Event {
     /// What expressions read for this event: the built value if there is one, else the text.
     var evaluationSubject: EvaluationSubject {
-        if let (text, uniqueKeys) = unparsedText { return .text(text, uniqueKeys: uniqueKeys) }
+        if let (text, uniqueKeys, _) = unparsedText { return .text(text, uniqueKeys: uniqueKeys) }
         return .value(value)
     }
 }

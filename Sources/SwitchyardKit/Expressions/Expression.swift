@@ -135,8 +135,11 @@ public struct RemapProgram: Sendable, Decodable {
     /// (same metadata), or nil when the tree is needed (``run(on:)``).
     public func runAsEdits(_ event: Event) -> Event? {
         guard let byteProgram else { return nil }
-        if let (text, uniqueKeys) = event.unparsedText {
-            return byteProgram.apply(to: text, uniqueKeys: uniqueKeys).map { Event(validatedJSON: $0[...], metadata: event.metadata, uniqueKeys: uniqueKeys) }
+        if let (text, uniqueKeys, rootKeys) = event.unparsedText {
+            guard let edited = byteProgram.apply(to: text, uniqueKeys: uniqueKeys, rootKeys: rootKeys) else { return nil }
+            var editedKeys = rootKeys
+            editedKeys.insert(byteProgram.addedRootKeys)
+            return Event(validatedJSON: edited[...], metadata: event.metadata, uniqueKeys: uniqueKeys, rootKeys: editedKeys)
         }
         guard let text = event.rawJSON else { return nil }
         return byteProgram.apply(to: text, uniqueKeys: false).map { Event(validatedJSON: $0[...], metadata: event.metadata) }

@@ -8,13 +8,14 @@ extension RemapByteProgram {
     struct Splice {
         var range: Range<Int>
         var bytes: [UInt8]
+        /// New members (`,"a":1...`) before an object's closing brace: the first comma goes
+        /// when nothing of the object is left before them.
+        var addsMembers = false
     }
 
     /// New members for one object, in program order.
     private struct Insertion {
         var close: Int
-        var members: Int
-        var removed = 0
         var bytes: [UInt8] = []
 
         /// Appends `,"name":value`.
@@ -70,9 +71,13 @@ extension RemapByteProgram {
     }
 
     /// The edited text in one pass, or nil when an edit needs the tree or two edits would
-    /// overlap (the caller then runs the steps one by one).
-    func applyInOnePass(to text: ArraySlice<UInt8>) -> [UInt8]? {
+    /// overlap (the caller then runs the steps one by one). `rootKeys`: the root object's keys
+    /// as far as known.
+    func applyInOnePass(to text: ArraySlice<UInt8>, rootKeys: KeyFilter = .unknown) -> [UInt8]? {
         text.withUnsafeBufferPointer { bytes -> [UInt8]? in
+            // With the root's keys known, a root member is looked up only up to its first match,
+            // and one the filter rules out is not looked up at all.
+            let knownRoot = rootKeys == .unknown ? nil : Self.rootBraces(in: bytes)
             // Sized up front: an event's edits should not grow arrays (W2's remap made 17
             // allocations per event before).
             var splices: [Splice] = []
@@ -81,7 +86,7 @@ extension RemapByteProgram {
             insertions.reserveCapacity(writtenParents.count)
             func insertionIndex(_ object: Int) -> Int {
                 if let index = insertions.firstIndex(where: { $0.object == object }) { return index }
-                insertions.append((object, Insertion(close: -1, members: -1)))
+                insertions.append((object, Insertion(close: -1)))
                 return insertions.count - 1
             }
 
@@ -90,8 +95,14 @@ extension RemapByteProgram {
             typealias Table = (parent: Int, members: [(key: Range<Int>, member: JSONByteEditor.Member)], close: Int)
             var tables: [Table] = []
             tables.reserveCapacity(writtenParents.count)
-            func member(_ path: [String]) -> (parent: Int, scan: JSONByteEditor.ObjectScan)? {
+            func member(_ path: [String], _ keys: KeyFilter?) -> (parent: Int, scan: JSONByteEditor.ObjectScan)? {
                 guard let parent = JSONByteEditor.object(at: path.dropLast(), in: bytes, uniqueKeys: true) else { return nil }
+                if path.count == 1, let knownRoot {
+                    if let keys, !rootKeys.contains(keys) {
+                        return (parent, JSONByteEditor.ObjectScan(found: nil, count: -1, close: knownRoot.close))
+                    }
+                    return (parent, JSONByteEditor.scan(parent, in: bytes, for: path[0], uniqueKeys: true))
+                }
                 guard writtenParents.contains(where: { $0.elementsEqual(path.dropLast()) }) else {
                     return (parent, JSONByteEditor.scan(parent, in: bytes, for: path.last!, uniqueKeys: true))
                 }
@@ -110,13 +121,12 @@ extension RemapByteProgram {
                 return (parent, JSONByteEditor.ObjectScan(found: found, count: table.members.count, close: table.close))
             }
             // A missing member or parent leaves nothing to cut, as in the steps one by one.
-            func cut(_ path: [String]) {
-                guard let (parent, scan) = member(path), let found = scan.found else { return }
+            func cut(_ path: [String], _ keys: KeyFilter?) {
+                guard let (_, scan) = member(path, keys), let found = scan.found else { return }
                 splices.append(Splice(range: found.cut, bytes: []))
-                insertions[insertionIndex(parent)].insertion.removed += 1
             }
-            func set(_ path: [String], _ value: Value) -> Bool {
-                guard let (parent, scan) = member(path) else { return false }
+            func set(_ path: [String], _ keys: KeyFilter?, _ value: Value) -> Bool {
+                guard let (parent, scan) = member(path, keys) else { return false }
                 if let existing = scan.found {
                     let replacement: [UInt8] = switch value {
                     case .constant(let json): json
@@ -127,35 +137,32 @@ extension RemapByteProgram {
                 }
                 let index = insertionIndex(parent)
                 insertions[index].insertion.close = scan.close
-                insertions[index].insertion.members = scan.count
                 insertions[index].insertion.append(name: path.last!, value: value, from: bytes)
                 return true
             }
-            func value(_ path: [String]) -> Value {
-                guard let (_, scan) = member(path), let found = scan.found else { return .constant(Self.null) }
+            func value(_ path: [String], _ keys: KeyFilter?) -> Value {
+                guard let (_, scan) = member(path, keys), let found = scan.found else { return .constant(Self.null) }
                 return .original(found.value)
             }
 
-            for step in steps {
+            for (step, keys) in zip(steps, self.rootKeys) {
                 switch step {
                 case .set(let to, let json):
-                    guard set(to, .constant(json)) else { return nil }
+                    guard set(to, keys.to, .constant(json)) else { return nil }
                 case .copy(let to, let from):
-                    guard set(to, value(from)) else { return nil }
+                    guard set(to, keys.to, value(from, keys.from)) else { return nil }
                 case .move(let to, let from):
                     // The value's bytes stay in the original text, which the cut does not change.
-                    let moved = value(from)
-                    cut(from)
-                    guard set(to, moved) else { return nil }
+                    let moved = value(from, keys.from)
+                    cut(from, keys.from)
+                    guard set(to, keys.to, moved) else { return nil }
                 case .remove(let path):
-                    cut(path)
+                    cut(path, keys.from)
                 }
             }
             // Each object's new members go before its closing brace (the splices are sorted below).
-            for (_, var insertion) in insertions where !insertion.bytes.isEmpty {
-                // The first new member needs no comma when nothing of the object is left.
-                if insertion.members - insertion.removed == 0 { insertion.bytes.removeFirst() }
-                splices.append(Splice(range: insertion.close..<insertion.close, bytes: insertion.bytes))
+            for (_, insertion) in insertions where !insertion.bytes.isEmpty {
+                splices.append(Splice(range: insertion.close..<insertion.close, bytes: insertion.bytes, addsMembers: true))
             }
             splices.sort { $0.range.lowerBound < $1.range.lowerBound || $0.range.lowerBound == $1.range.lowerBound && !$0.range.isEmpty }
             var result: [UInt8] = []
@@ -165,11 +172,20 @@ extension RemapByteProgram {
                 // Overlapping edits (two cuts sharing a comma): leave it to the steps one by one.
                 guard splice.range.lowerBound >= cursor else { return nil }
                 result.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[cursor..<splice.range.lowerBound]))
-                result += splice.bytes
+                if splice.addsMembers, Self.lastNonWhitespace(in: result) == UInt8(ascii: "{") {
+                    result += splice.bytes.dropFirst()
+                } else {
+                    result += splice.bytes
+                }
                 cursor = splice.range.upperBound
             }
             result.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[cursor...]))
             return result
         }
+    }
+
+    /// The last byte of `bytes` that is not white space (nil when there is none).
+    private static func lastNonWhitespace(in bytes: [UInt8]) -> UInt8? {
+        bytes.last { !JSONPathScanner.isWhitespace($0) }
     }
 }

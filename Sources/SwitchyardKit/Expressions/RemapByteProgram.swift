@@ -20,6 +20,14 @@ struct RemapByteProgram: Sendable {
     let independent: Bool
     /// The objects the steps may add a member to: read whole in one pass.
     let writtenParents: [[String]]
+    /// Each step's paths as root key filters, where a path is one field with a name the filter
+    /// can hold (see ``KeyFilter/init(name:)``).
+    let rootKeys: [(to: KeyFilter?, from: KeyFilter?)]
+    /// The root keys the program may add: an edited event's root filter gains them.
+    let addedRootKeys: KeyFilter
+    /// For a program that only sets root fields to constants: the members it adds, written
+    /// out (`,"a":1,"b":"x"`), for text whose root is known not to have them.
+    let rootMembers: [UInt8]?
 
     /// The byte program for `statements`, or nil when one of them needs the tree.
     init?(_ statements: [RemapStatement]) {
@@ -49,6 +57,9 @@ struct RemapByteProgram: Sendable {
         self.steps = steps
         self.independent = Self.stepsAreIndependent(steps)
         self.writtenParents = Self.writtenParents(steps)
+        self.rootKeys = steps.map(Self.rootKeys)
+        self.addedRootKeys = Self.addedRootKeys(steps)
+        self.rootMembers = Self.rootMembers(steps)
     }
 
     /// A path of fields only (at least one), or nil.
@@ -67,8 +78,10 @@ struct RemapByteProgram: Sendable {
     /// The edited text, or nil when an edit needs the tree (a parent to create, a non-object in
     /// the way): the caller then runs the program on the tree, which gives the same result.
     /// `uniqueKeys`: no object of the text repeats a key (and none of the edited one will).
-    func apply(to text: ArraySlice<UInt8>, uniqueKeys: Bool) -> [UInt8]? {
-        if uniqueKeys, independent, let edited = applyInOnePass(to: text) { return edited }
+    /// `rootKeys`: the root object's keys as far as known (only with `uniqueKeys`).
+    func apply(to text: ArraySlice<UInt8>, uniqueKeys: Bool, rootKeys: KeyFilter = .unknown) -> [UInt8]? {
+        if uniqueKeys, let edited = appendingRootMembers(to: text, rootKeys: rootKeys) { return edited }
+        if uniqueKeys, independent, let edited = applyInOnePass(to: text, rootKeys: rootKeys) { return edited }
         var text = Array(text)
         for step in steps {
             switch step {
