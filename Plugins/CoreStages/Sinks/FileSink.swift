@@ -5,7 +5,7 @@ import SwitchyardKit
 /// Appends events to files, one JSON object per line; never writes a partial line.
 public struct FileSink: Sink, HealthReporting {
     public struct Configuration: StageConfiguration {
-        @Option("The file to append to; missing directories are made. A template (`data/{{ .data.entity_id }}.ndjson`) writes one file per rendered path. A value rendered into the path cannot leave the template's directory: `/` and `\\` become `_`, and leading dots (`..`, `.hidden`) become `_`. An event whose value is missing is dropped and counted as an error. A file that ends in a partial line (a crash mid-write) is cut back to its last whole line when opened.")
+        @Option("The file to append to; missing directories are made. A template (`data/{{ .data.entity_id }}.ndjson`) writes one file per rendered path. A value rendered into the path cannot leave the template's directory: `/` and `\\` become `_`, and leading dots (`..`, `.hidden`) become `_`. An event whose value is missing is dropped and counted as an error. A file that ends in a partial line (a crash mid-write) is cut back to its last whole line when first opened, and again after a failed write. At most 256 files are open at once: the least recently written is closed to make room.")
         var path: Template
         @Option("One compact JSON object per line.")
         var encoding = Encoding.ndjson

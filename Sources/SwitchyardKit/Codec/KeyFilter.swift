@@ -20,12 +20,14 @@ struct KeyFilter: Sendable, Equatable {
     }
 
     /// The two bits of a key whose bytes hash to `hash` (``hash(ofKey:in:)``).
+    @inline(__always)
     init(hash: UInt64) {
         self = .empty
         set(bit: hash >> 57)
         set(bit: hash >> 50 & 127)
     }
 
+    @inline(__always)
     private mutating func set(bit index: UInt64) {
         if index < 64 { low |= 1 << index } else { high |= 1 << (index - 64) }
     }
@@ -41,17 +43,20 @@ struct KeyFilter: Sendable, Equatable {
     }
 
     /// Whether every bit of `other` is set here: false proves that none of `other`'s keys is here.
+    @inline(__always)
     func contains(_ other: KeyFilter) -> Bool {
         low & other.low == other.low && high & other.high == other.high
     }
 
     /// Sets the bits of `other`.
+    @inline(__always)
     mutating func insert(_ other: KeyFilter) {
         low |= other.low
         high |= other.high
     }
 
     /// A hash of a key's bytes (quotes included): its first and last eight bytes and its length.
+    @inline(__always)
     static func hash(ofKey key: Range<Int>, in bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
         var word: UInt64
         if key.upperBound - key.lowerBound >= 8 {

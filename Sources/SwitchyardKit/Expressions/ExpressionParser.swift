@@ -294,7 +294,7 @@ struct ExpressionParser {
             }
         }
         if expectsName, !segments.isEmpty { throw ExpressionSyntaxError(offset: start, "a path cannot end with '.'") }
-        return Path(segments)
+        return Path.interned(segments)
     }
 
     private mutating func parseCall(_ name: String, at offset: Int) throws(ExpressionSyntaxError) -> ExpressionNode {

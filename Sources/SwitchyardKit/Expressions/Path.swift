@@ -1,3 +1,5 @@
+import Synchronization
+
 /// A path into an event: `.`, `.a.b`, `.a[0]`, `.a[-1]`, `."key with spaces"`.
 public struct Path: Sendable, Hashable, CustomStringConvertible {
     /// One step of a path.
@@ -123,5 +125,22 @@ extension JSONObject {
         guard let value = self[key] else { return nil }
         self[key] = .null
         return value
+    }
+}
+
+extension Path {
+    /// The storage of every distinct path the parser has made.
+    private static let internedSegments = Mutex<Set<[Segment]>>([])
+
+    /// A path sharing its storage with every equal path parsed before: comparing two of them
+    /// (the 32 conditions of a `route` that all read `.context.id`, each checking the lookup
+    /// the last one made) is then a pointer comparison instead of one of their names.
+    static func interned(_ segments: [Segment]) -> Path {
+        guard !segments.isEmpty else { return Path(segments) }
+        return internedSegments.withLock { known in
+            if let index = known.firstIndex(of: segments) { return Path(known[index]) }
+            known.insert(segments)
+            return Path(segments)
+        }
     }
 }
