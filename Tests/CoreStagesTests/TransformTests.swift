@@ -1,3 +1,4 @@
+import Foundation
 @testable import CoreStages
 import SwitchyardKit
 import SwitchyardTesting
@@ -211,4 +212,32 @@ struct TransformTests {
             }
         }
     }
+
+    @Test("chained remaps that add fields, with a fan-out in the middle: each consumer sees its own events (edits in place never reach a shared copy)")
+    func chainedRemapsWithFanOut() async throws {
+        let directory = try Fixture.directory()
+        let lines = (0..<3_000).map { #"{"n":\#($0),"nested":{"k":"v"}}"# }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: "\(directory)/in.ndjson", atomically: true, encoding: .utf8)
+        let (early, late) = (Fixture.unique("early"), Fixture.unique("late"))
+        try await Fixture.harness.run("""
+            sources:
+              in: { type: file, path: "\(directory)/in.ndjson", follow: false }
+            transforms:
+              first: { type: remap, inputs: [in], source: ".a = 1" }
+              second: { type: remap, inputs: [first], source: ".b = 2" }
+              third: { type: remap, inputs: [second], source: ".c = 3" }
+            sinks:
+              early: { type: collect, inputs: [first], name: \(early) }
+              late: { type: collect, inputs: [third], name: \(late) }
+            """)
+        let earlyEvents = Fixture.harness.collector.events(early)
+        let lateEvents = Fixture.harness.collector.events(late)
+        #expect(earlyEvents.count == 3_000)
+        #expect(lateEvents.count == 3_000)
+        for n in [0, 1, 1_500, 2_999] {
+            #expect(earlyEvents[n].rawJSON.map { String(decoding: $0, as: UTF8.self) } == #"{"n":\#(n),"nested":{"k":"v"},"a":1}"#)
+            #expect(lateEvents[n].rawJSON.map { String(decoding: $0, as: UTF8.self) } == #"{"n":\#(n),"nested":{"k":"v"},"a":1,"b":2,"c":3}"#)
+        }
+    }
 }
+

@@ -163,6 +163,25 @@ struct RemapByteEditTests {
         #expect(ranAsEdits > 1000, "most steps of the chains ran as byte edits")
     }
 
+    @Test("a remap adding root fields edits an event's own bytes in place; a copy held elsewhere keeps its value")
+    func inPlace() throws {
+        let line = Array(#"{"a":{"x":1},"b":2}"#.utf8)
+        var event = try #require(try Event(jsonLine: line[...], metadata: EventMetadata()))
+        func address(_ event: Event) -> UnsafeRawPointer? { event.rawJSON?.withUnsafeBytes { $0.baseAddress } }
+        // The first edit copies the text out of the line's buffer, with room for more.
+        #expect(try RemapProgram(".c = 3").runAsEdits(inPlace: &event))
+        let owned = address(event)
+        #expect(try RemapProgram(".d = true").runAsEdits(inPlace: &event))
+        #expect(address(event) == owned, "the event's own bytes grew in place")
+        let held = event
+        #expect(try RemapProgram(".e = \"x\"").runAsEdits(inPlace: &event))
+        #expect(held.rawJSON.map { String(decoding: $0, as: UTF8.self) } == #"{"a":{"x":1},"b":2,"c":3,"d":true}"#)
+        #expect(event.rawJSON.map { String(decoding: $0, as: UTF8.self) } == #"{"a":{"x":1},"b":2,"c":3,"d":true,"e":"x"}"#)
+        // Setting a field that is there is not an insertion: the program's general path replaces it.
+        #expect(try RemapProgram(".c = 4").runAsEdits(inPlace: &event))
+        #expect(event.value == (try JSONParser().parse(#"{"a":{"x":1},"b":2,"c":4,"d":true,"e":"x"}"#)))
+    }
+
     @Test("a name whose filter bits collide with a key that is there is looked for, and added once")
     func filterCollision() throws {
         let json = #"{"a":{"x":1},"b":2}"#

@@ -29,15 +29,18 @@ public struct RemapTransform: Transform {
         self.errors = ErrorsOutput(dropOnError: configuration.drop_on_error, context: context)
     }
 
-    public mutating func process(_ batch: EventBatch, into output: inout TransformOutput) throws {
+    public mutating func process(_ batch: consuming EventBatch, into output: inout TransformOutput) throws {
         let program = configuration.source  // read once: the option's getter copies the program
-        output.events.reserveCapacity(batch.count)
-        for event in batch.events {
+        // Owned outright (the batch is handed over): an event that owns its bytes is edited in place.
+        var events = (consume batch).events
+        output.events.reserveCapacity(events.count)
+        for index in events.indices {
             // Field assignments and deletions edit the event's JSON text; anything else uses the tree.
-            if let edited = program.runAsEdits(event) {
-                output.emit(edited)
+            if program.runAsEdits(inPlace: &events[index]) {
+                output.emit(events[index])
                 continue
             }
+            let event = events[index]
             var changed = event
             do {
                 // Runs on a copy, so a failure part-way leaves the original event for the errors output.

@@ -95,6 +95,18 @@ public struct Event: Sendable, Equatable {
         return nil
     }
 
+    /// Changes the text of an event whose keys are known unique, in place: with the payload
+    /// emptied while `edit` runs, the text's buffer is referenced by `edit` alone when this
+    /// event was its only holder, so growing it need not copy. `edit` returns false to leave
+    /// the event as it was (it must then not have changed the text).
+    mutating func editText(_ edit: (inout ArraySlice<UInt8>, inout KeyFilter) -> Bool) -> Bool {
+        guard case .json(var text, true, var rootKeys) = payload else { return false }
+        payload = .value(.null)
+        let edited = edit(&text, &rootKeys)
+        payload = .json(text, uniqueKeys: true, rootKeys: rootKeys)
+        return edited
+    }
+
     /// Appends the event's compact JSON text to `buffer`, re-using the original text when it has one.
     public func writeJSON(into buffer: inout [UInt8]) {
         switch payload {

@@ -134,7 +134,29 @@ public struct RemapProgram: Sendable, Decodable {
     /// field assignments and deletions and the event still has its text: the edited event
     /// (same metadata), or nil when the tree is needed (``run(on:)``).
     public func runAsEdits(_ event: Event) -> Event? {
-        guard let byteProgram else { return nil }
+        var edited = event
+        return runAsEdits(inPlace: &edited) ? edited : nil
+    }
+
+    /// ``runAsEdits(_:)`` on the event itself: false (event unchanged) when the tree is needed.
+    /// A program that only adds root fields changes the event's bytes in place when the event
+    /// owns them alone and they have room; a transform that owns its batch (a `consuming`
+    /// parameter) gets that for the events an earlier remap made.
+    public func runAsEdits(inPlace event: inout Event) -> Bool {
+        guard let byteProgram else { return false }
+        if byteProgram.rootMembers != nil, event.editText({ text, rootKeys in
+            guard byteProgram.appendRootMembers(to: &text, rootKeys: rootKeys) else { return false }
+            rootKeys.insert(byteProgram.addedRootKeys)
+            return true
+        }) {
+            return true
+        }
+        guard let edited = editedCopy(event, byteProgram) else { return false }
+        event = edited
+        return true
+    }
+
+    private func editedCopy(_ event: Event, _ byteProgram: RemapByteProgram) -> Event? {
         if let (text, uniqueKeys, rootKeys) = event.unparsedText {
             guard let edited = byteProgram.apply(to: text, uniqueKeys: uniqueKeys, rootKeys: rootKeys) else { return nil }
             var editedKeys = rootKeys

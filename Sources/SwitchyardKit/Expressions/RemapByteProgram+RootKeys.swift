@@ -49,23 +49,37 @@ extension RemapByteProgram {
         return members
     }
 
-    /// The text with ``rootMembers`` before the root's closing brace, when the program is of
-    /// that kind and `rootKeys` proves none of its names present; nil otherwise.
-    func appendingRootMembers(to text: ArraySlice<UInt8>, rootKeys: KeyFilter) -> [UInt8]? {
-        guard let rootMembers, self.rootKeys.allSatisfy({ !rootKeys.contains($0.to!) }) else { return nil }
-        return text.withUnsafeBufferPointer { bytes -> [UInt8]? in
-            guard let (open, close) = Self.rootBraces(in: bytes) else { return nil }
-            // An empty object takes the first member without its comma.
-            let members = JSONPathScanner.skipWhitespace(bytes, open + 1) == close ? rootMembers.dropFirst() : rootMembers[...]
-            return [UInt8](unsafeUninitializedCapacity: bytes.count + members.count) { buffer, count in
-                let base = buffer.baseAddress!
-                base.initialize(from: bytes.baseAddress!, count: close)
-                members.withUnsafeBufferPointer { (base + close).initialize(from: $0.baseAddress!, count: $0.count) }
-                (base + close + members.count).initialize(from: bytes.baseAddress! + close, count: bytes.count - close)
-                count = bytes.count + members.count
-            }
+    /// Puts ``rootMembers`` before the root's closing brace, when the program is of that kind
+    /// and `rootKeys` proves none of its names present; false (text unchanged) otherwise.
+    ///
+    /// Text that starts a buffer is most likely an earlier edit's, owned by this event alone:
+    /// the members go in place when it has room (a chain of remaps then copies the event once,
+    /// not once per stage). Text in the middle of a buffer (a slice of a 1 MiB read) is copied
+    /// out, with room for more.
+    func appendRootMembers(to text: inout ArraySlice<UInt8>, rootKeys: KeyFilter) -> Bool {
+        guard let rootMembers, self.rootKeys.allSatisfy({ !rootKeys.contains($0.to!) }),
+              let (open, close) = text.withUnsafeBufferPointer(Self.rootBraces)
+        else { return false }
+        // An empty object takes the first member without its comma.
+        let members = text.withUnsafeBufferPointer { JSONPathScanner.skipWhitespace($0, open + 1) } == close
+            ? rootMembers.dropFirst() : rootMembers[...]
+        let at = text.startIndex + close
+        if text.startIndex == 0 {
+            text.insert(contentsOf: members, at: at)
+            return true
         }
+        var copy: [UInt8] = []
+        copy.reserveCapacity(text.count + members.count + Self.roomForMoreMembers)
+        copy += text[..<at]
+        copy += members
+        copy += text[at...]
+        text = copy[...]
+        return true
     }
+
+    /// Bytes left free after an event's text when a remap copies it out: enough for a few
+    /// more added fields in place.
+    static let roomForMoreMembers = 64
 
     /// The root object's opening and closing braces, or nil when the text is not an object.
     static func rootBraces(in bytes: UnsafeBufferPointer<UInt8>) -> (open: Int, close: Int)? {

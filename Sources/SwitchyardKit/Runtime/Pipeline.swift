@@ -186,11 +186,13 @@ public final class Pipeline: Sendable {
         let namedPorts = Dictionary(uniqueKeysWithValues: stage.namedOutputs.map { ($0, ports[$0]!) })
 
         // What a transform makes of a batch carries the batch's acknowledgement token on.
-        func deliver(_ output: TransformOutput, acknowledgement: Acknowledgement? = nil) async {
+        func deliver(_ output: consuming TransformOutput, acknowledgement: Acknowledgement? = nil) async {
             stageMetrics.addDiscarded(output.discarded)
             stageMetrics.addOut(output.events.count)
-            await defaultPort.deliver(EventBatch(output.events, acknowledgement: acknowledgement))
-            for (name, events) in output.named {
+            let named = output.named
+            // Handed on without a copy kept here, so the next stage may own the events outright.
+            await defaultPort.deliver(EventBatch((consume output).events, acknowledgement: acknowledgement))
+            for (name, events) in named {
                 guard let port = namedPorts[name], !port.edges.isEmpty else {
                     // Nobody consumes this output (validate warned): not silent, counted as dropped.
                     stageMetrics.addDropped(events.count)
@@ -204,16 +206,18 @@ public final class Pipeline: Sendable {
         do {
             while let batch = await channel.receive() {
                 stageMetrics.addIn(batch.count)
+                let acknowledgement = batch.acknowledgement
                 var output = TransformOutput()
                 do {
-                    try await transform.process(batch, into: &output)
+                    // Handed over, not lent: the transform may own the events outright.
+                    try await transform.process(consume batch, into: &output)
                 } catch {
-                    batch.acknowledgement?.markFailed()
-                    batch.acknowledgement?.release()
+                    acknowledgement?.markFailed()
+                    acknowledgement?.release()
                     throw error
                 }
-                await deliver(output, acknowledgement: batch.acknowledgement)
-                batch.acknowledgement?.release()
+                await deliver(consume output, acknowledgement: acknowledgement)
+                acknowledgement?.release()
             }
             var output = TransformOutput()
             try await transform.finish(into: &output)

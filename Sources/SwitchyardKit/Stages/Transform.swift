@@ -8,7 +8,11 @@ public protocol Transform: StageType {
 
     /// Handles one batch, emitting results into `output`. Most transforms are synchronous (a
     /// plain `func` satisfies this); one that talks to another process may suspend.
-    mutating func process(_ batch: EventBatch, into output: inout TransformOutput) async throws
+    ///
+    /// The batch is handed over (`consuming`): a transform that declares its parameter
+    /// `consuming` too owns the events outright, and can change an event's bytes in place
+    /// (see ``Event``). A plain parameter works as well.
+    mutating func process(_ batch: consuming EventBatch, into output: inout TransformOutput) async throws
 
     /// Called once after the last batch, to emit anything held back (and release resources).
     mutating func finish(into output: inout TransformOutput) async throws
