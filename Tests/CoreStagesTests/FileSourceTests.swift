@@ -21,6 +21,28 @@ struct FileSourceTests {
         #expect(metrics["in"]?.eventsOut == 3)
     }
 
+    @Test("a large read is checked in two halves at once: every event in file order, bad lines in both halves counted")
+    func largeReadsInOrder() async throws {
+        let directory = try Fixture.directory()
+        let out = Fixture.unique("out")
+        // About 1 MB: reads of up to 1 MiB, each well over the size checked on two tasks.
+        let padding = String(repeating: "p", count: 180)
+        let lines = (0..<5_000).map { $0 == 10 || $0 == 4_000 ? "{broken \($0)" : #"{"n":\#($0),"pad":"\#(padding)"}"# }
+        try Fixture.append(lines.joined(separator: "\n") + "\n", to: "\(directory)/in.ndjson")
+        let metrics = try await Fixture.harness.run("""
+            sources:
+              in: { type: file, path: \(directory)/in.ndjson }
+            sinks:
+              out: { type: collect, inputs: [in], name: \(out) }
+            """)
+        let numbers = Fixture.harness.collector.events(out).compactMap { event -> Int? in
+            if case .int(let n)? = event.value["n"] { return Int(n) }
+            return nil
+        }
+        #expect(numbers == (0..<5_000).filter { $0 != 10 && $0 != 4_000 })
+        #expect(metrics["in"]?.errors == 2)
+    }
+
     @Test("format lines wraps each line as message")
     func linesFormat() async throws {
         let directory = try Fixture.directory()

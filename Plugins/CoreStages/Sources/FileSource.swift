@@ -74,7 +74,7 @@ public struct FileSource: Source {
         while !Task.isCancelled {
             let chunk = try reader.readChunk()
             if !chunk.isEmpty {
-                state.consume(chunk)
+                await state.consume(chunk)
                 await state.send(to: output, reader: &reader)
                 continue
             }
@@ -97,7 +97,7 @@ public struct FileSource: Source {
                 while true {
                     let chunk = try reader.readChunk()
                     if chunk.isEmpty { break }
-                    state.consume(chunk)
+                    await state.consume(chunk)
                     await state.send(to: output, reader: &reader)
                 }
                 state.finishLine()
@@ -140,15 +140,17 @@ private struct ReadState {
         self.keeper = keeper
     }
 
-    mutating func consume(_ bytes: [UInt8]) {
+    mutating func consume(_ bytes: [UInt8]) async {
         let metadata = EventMetadata(sourceID: context.id, receivedAt: Date().timeIntervalSince1970)
         let limit = splitter.maxLineBytes
         let inputName = decoder.inputName
+        var lines: [(line: ArraySlice<UInt8>, number: Int)] = []
         splitter.split(bytes) { line, number in
-            if let event = decoder.decode(line, lineNumber: number, metadata: metadata) { events.append(event) }
+            lines.append((line, number))
         } overlong: { [context] number, offset in
             context.problems.drop(because: "\(inputName):\(number): skipped a line longer than max_line_bytes (\(limit) bytes), starting at byte \(offset)")
         }
+        events += await decoder.decode(lines, metadata: metadata)
     }
 
     mutating func finishLine() {

@@ -33,3 +33,34 @@ public struct LineDecoder: Sendable {
         }
     }
 }
+
+extension LineDecoder {
+    /// Below this many bytes of lines, ``decode(_:metadata:)`` checks them on the calling
+    /// task alone: a second task costs more than it saves.
+    static let concurrentMinimumBytes = 64 * 1024
+
+    /// Decodes `lines` (each without its newline, with its line number) in order, the second
+    /// half on a child task while this one does the first: checking JSON is most of a file
+    /// source's work, and the sink downstream leaves the other core mostly idle.
+    public func decode(_ lines: [(line: ArraySlice<UInt8>, number: Int)], metadata: EventMetadata) async -> [Event] {
+        let bytes = lines.reduce(0) { $0 + $1.line.count }
+        guard lines.count >= 2, bytes >= Self.concurrentMinimumBytes, format == .ndjson else {
+            return decode(lines[...], metadata: metadata)
+        }
+        let half = lines.count / 2
+        async let second = decode(lines[half...], metadata: metadata)
+        var events = decode(lines[..<half], metadata: metadata)
+        events += await second
+        return events
+    }
+
+    private func decode(_ lines: ArraySlice<(line: ArraySlice<UInt8>, number: Int)>, metadata: EventMetadata) -> [Event] {
+        var events: [Event] = []
+        events.reserveCapacity(lines.count)
+        for (line, number) in lines {
+            if let event = decode(line, lineNumber: number, metadata: metadata) { events.append(event) }
+        }
+        return events
+    }
+}
+
