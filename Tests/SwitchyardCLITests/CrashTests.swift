@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 import Testing
 
 /// `kill -9` at the worst moments (right after the checkpoint was replaced), restart, repeat:
@@ -19,19 +20,28 @@ struct CrashTests {
         return path
     }
 
-    /// Appends 200,000 lines of about 100 bytes, each with its `id`, in 40 steps, while the
-    /// pipeline runs (so that every kill lands in the middle of the stream).
-    private func writeInput(_ path: String) -> Thread {
+    /// Set once the kills are over: the input writer then writes the rest at once.
+    final class KillsOver: Sendable {
+        let value = Atomic<Bool>(false)
+    }
+
+    /// Appends 200,000 lines of about 100 bytes, each with its `id`, while the pipeline runs:
+    /// 2,000 lines every 50 ms until `killsOver` (so that every run killed has new lines to
+    /// read and checkpoint, however fast it reads), then the rest.
+    private func writeInput(_ path: String, killsOver: KillsOver) -> Thread {
         FileManager.default.createFile(atPath: path, contents: nil)
         let thread = Thread {
             let pad = String(repeating: "p", count: 70)
             let handle = FileHandle(forWritingAtPath: path)!
-            let step = CrashTests.total / 40
-            for start in stride(from: 0, to: CrashTests.total, by: step) {
+            var written = 0
+            while written < CrashTests.total {
+                let over = killsOver.value.load(ordering: .relaxed)
+                let step = over ? CrashTests.total - written : min(2_000, CrashTests.total - written)
                 var text = ""
-                for id in start..<(start + step) { text += "{\"id\":\(id),\"pad\":\"\(pad)\"}\n" }
+                for id in written..<(written + step) { text += "{\"id\":\(id),\"pad\":\"\(pad)\"}\n" }
                 handle.write(Data(text.utf8))
-                Thread.sleep(forTimeInterval: 0.05)
+                written += step
+                if !over { Thread.sleep(forTimeInterval: 0.05) }
             }
             try? handle.close()
         }
@@ -56,7 +66,8 @@ struct CrashTests {
     /// Runs `pipeline` (following its input while it is written), killing it with SIGKILL shortly
     /// after each of its first `kills` checkpoint replacements; then runs it until `complete()`
     /// and stops it with SIGTERM.
-    private func runWithKills(_ pipeline: String, checkpoint: String, complete: () -> Bool) throws -> CrashRun {
+    private func runWithKills(_ pipeline: String, checkpoint: String, killsOver: KillsOver? = nil,
+                              complete: () -> Bool) throws -> CrashRun {
         var run = CrashRun()
         var lastInode = inode(checkpoint)
         while run.kills < Self.kills {
@@ -74,6 +85,7 @@ struct CrashTests {
             run.kills += 1
             lastInode = inode(checkpoint)
         }
+        killsOver?.value.store(true, ordering: .relaxed)
         let child = try SwitchyardProcess(["run", pipeline])
         child.closeInput()
         run.completed = waitUntil(120) { complete() }
@@ -100,7 +112,8 @@ struct CrashTests {
     /// the input while it runs with kills; returns the directory and the number of kills.
     private func crashRun(sink: (String) -> String, complete: @escaping (String) -> Bool) throws -> CrashRun {
         let directory = try makeDirectory()
-        let writer = writeInput("\(directory)/in.ndjson")
+        let killsOver = KillsOver()
+        let writer = writeInput("\(directory)/in.ndjson", killsOver: killsOver)
         let pipeline = "\(directory)/p.yaml"
         try """
             data_dir: \(directory)/state
@@ -109,7 +122,7 @@ struct CrashTests {
             sinks:
               out: \(sink(directory))
             """.write(toFile: pipeline, atomically: true, encoding: .utf8)
-        var run = try runWithKills(pipeline, checkpoint: "\(directory)/state/in/checkpoint.json") {
+        var run = try runWithKills(pipeline, checkpoint: "\(directory)/state/in/checkpoint.json", killsOver: killsOver) {
             writer.isFinished && complete(directory)
         }
         run.directory = directory
