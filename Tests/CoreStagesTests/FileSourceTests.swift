@@ -21,14 +21,12 @@ struct FileSourceTests {
         #expect(metrics["in"]?.eventsOut == 3)
     }
 
-    @Test("a large read is checked in two halves at once: every event in file order, bad lines in both halves counted")
-    func largeReadsInOrder() async throws {
+    /// Reads `text` with a file source; returns the `n` of each event, in order, and the
+    /// source's error count.
+    private func numbersRead(from text: String) async throws -> (numbers: [Int], errors: Int?) {
         let directory = try Fixture.directory()
         let out = Fixture.unique("out")
-        // About 1 MB: reads of up to 1 MiB, each well over the size checked on two tasks.
-        let padding = String(repeating: "p", count: 180)
-        let lines = (0..<5_000).map { $0 == 10 || $0 == 4_000 ? "{broken \($0)" : #"{"n":\#($0),"pad":"\#(padding)"}"# }
-        try Fixture.append(lines.joined(separator: "\n") + "\n", to: "\(directory)/in.ndjson")
+        try Fixture.append(text, to: "\(directory)/in.ndjson")
         let metrics = try await Fixture.harness.run("""
             sources:
               in: { type: file, path: \(directory)/in.ndjson }
@@ -39,8 +37,25 @@ struct FileSourceTests {
             if case .int(let n)? = event.value["n"] { return Int(n) }
             return nil
         }
+        return (numbers, metrics["in"]?.errors)
+    }
+
+    @Test("a large read is checked in two halves at once: every event in file order, bad lines in both halves counted")
+    func largeReadsInOrder() async throws {
+        // About 1 MB: reads of up to 1 MiB, each well over the size checked on two tasks.
+        let padding = String(repeating: "p", count: 180)
+        let lines = (0..<5_000).map { $0 == 10 || $0 == 4_000 ? "{broken \($0)" : #"{"n":\#($0),"pad":"\#(padding)"}"# }
+        let (numbers, errors) = try await numbersRead(from: lines.joined(separator: "\n") + "\n")
         #expect(numbers == (0..<5_000).filter { $0 != 10 && $0 != 4_000 })
-        #expect(metrics["in"]?.errors == 2)
+        #expect(errors == 2)
+    }
+
+    @Test("a read of very many short and blank lines: decoded in groups as it is split, every event in order")
+    func manyShortLines() async throws {
+        // 40,000 events between 40,000 blank lines: several groups of 8,192 lines in one read.
+        let (numbers, errors) = try await numbersRead(from: (0..<40_000).map { "{\"n\":\($0)}\n\n" }.joined())
+        #expect(numbers == Array(0..<40_000))
+        #expect(errors == 0)
     }
 
     @Test("format lines wraps each line as message")

@@ -144,13 +144,13 @@ private struct ReadState {
         let metadata = EventMetadata(sourceID: context.id, receivedAt: Date().timeIntervalSince1970)
         let limit = splitter.maxLineBytes
         let inputName = decoder.inputName
-        var lines: [(line: ArraySlice<UInt8>, number: Int)] = []
+        var lines = PendingLines(decoder: decoder, metadata: metadata)
         splitter.split(bytes) { line, number in
-            lines.append((line, number))
+            lines.append(line, number: number)
         } overlong: { [context] number, offset in
             context.problems.drop(because: "\(inputName):\(number): skipped a line longer than max_line_bytes (\(limit) bytes), starting at byte \(offset)")
         }
-        events += await decoder.decode(lines, metadata: metadata)
+        events += await lines.events()
     }
 
     mutating func finishLine() {

@@ -60,12 +60,12 @@ public struct StdinSource: Source {
                 return
             }
             let limit = splitter.maxLineBytes
-            var lines: [(line: ArraySlice<UInt8>, number: Int)] = []
-            splitter.split(chunk, { lines.append(($0, $1)) }) { [context] number, offset in
+            var lines = PendingLines(decoder: decoder, metadata: metadata)
+            splitter.split(chunk, { lines.append($0, number: $1) }) { [context] number, offset in
                 context.problems.drop(because: "stdin:\(number): skipped a line longer than max_line_bytes (\(limit) bytes), starting at byte \(offset)")
             }
             // A large read's lines are checked on two tasks, as in the file source.
-            events = await decoder.decode(lines, metadata: metadata)
+            events = await lines.events()
             await output.send(events)
         }
     }

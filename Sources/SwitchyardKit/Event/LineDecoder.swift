@@ -54,7 +54,8 @@ extension LineDecoder {
         return events
     }
 
-    private func decode(_ lines: ArraySlice<(line: ArraySlice<UInt8>, number: Int)>, metadata: EventMetadata) -> [Event] {
+    /// Decodes `lines` in order on the calling task.
+    public func decode(_ lines: ArraySlice<(line: ArraySlice<UInt8>, number: Int)>, metadata: EventMetadata) -> [Event] {
         var events: [Event] = []
         events.reserveCapacity(lines.count)
         for (line, number) in lines {
