@@ -18,6 +18,13 @@ final class OpenFiles {
         var lastUse: Int
         /// Written since the last fsync.
         var dirty = false
+
+        /// Records a write, as use number `use`.
+        mutating func wrote(use: Int) {
+            lastWrite = .now
+            lastUse = use
+            dirty = true
+        }
     }
 
     /// At most this many files are open at once; the least recently written is closed first.
@@ -66,10 +73,8 @@ final class OpenFiles {
             throw error
         }
         uses += 1
-        files[path]?.lastWrite = .now
-        files[path]?.lastUse = uses
-        files[path]?.dirty = true
-        noteUse(of: path)
+        files[path]?.wrote(use: uses)
+        noteUse(uses, of: path)
     }
 
     /// fsyncs every file written since its last fsync.
@@ -124,14 +129,14 @@ final class OpenFiles {
             if checkedPaths.count >= Self.maximumCheckedPaths { checkedPaths.removeAll() }
             checkedPaths.insert(path)
         }
+        // Its first write, right after, enters it in the order of uses.
         files[path] = OpenFile(descriptor: descriptor, lastWrite: .now, lastUse: uses)
-        noteUse(of: path)
         return descriptor
     }
 
-    /// Records that `path` was just used (at ``uses``).
-    private func noteUse(of path: String) {
-        recency.append((path, files[path]?.lastUse ?? uses))
+    /// Records that `path` was used as use number `use`.
+    private func noteUse(_ use: Int, of path: String) {
+        recency.append((path, use))
         // Stale entries pile up behind a file that stays open unused: rebuild from the open
         // files (at most ``maximumOpen``) once they outnumber them well.
         if recency.count - recencyHead > 8 * Self.maximumOpen {

@@ -49,7 +49,9 @@ extension LineDecoder {
         }
         let half = lines.count / 2
         async let second = decode(lines[half...], metadata: metadata)
-        var events = decode(lines[..<half], metadata: metadata)
+        var events: [Event] = []
+        events.reserveCapacity(lines.count)
+        append(lines[..<half], metadata: metadata, to: &events)
         events += await second
         return events
     }
@@ -58,10 +60,14 @@ extension LineDecoder {
     public func decode(_ lines: ArraySlice<(line: ArraySlice<UInt8>, number: Int)>, metadata: EventMetadata) -> [Event] {
         var events: [Event] = []
         events.reserveCapacity(lines.count)
+        append(lines, metadata: metadata, to: &events)
+        return events
+    }
+
+    /// Decodes `lines` in order onto the end of `events`.
+    func append(_ lines: ArraySlice<(line: ArraySlice<UInt8>, number: Int)>, metadata: EventMetadata, to events: inout [Event]) {
         for (line, number) in lines {
             if let event = decode(line, lineNumber: number, metadata: metadata) { events.append(event) }
         }
-        return events
     }
 }
-

@@ -22,7 +22,7 @@ public struct PendingLines {
     /// Adds one line (without its newline) and its number.
     public mutating func append(_ line: ArraySlice<UInt8>, number: Int) {
         if lines.count == Self.limit {
-            decoded += decoder.decode(lines[...], metadata: metadata)
+            decoder.append(lines[...], metadata: metadata, to: &decoded)
             lines.removeAll(keepingCapacity: true)
         }
         lines.append((line, number))
@@ -30,6 +30,8 @@ public struct PendingLines {
 
     /// The events of every line added, in order.
     public consuming func events() async -> [Event] {
-        decoded + (await decoder.decode(lines, metadata: metadata))
+        let rest = await decoder.decode(lines, metadata: metadata)
+        guard !decoded.isEmpty else { return rest }
+        return decoded + rest
     }
 }

@@ -99,7 +99,7 @@ extension RemapByteProgram {
                 guard let parent = JSONByteEditor.object(at: path.dropLast(), in: bytes, uniqueKeys: true) else { return nil }
                 if path.count == 1, let knownRoot {
                     if let keys, !rootKeys.contains(keys) {
-                        return (parent, JSONByteEditor.ObjectScan(found: nil, count: -1, close: knownRoot.close))
+                        return (parent, JSONByteEditor.ObjectScan(found: nil, close: knownRoot.close))
                     }
                     return (parent, JSONByteEditor.scan(parent, in: bytes, for: path[0], uniqueKeys: true))
                 }

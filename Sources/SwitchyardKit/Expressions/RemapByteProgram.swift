@@ -80,10 +80,6 @@ struct RemapByteProgram: Sendable {
     /// `uniqueKeys`: no object of the text repeats a key (and none of the edited one will).
     /// `rootKeys`: the root object's keys as far as known (only with `uniqueKeys`).
     func apply(to text: ArraySlice<UInt8>, uniqueKeys: Bool, rootKeys: KeyFilter = .unknown) -> [UInt8]? {
-        if uniqueKeys {
-            var edited = text
-            if appendRootMembers(to: &edited, rootKeys: rootKeys) { return Array(edited) }
-        }
         if uniqueKeys, independent, let edited = applyInOnePass(to: text, rootKeys: rootKeys) { return edited }
         var text = Array(text)
         for step in steps {
