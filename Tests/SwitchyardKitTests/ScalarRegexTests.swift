@@ -24,7 +24,7 @@ struct ScalarRegexTests {
     @Test("the same answer as ICU on fixed and random texts for every pattern of the subset")
     func agreesWithICU() throws {
         var generator = SystemRandomNumberGenerator()
-        let fixed = ["", "21.5", "-3", "3.", "abc", "sensor.kitchen", "a,b", "a,b,c", "aab", "aaab", "ab\n", "ab\r\n", "end\n",
+        let fixed = ["", "21.5", "-3", "3.", "abc", "sensor.kitchen", "a,b", "a,b,c", "aab", "aaab", "ab\n", "ab\r\n", "\r\n", "x\r\n", "end\n",
                      "end\n\n", "color", "colour", "abcd", "\tx", "$12", "a\u{2028}", "é", "aé"]
         for pattern in Self.patterns {
             let regex = try #require(ScalarRegex(pattern), "\(pattern) should be in the subset")

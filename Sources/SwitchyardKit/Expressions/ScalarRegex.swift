@@ -132,13 +132,17 @@ struct ScalarRegex: Sendable {
         }
     }
 
-    /// ICU's `$` without multiline: the end, or a final line terminator (`\r\n` counts as one).
+    /// ICU's `$` without multiline: the end, or a final line terminator (`\r\n` counts as one,
+    /// so `$` never falls between its two scalars).
     private static func isEnd<Scalars: RandomAccessCollection>(_ position: Int, _ scalars: Scalars) -> Bool
         where Scalars.Element == UInt32, Scalars.Index == Int
     {
         let rest = scalars.count - position
         if rest == 0 { return true }
-        if rest == 1 { return isLineTerminator(scalars[position]) }
+        if rest == 1 {
+            let insideCRLF = scalars[position] == 0x0A && position > 0 && scalars[position - 1] == 0x0D
+            return isLineTerminator(scalars[position]) && !insideCRLF
+        }
         return rest == 2 && scalars[position] == 0x0D && scalars[position + 1] == 0x0A
     }
 }
