@@ -128,6 +128,34 @@ struct ExpressionTests {
         #expect(error?.offset == offset)
     }
 
+    @Test("a condition gives the flag and the error the expression's value would", arguments: [
+        "starts_with(.data.entity_id, \"sensor.\") && .n > 2", "ends_with(.data.entity_id, \"temp\") || .flag",
+        "!(.flag && .none == null)", ".data.new_state.state =~ \"^[0-9.]+$\" && to_number(.data.new_state.state) > 20",
+        "ends_with(.missing, \"x\") || !.flag", ".flag", ".n", "!.n", ".n || true", "false || .n", ".flag && .tags",
+        "true && (.n && true)", "starts_with(.n, \"a\") || true", ".tags =~ \"a\"", ".missing", "exists(.n) && .f < 3",
+        "to_number(\"abc\") > 1 || true", "ends_with(.data.entity_id, \"°C\") || starts_with(.\"key with spaces\", \"sp\")",
+    ])
+    func conditionFlags(text: String) throws {
+        let condition = try Condition(text)
+        // What evaluating the expression says the condition gives: a flag, or an error's message.
+        let expected: String
+        do {
+            switch try Expression(text).evaluate(event) {
+            case .bool(let flag): expected = "\(flag)"
+            case let other: expected = "the condition gave \(other.typeName), not true or false (at column 1)"
+            }
+        } catch {
+            expected = "\(error)"
+        }
+        let bytes = Array(JSONWriter.string(event).utf8)
+        var reader = EventReader(Event(validatedJSON: bytes[...]))
+        for (way, test) in [("tree", { try condition.test(self.event) }), ("text", { try condition.test(&reader) })] {
+            let actual: String
+            do { actual = "\(try test())" } catch { actual = "\(error)" }
+            #expect(actual == expected, "\(text) (\(way))")
+        }
+    }
+
     @Test("a condition that can never be boolean is rejected at load time")
     func conditionType() {
         #expect(throws: ExpressionSyntaxError.self) { try Condition("length(.a) + 1") }

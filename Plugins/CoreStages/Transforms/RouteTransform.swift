@@ -36,15 +36,18 @@ public struct RouteTransform: Transform {
           lights: 'starts_with(.data.entity_id, "light.")'
         """
 
-    private let routes: [(name: String, condition: Condition)]
+    /// The route names, sorted, and their conditions in the same order.
+    private let names: [String]
+    private let conditions: [Condition]
     private let errors: ErrorsOutput
     /// Events sent to each route, then to `_unmatched` (`switchyard_route_events_total{route=…}`).
     private let routed: [Counter]
 
     public init(configuration: Configuration, context: StageContext) {
-        self.routes = configuration.routes.keys.sorted().map { ($0, configuration.routes[$0]!) }
+        self.names = configuration.routes.keys.sorted()
+        self.conditions = names.map { configuration.routes[$0]! }
         self.errors = ErrorsOutput(dropOnError: configuration.drop_on_error, context: context)
-        self.routed = (routes.map(\.name) + [Self.unmatched]).map {
+        self.routed = (names + [Self.unmatched]).map {
             context.counter("switchyard_route_events_total", dimensions: [("route", $0)])
         }
     }
@@ -55,8 +58,8 @@ public struct RouteTransform: Transform {
 
     public mutating func process(_ batch: EventBatch, into output: inout TransformOutput) throws {
         // Each route's events, then `_unmatched`'s, gathered here and handed over once per batch.
-        var routedEvents = [[Event]](repeating: [], count: routes.count + 1)
-        var matched: [Bool] = Array(repeating: false, count: routes.count)
+        var routedEvents = [[Event]](repeating: [], count: conditions.count + 1)
+        var matched: [Bool] = Array(repeating: false, count: conditions.count)
         for event in batch.events {
             // The conditions read the event's fields from its text, sharing their lookups.
             var reader = EventReader(event)
@@ -64,18 +67,18 @@ public struct RouteTransform: Transform {
                 // Every condition is evaluated before the event goes anywhere: one that fails sends
                 // the event to errors only.
                 var any = false
-                for index in routes.indices {
-                    matched[index] = try routes[index].condition.test(&reader)
+                for index in conditions.indices {
+                    matched[index] = try conditions[index].test(&reader)
                     any = any || matched[index]
                 }
-                if !any { routedEvents[routes.count].append(event) }
-                for index in routes.indices where matched[index] { routedEvents[index].append(event) }
+                if !any { routedEvents[conditions.count].append(event) }
+                for index in conditions.indices where matched[index] { routedEvents[index].append(event) }
             } catch {
                 errors.fail(event, "\(error)", into: &output)
             }
         }
         for (index, events) in routedEvents.enumerated() where !events.isEmpty {
-            output.named[index < routes.count ? routes[index].name : Self.unmatched, default: []] += events
+            output.named[index < names.count ? names[index] : Self.unmatched, default: []] += events
             routed[index].increment(by: events.count)
         }
     }

@@ -59,6 +59,52 @@ enum Evaluator {
         }
     }
 
+    /// `node`'s value when it is a boolean, or nil when it is anything else. `&&`, `||`, `!`,
+    /// affixes and matches give their flag without building a value; the rest are evaluated.
+    /// Results and errors are those of ``evaluate(_:_:)``.
+    static func flag(_ node: ExpressionNode, _ event: inout EvaluationSubject) throws(EvaluationError) -> Bool? {
+        do {
+            return try flagUnlocated(node, &event)
+        } catch {
+            throw error.offset == 0 && node.offset != 0 ? EvaluationError(offset: node.offset, error.message) : error
+        }
+    }
+
+    private static func flagUnlocated(_ node: ExpressionNode, _ event: inout EvaluationSubject) throws(EvaluationError) -> Bool? {
+        switch node.kind {
+        case .binary(.and, let left, let right):
+            guard try requireFlag(left, &event, "'&&'") else { return false }
+            return try requireFlag(right, &event, "'&&'")
+        case .binary(.or, let left, let right):
+            if try requireFlag(left, &event, "'||'") { return true }
+            return try requireFlag(right, &event, "'||'")
+        case .not(let operand):
+            return !(try requireFlag(operand, &event, "'!'"))
+        case .affix(let affix, let subject, let literal):
+            switch try evaluate(subject, &event) {
+            case .null: return false
+            case .string(let text): return affix.test(text, literal)
+            case let other: throw ValueOperations.fail("\(affix.rawValue) needs a string, found \(other.typeName)")
+            }
+        case .match(let subject, let pattern):
+            switch try evaluate(subject, &event) {
+            case .null: return false
+            case .string(let text): return pattern.matches(text)
+            case let other: throw ValueOperations.fail("a regex match needs a string, found \(other.typeName)")
+            }
+        default:
+            guard case .bool(let flag) = try evaluateUnlocated(node, &event) else { return nil }
+            return flag
+        }
+    }
+
+    /// The flag of an operand of `what`; anything but a boolean is an error.
+    private static func requireFlag(_ node: ExpressionNode, _ event: inout EvaluationSubject, _ what: String) throws(EvaluationError) -> Bool {
+        if let flag = try flag(node, &event) { return flag }
+        // Not a boolean: evaluated again (expressions have no side effects) to name its type.
+        throw ValueOperations.fail("\(what) needs a boolean, found \(try evaluate(node, &event).typeName)")
+    }
+
     private static func binary(_ op: BinaryOperator, _ left: ExpressionNode, _ right: ExpressionNode,
                                _ event: inout EvaluationSubject) throws(EvaluationError) -> JSONValue {
         switch op {

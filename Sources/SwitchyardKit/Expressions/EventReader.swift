@@ -24,6 +24,6 @@ extension Expression {
 extension Condition {
     /// Whether the condition holds for `reader`'s event; a non-boolean result is an error.
     public func test(_ reader: inout EventReader) throws(EvaluationError) -> Bool {
-        try check(try expression.evaluate(&reader))
+        try test(&reader.subject)
     }
 }

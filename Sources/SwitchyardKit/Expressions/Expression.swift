@@ -79,19 +79,28 @@ public struct Condition: Sendable, Decodable, CustomStringConvertible {
 
     /// Whether the condition holds for `value`; a non-boolean result is an error.
     public func test(_ value: JSONValue) throws(EvaluationError) -> Bool {
-        try check(try expression.evaluate(value))
+        var subject = EvaluationSubject.value(value)
+        return try test(&subject)
     }
 
     /// Whether the condition holds for `event` (reading only the fields it needs).
     public func test(_ event: Event) throws(EvaluationError) -> Bool {
-        try check(try expression.evaluate(event))
+        var subject = event.evaluationSubject
+        return try test(&subject)
     }
 
-    func check(_ result: JSONValue) throws(EvaluationError) -> Bool {
-        guard case .bool(let flag) = result else {
-            throw EvaluationError(offset: 0, "the condition gave \(result.typeName), not true or false").located(in: expression.origin)
+    /// Whether the condition holds for `subject`, computed as a flag (no value built for
+    /// `&&`, `||` and the like); a non-boolean result is an error.
+    func test(_ subject: inout EvaluationSubject) throws(EvaluationError) -> Bool {
+        let root = expression.root
+        do throws(EvaluationError) {
+            if let flag = try Evaluator.flag(root, &subject) { return flag }
+            // Not a boolean: evaluated again (expressions have no side effects) to name its type.
+            let result = try Evaluator.evaluate(root, &subject)
+            throw EvaluationError(offset: 0, "the condition gave \(result.typeName), not true or false")
+        } catch {
+            throw error.located(in: expression.origin)
         }
-        return flag
     }
 
     public var description: String { expression.text }
