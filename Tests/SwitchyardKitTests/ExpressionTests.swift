@@ -156,6 +156,25 @@ struct ExpressionTests {
         }
     }
 
+    @Test("starts_with and ends_with read a field where it lies in the text, with the tree's answers", arguments: [
+        #"{"s":"sensor.kitchen"}"#, #"{"s":"sen"}"#, #"{"s":""}"#, #"{"s":"sensor.a\"b\u00e9"}"#, #"{"s":"\u0073ensor.x"}"#,
+        #"{"s":"x.sensor"}"#, #"{"s":"sensor.é"}"#, #"{"s":null}"#, #"{"s":12}"#, #"{"s":["sensor."]}"#, #"{"t":"sensor."}"#,
+        #"{"s":"a","s":"sensor.z"}"#, #"{"s":"sensor.y\\"}"#,
+    ])
+    func affixOnText(line: String) throws {
+        let event = try #require(try Event(jsonLine: Array(line.utf8)[...], metadata: EventMetadata()))
+        for text in [#"starts_with(.s, "sensor.")"#, #"ends_with(.s, "z")"#, #"ends_with(.s, "é")"#, #"ends_with(.s, "\\")"#,
+                     #"starts_with(.s, "") && ends_with(.s, "")"#] {
+            let condition = try Condition(text)
+            let tree = try JSONParser().parse(line)
+            let fromTree: String
+            do { fromTree = "\(try condition.test(tree))" } catch { fromTree = "\(error)" }
+            let fromText: String
+            do { fromText = "\(try condition.test(event))" } catch { fromText = "\(error)" }
+            #expect(fromText == fromTree, "\(text) on \(line)")
+        }
+    }
+
     @Test("a condition that can never be boolean is rejected at load time")
     func conditionType() {
         #expect(throws: ExpressionSyntaxError.self) { try Condition("length(.a) + 1") }

@@ -13,22 +13,21 @@ import Darwin
 enum JSONPathScanner {
     /// The value at `path` in `text`, or nil when the path does not exist.
     static func value(at path: Path, in text: ArraySlice<UInt8>) -> JSONValue? {
-        value(at: path.segments[...], in: text, from: nil, uniqueKeys: false).value
+        text.withUnsafeBufferPointer { buffer in
+            guard let range = range(of: path, in: buffer) else { return nil }
+            return try? JSONParser().parse(buffer: UnsafeBufferPointer(rebasing: buffer[range]))
+        }
     }
 
-    /// The value at `segments` below the value starting at `start` (the whole text when nil),
-    /// and where the value holding it starts (for a later lookup of a sibling). With
-    /// `uniqueKeys` (no object repeats a key) the first member with a name is taken without
-    /// scanning the rest of its object.
-    static func value(at segments: ArraySlice<Path.Segment>, in text: ArraySlice<UInt8>, from start: Int?, uniqueKeys: Bool)
-        -> (value: JSONValue?, parentStart: Int?)
+    /// The byte range (from the text's start) of the value at `segments` below the value
+    /// starting at `start` (the whole text when nil), and where the value holding it starts
+    /// (for a later lookup of a sibling). With `uniqueKeys` (no object repeats a key) the
+    /// first member with a name is taken without scanning the rest of its object.
+    static func range(of segments: ArraySlice<Path.Segment>, in text: ArraySlice<UInt8>, from start: Int?, uniqueKeys: Bool)
+        -> (value: Range<Int>, parentStart: Int)?
     {
         text.withUnsafeBufferPointer { buffer in
-            guard let (range, parentStart) = range(of: segments, in: buffer, from: start ?? skipWhitespace(buffer, 0),
-                                                   uniqueKeys: uniqueKeys) else {
-                return (nil, nil)
-            }
-            return (try? JSONParser().parse(buffer: UnsafeBufferPointer(rebasing: buffer[range])), parentStart)
+            range(of: segments, in: buffer, from: start ?? skipWhitespace(buffer, 0), uniqueKeys: uniqueKeys)
         }
     }
 

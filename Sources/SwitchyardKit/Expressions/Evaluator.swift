@@ -49,11 +49,7 @@ enum Evaluator {
             for argument in arguments { values.append(try evaluate(argument, &event)) }
             return try function.body(values)
         case .affix(let affix, let subject, let literal):
-            switch try evaluate(subject, &event) {
-            case .null: return .bool(false)
-            case .string(let text): return .bool(affix.test(text, literal))
-            case let other: throw ValueOperations.fail("\(affix.rawValue) needs a string, found \(other.typeName)")
-            }
+            return .bool(try test(affix, literal, of: subject, &event))
         case .binary(let op, let left, let right):
             return try binary(op, left, right, &event)
         }
@@ -81,11 +77,7 @@ enum Evaluator {
         case .not(let operand):
             return !(try requireFlag(operand, &event, "'!'"))
         case .affix(let affix, let subject, let literal):
-            switch try evaluate(subject, &event) {
-            case .null: return false
-            case .string(let text): return affix.test(text, literal)
-            case let other: throw ValueOperations.fail("\(affix.rawValue) needs a string, found \(other.typeName)")
-            }
+            return try test(affix, literal, of: subject, &event)
         case .match(let subject, let pattern):
             switch try evaluate(subject, &event) {
             case .null: return false
@@ -95,6 +87,18 @@ enum Evaluator {
         default:
             guard case .bool(let flag) = try evaluateUnlocated(node, &event) else { return nil }
             return flag
+        }
+    }
+
+    /// `starts_with(subject, literal)` or `ends_with`: a field of the event's text is compared
+    /// where it lies, anything else is evaluated first.
+    private static func test(_ affix: Affix, _ literal: [UInt8], of subject: ExpressionNode,
+                             _ event: inout EvaluationSubject) throws(EvaluationError) -> Bool {
+        if case .path(let path) = subject.kind, let result = event.test(affix, literal, at: path) { return result }
+        switch try evaluate(subject, &event) {
+        case .null: return false
+        case .string(let text): return affix.test(text, literal)
+        case let other: throw ValueOperations.fail("\(affix.rawValue) needs a string, found \(other.typeName)")
         }
     }
 
