@@ -92,6 +92,44 @@ struct JSONCodecTests {
         #expect(parseError == validateError)
     }
 
+    @Test("the validator accepts exactly what the reader does: tricky texts, then 20,000 random mutations of an event")
+    func validatorMatchesReader() {
+        func agree(_ text: [UInt8], maximumDepth: Int = JSONParser.defaultMaximumDepth) -> Bool {
+            text.withUnsafeBufferPointer { buffer in
+                var validator = JSONValidator(bytes: buffer, maximumDepth: maximumDepth)
+                let valid = (try? validator.validate()) != nil
+                let parsed = (try? JSONParser(maximumDepth: maximumDepth).parse(buffer: buffer)) != nil
+                return valid == parsed
+            }
+        }
+        let tricky = [
+            "0", "-0", "-", "01", "-01", "1.", "1.5", ".5", "1e", "1e+", "1E5", "1e-07", "-0.0e-0", "1ee5", "2.e3", "12a",
+            "true", "tru", "truex", "false", "fals", "null", "nul", "nulll", "[]", "{}", "[", "]", "[1,]", "[,1]", "{,}",
+            #"{"a"}"#, #"{"a":}"#, #"{"a":1,}"#, #"{"a":1"b":2}"#, #"{1:2}"#, #""\u00e9""#, #""\ud83d\ude00""#, #""\ud83d""#,
+            #""\ude00""#, #""\ud83dx""#, #""\u12""#, #""\uZZZZ""#, #""\x""#, #""\"#, #""\\""#, #""abc"#, " [1 , 2 ] ", "[1] x",
+            "", " ", "\"a\u{1}\"", "\"\u{7F}\"", #"{"k":"v","k":"w"}"#, #"[{"a":[{"b":[[[]]]}]}]"#,
+        ].map { Array($0.utf8) } + [[0x22, 0xC3, 0xA9, 0x22], [0x22, 0xC3, 0x22], [0x22, 0xFF, 0x22], [0x22, 0xED, 0xA0, 0x80, 0x22],
+                                    [0x22, 0xC0, 0xAF, 0x22], [0x22, 0xF4, 0x90, 0x80, 0x80, 0x22], [0x22, 0xF0, 0x9F, 0x98, 0x22]]
+        for text in tricky { #expect(agree(text), "\(String(decoding: text, as: UTF8.self))") }
+        #expect(agree(Array(String(repeating: "[", count: 5).utf8) + Array(String(repeating: "]", count: 5).utf8), maximumDepth: 4))
+        #expect(agree(Array(String(repeating: "[", count: 4).utf8) + Array(String(repeating: "]", count: 4).utf8), maximumDepth: 4))
+        let event = Array(#"{"event_type":"state_changed","n":-12.5e3,"ok":true,"none":null,"tags":["a","b\n\u00e9",1],"data":{"entity_id":"sensor.é","v":0}}"#.utf8)
+        let alphabet = Array(#"{}[]":,\-+.eE0159tfnu"x é"#.utf8) + [0x00, 0x1F, 0x80, 0xC3, 0xFF]
+        var random = SystemRandomNumberGenerator()
+        for _ in 0..<20_000 {
+            var text = event
+            for _ in 0..<Int.random(in: 1...3, using: &random) {
+                let place = Int.random(in: 0..<text.count, using: &random)
+                switch Int.random(in: 0..<3, using: &random) {
+                case 0: text[place] = alphabet.randomElement(using: &random)!
+                case 1: text.insert(alphabet.randomElement(using: &random)!, at: place)
+                default: text.remove(at: place)
+                }
+            }
+            #expect(agree(text), "\(text)")
+        }
+    }
+
     @Test("a special byte at every place of strings of every length (the eight-byte scans' edges): parse, validate and the path scanner agree")
     func wordEdges() throws {
         // (bytes inside the string, what they decode to; nil: invalid at the special byte's offset)

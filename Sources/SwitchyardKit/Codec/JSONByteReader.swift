@@ -1,32 +1,15 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// The cursor behind ``JSONParser``: reads values from a byte buffer.
 ///
-/// With `buildsValues` false it only checks the text (same grammar, same errors)
-/// and allocates nothing: that is how sources accept JSON lines cheaply and
-/// leave building the value to the first stage that reads it.
+/// ``JSONValidator`` checks text without building it; this reader builds values, and
+/// gives the precise error (with its offset) for text the validator refused.
 struct JSONByteReader {
     let bytes: UnsafeBufferPointer<UInt8>
     let maximumDepth: Int
-    let buildsValues: Bool
     var position = 0
-    /// When only checking: false once an object repeats a key (or has a key with an escape,
-    /// which may spell a repeat differently).
-    var keysAreUnique = true
-    /// When only checking: the keys of the root object (valid while ``keysAreUnique``: every
-    /// key was noted); ``KeyFilter/unknown`` when the text is not an object.
-    var rootKeys = KeyFilter.unknown
-    /// Whether the last string read had an escape.
-    private var lastStringHadEscape = false
 
-    init(bytes: UnsafeBufferPointer<UInt8>, maximumDepth: Int, buildsValues: Bool = true) {
+    init(bytes: UnsafeBufferPointer<UInt8>, maximumDepth: Int) {
         self.bytes = bytes
         self.maximumDepth = maximumDepth
-        self.buildsValues = buildsValues
     }
 
     func error(_ reason: String, at offset: Int? = nil) -> JSONParseError {
@@ -68,28 +51,19 @@ struct JSONByteReader {
 
     private mutating func readObject(depth: Int) throws(JSONParseError) -> JSONValue {
         guard depth <= maximumDepth else { throw error("nesting deeper than \(maximumDepth) levels") }
-        let objectStart = position
         position += 1
         var object = JSONObject()
         skipWhitespace()
         if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
             position += 1
-            if depth == 1 { rootKeys = .empty }
             return .object(object)
         }
-        // Keys seen in this object: a key whose bits are all set already goes to the exact check.
-        var keyBits = KeyFilter.empty
-        var exactChecks = 0
         while true {
             skipWhitespace()
             guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {
                 throw error(position < bytes.count ? "expected a string key" : "unexpected end of input in an object")
             }
-            let keyStart = position
             let key = try readString()
-            if !buildsValues, keysAreUnique {
-                noteKey(keyStart..<position, objectAt: objectStart, seen: &keyBits, exactChecks: &exactChecks)
-            }
             skipWhitespace()
             guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else {
                 throw error("expected ':' after an object key")
@@ -97,51 +71,16 @@ struct JSONByteReader {
             position += 1
             skipWhitespace()
             let value = try readValue(depth: depth)
-            if buildsValues { object.appendUnchecked(key: key, value: value) }
+            object.appendUnchecked(key: key, value: value)
             skipWhitespace()
             guard position < bytes.count else { throw error("unexpected end of input in an object") }
             switch bytes[position] {
             case UInt8(ascii: ","): position += 1
             case UInt8(ascii: "}"):
                 position += 1
-                if depth == 1 { rootKeys = keyBits }
                 return .object(object)
             default: throw error("expected ',' or '}' in an object")
             }
-        }
-    }
-
-    /// Records the key (with its quotes) at `key` of the object starting at `objectStart`;
-    /// clears ``keysAreUnique`` if an earlier key of the object has the same bytes.
-    ///
-    /// An object with so many keys that the filter saturates would make the exact checks
-    /// quadratic (a hostile line of 100k keys): after 16 of them in one object the answer is
-    /// "not known to be unique", which only costs lookups their early stop.
-    private mutating func noteKey(_ key: Range<Int>, objectAt objectStart: Int, seen: inout KeyFilter, exactChecks: inout Int) {
-        if lastStringHadEscape {
-            keysAreUnique = false
-            return
-        }
-        let bits = KeyFilter(hash: KeyFilter.hash(ofKey: key, in: bytes))
-        let repeatsBits = seen.contains(bits)
-        seen.insert(bits)
-        guard repeatsBits else { return }
-        exactChecks += 1
-        guard exactChecks <= 16 else {
-            keysAreUnique = false
-            return
-        }
-        // The object's earlier members are valid text: walk their keys.
-        var position = JSONPathScanner.skipWhitespace(bytes, objectStart + 1)
-        while position < key.lowerBound {
-            let end = JSONPathScanner.skipString(bytes, position)
-            if end - position == key.count, memcmp(bytes.baseAddress! + position, bytes.baseAddress! + key.lowerBound, key.count) == 0 {
-                keysAreUnique = false
-                return
-            }
-            let value = JSONPathScanner.skipWhitespace(bytes, JSONPathScanner.skipWhitespace(bytes, end) + 1)
-            position = JSONPathScanner.skipWhitespace(bytes, JSONPathScanner.skipValue(bytes, value))
-            position = JSONPathScanner.skipWhitespace(bytes, position + 1)  // past ','
         }
     }
 
@@ -157,7 +96,7 @@ struct JSONByteReader {
         while true {
             skipWhitespace()
             let element = try readValue(depth: depth)
-            if buildsValues { elements.append(element) }
+            elements.append(element)
             skipWhitespace()
             guard position < bytes.count else { throw error("unexpected end of input in an array") }
             switch bytes[position] {
@@ -174,37 +113,18 @@ struct JSONByteReader {
         position += 1
         let start = position
         // Fast path: no escapes, plain bytes up to the closing quote.
-        var hasEscape = false
-        var hasNonASCII = false
-        let count = bytes.count
-        while position < count {
-            // Eight plain ASCII bytes at a time; the first byte that needs a look is handled below.
-            if position + 8 <= count {
-                let word = WordScan.load(bytes, position)
-                let mask = WordScan.bytes(word, equalTo: UInt8(ascii: "\"")) | WordScan.bytes(word, equalTo: UInt8(ascii: "\\"))
-                    | WordScan.bytes(word, below: 0x20) | word & WordScan.highBits
-                if mask == 0 {
-                    position += 8
-                    continue
-                }
-                position += WordScan.firstIndex(mask)
-            }
-            let byte = bytes[position]
-            if byte == UInt8(ascii: "\"") { break }
-            if byte == UInt8(ascii: "\\") { hasEscape = true; break }
-            if byte < 0x20 { throw error("control character in a string") }
-            if byte >= 0x80 { hasNonASCII = true }
-            position += 1
-        }
+        let (stop, hasNonASCII) = WordScan.plainStringBytes(bytes, from: start)
+        position = stop
         guard position < bytes.count else { throw error("unterminated string", at: open) }
-        lastStringHadEscape = hasEscape
+        if bytes[position] < 0x20 { throw error("control character in a string") }
+        let hasEscape = bytes[position] == UInt8(ascii: "\\")
         if !hasEscape {
             let slice = UnsafeBufferPointer(rebasing: bytes[start..<position])
             position += 1
             if hasNonASCII, let invalid = UTF8Validation.firstInvalidByte(in: slice) {
                 throw error("invalid UTF-8 in a string", at: start + invalid)
             }
-            return buildsValues ? String(decoding: slice, as: UTF8.self) : ""
+            return String(decoding: slice, as: UTF8.self)
         }
         return try readEscapedString(from: start)
     }
@@ -219,7 +139,7 @@ struct JSONByteReader {
                 if let invalid = scratch.withUnsafeBufferPointer({ UTF8Validation.firstInvalidByte(in: $0) }) {
                     throw error("invalid UTF-8 in a string", at: start + invalid)
                 }
-                return buildsValues ? String(decoding: scratch, as: UTF8.self) : ""
+                return String(decoding: scratch, as: UTF8.self)
             case UInt8(ascii: "\\"):
                 position += 1
                 guard position < bytes.count else { throw error("unterminated escape") }
@@ -323,7 +243,6 @@ struct JSONByteReader {
             guard position < bytes.count, Self.isDigit(bytes[position]) else { throw error("expected a digit in the exponent") }
             while position < bytes.count, Self.isDigit(bytes[position]) { position += 1 }
         }
-        guard buildsValues else { return .null }
         if isInteger, !overflow {
             if !negative, magnitude <= UInt64(Int64.max) { return .int(Int64(magnitude)) }
             if negative, magnitude <= UInt64(Int64.max) + 1 { return .int(Int64(truncatingIfNeeded: 0 &- magnitude)) }

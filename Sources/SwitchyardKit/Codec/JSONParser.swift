@@ -34,7 +34,7 @@ public struct JSONParser: Sendable {
     /// Checks that `buffer` holds one valid JSON text, without building its value (no allocation).
     /// Throws ``JSONParseError`` exactly where ``parse(buffer:)`` would.
     public func validate(buffer: UnsafeBufferPointer<UInt8>) throws {
-        _ = try parseResult(buffer, buildsValues: false).get()
+        _ = try validateReportingKeyFilter(buffer: buffer)
     }
 
     /// ``validate(buffer:)``, and whether every object's keys are distinct: true means no
@@ -47,15 +47,20 @@ public struct JSONParser: Sendable {
     /// ``validateReportingKeys(buffer:)``, and the root object's keys as a filter
     /// (``KeyFilter/unknown`` when the keys are not known to be unique).
     func validateReportingKeyFilter(buffer: UnsafeBufferPointer<UInt8>) throws -> (uniqueKeys: Bool, rootKeys: KeyFilter) {
-        var reader = JSONByteReader(bytes: buffer, maximumDepth: maximumDepth, buildsValues: false)
-        _ = try read(&reader).get()
-        return (reader.keysAreUnique, reader.keysAreUnique ? reader.rootKeys : .unknown)
+        var validator = JSONValidator(bytes: buffer, maximumDepth: maximumDepth)
+        do {
+            try validator.validate()
+        } catch {
+            // The reader says where and why. Should it accept the text after all, the text is
+            // valid, and nothing is assumed about its keys.
+            _ = try parseResult(buffer).get()
+            return (false, .unknown)
+        }
+        return (validator.keysAreUnique, validator.keysAreUnique ? validator.rootKeys : .unknown)
     }
 
-    private func parseResult(_ buffer: UnsafeBufferPointer<UInt8>, buildsValues: Bool = true)
-        -> Result<JSONValue, JSONParseError>
-    {
-        var reader = JSONByteReader(bytes: buffer, maximumDepth: maximumDepth, buildsValues: buildsValues)
+    private func parseResult(_ buffer: UnsafeBufferPointer<UInt8>) -> Result<JSONValue, JSONParseError> {
+        var reader = JSONByteReader(bytes: buffer, maximumDepth: maximumDepth)
         return read(&reader)
     }
 

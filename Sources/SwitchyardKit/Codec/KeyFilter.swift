@@ -59,8 +59,12 @@ struct KeyFilter: Sendable, Equatable {
     @inline(__always)
     static func hash(ofKey key: Range<Int>, in bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
         var word: UInt64
-        if key.upperBound - key.lowerBound >= 8 {
+        let count = key.upperBound - key.lowerBound
+        if count >= 8 {
             word = WordScan.load(bytes, key.lowerBound) ^ WordScan.load(bytes, key.upperBound - 8).rotated(by: 29)
+        } else if count > 0, key.lowerBound + 8 <= bytes.count {
+            // The same word as the loop below, in one load: the key's bytes, first byte lowest.
+            word = WordScan.load(bytes, key.lowerBound) & UInt64.max >> (64 - 8 * UInt64(count))
         } else {
             word = 0
             for index in key.reversed() { word = word << 8 | UInt64(bytes[index]) }

@@ -40,6 +40,36 @@ enum WordScan {
     }
 }
 
+extension WordScan {
+    /// Scans a JSON string's plain bytes from `start` (just past the opening quote) to the
+    /// first `"`, `\` or control byte, or the end of `bytes`: where that is, and whether a
+    /// byte of 0x80 or more came before it.
+    @inline(__always)
+    static func plainStringBytes(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> (stop: Int, hasNonASCII: Bool) {
+        var position = start
+        var hasNonASCII = false
+        let count = bytes.count
+        while position < count {
+            // Eight plain ASCII bytes at a time; the first byte that needs a look is handled below.
+            if position + 8 <= count {
+                let word = load(bytes, position)
+                let mask = Self.bytes(word, equalTo: UInt8(ascii: "\"")) | Self.bytes(word, equalTo: UInt8(ascii: "\\"))
+                    | Self.bytes(word, below: 0x20) | word & highBits
+                if mask == 0 {
+                    position += 8
+                    continue
+                }
+                position += firstIndex(mask)
+            }
+            let byte = bytes[position]
+            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+            if byte >= 0x80 { hasNonASCII = true }
+            position += 1
+        }
+        return (position, hasNonASCII)
+    }
+}
+
 extension UInt64 {
     /// The bits rotated left by `count` (0-63).
     @inline(__always)
