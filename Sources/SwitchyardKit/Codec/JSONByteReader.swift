@@ -263,7 +263,8 @@ struct JSONByteReader {
         return false
     }
 
-    private static func isDigit(_ byte: UInt8) -> Bool {
+    /// Whether `byte` is an ASCII digit.
+    static func isDigit(_ byte: UInt8) -> Bool {
         byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")
     }
 

@@ -44,12 +44,7 @@ struct JSONValidator {
     }
 
     private mutating func skipWhitespace() {
-        while position < bytes.count {
-            switch bytes[position] {
-            case 0x20, 0x0A, 0x0D, 0x09: position += 1
-            default: return
-            }
-        }
+        position = JSONPathScanner.skipWhitespace(bytes, position)
     }
 
     private mutating func value(depth: Int) throws(Invalid) {
@@ -202,16 +197,16 @@ struct JSONValidator {
 
     private mutating func number() throws(Invalid) {
         if bytes[position] == UInt8(ascii: "-") { position += 1 }
-        guard position < bytes.count, Self.isDigit(bytes[position]) else { throw Invalid() }
+        guard position < bytes.count, JSONByteReader.isDigit(bytes[position]) else { throw Invalid() }
         if bytes[position] == UInt8(ascii: "0") {
             position += 1
-            if position < bytes.count, Self.isDigit(bytes[position]) { throw Invalid() }
+            if position < bytes.count, JSONByteReader.isDigit(bytes[position]) { throw Invalid() }
         } else {
             skipDigits()
         }
         if position < bytes.count, bytes[position] == UInt8(ascii: ".") {
             position += 1
-            guard position < bytes.count, Self.isDigit(bytes[position]) else { throw Invalid() }
+            guard position < bytes.count, JSONByteReader.isDigit(bytes[position]) else { throw Invalid() }
             skipDigits()
         }
         if position < bytes.count, bytes[position] | 0x20 == UInt8(ascii: "e") {
@@ -219,16 +214,12 @@ struct JSONValidator {
             if position < bytes.count, bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-") {
                 position += 1
             }
-            guard position < bytes.count, Self.isDigit(bytes[position]) else { throw Invalid() }
+            guard position < bytes.count, JSONByteReader.isDigit(bytes[position]) else { throw Invalid() }
             skipDigits()
         }
     }
 
     private mutating func skipDigits() {
-        while position < bytes.count, Self.isDigit(bytes[position]) { position += 1 }
-    }
-
-    private static func isDigit(_ byte: UInt8) -> Bool {
-        byte &- UInt8(ascii: "0") < 10
+        while position < bytes.count, JSONByteReader.isDigit(bytes[position]) { position += 1 }
     }
 }

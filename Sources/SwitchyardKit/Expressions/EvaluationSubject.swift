@@ -59,11 +59,9 @@ struct EvaluationSubject {
         return text.withUnsafeBufferPointer { bytes -> Bool? in
             guard bytes[range.lowerBound] == UInt8(ascii: "\""), range.count >= 2 else { return nil }
             let content = UnsafeBufferPointer(rebasing: bytes[range.lowerBound + 1..<range.upperBound - 1])
-            guard content.count >= literal.count else { return content.firstIndex(of: UInt8(ascii: "\\")) == nil ? false : nil }
+            // An escape may spell the string's bytes differently: the value decides then.
             guard content.firstIndex(of: UInt8(ascii: "\\")) == nil else { return nil }
-            let start = affix == .prefix ? 0 : content.count - literal.count
-            for index in literal.indices where content[start + index] != literal[index] { return false }
-            return true
+            return affix.test(content, literal)
         }
     }
 

@@ -38,11 +38,7 @@ enum Evaluator {
         case .negate(let operand):
             return try ValueOperations.arithmetic(.subtract, .int(0), try evaluate(operand, &event))
         case .match(let subject, let pattern):
-            switch try evaluate(subject, &event) {
-            case .null: return .bool(false)
-            case .string(let text): return .bool(pattern.matches(text))
-            case let other: throw ValueOperations.fail("a regex match needs a string, found \(other.typeName)")
-            }
+            return .bool(try matches(pattern, subject, &event))
         case .call(let function, let arguments):
             var values: [JSONValue] = []
             values.reserveCapacity(arguments.count)
@@ -79,11 +75,7 @@ enum Evaluator {
         case .affix(let affix, let subject, let literal):
             return try test(affix, literal, of: subject, &event)
         case .match(let subject, let pattern):
-            switch try evaluate(subject, &event) {
-            case .null: return false
-            case .string(let text): return pattern.matches(text)
-            case let other: throw ValueOperations.fail("a regex match needs a string, found \(other.typeName)")
-            }
+            return try matches(pattern, subject, &event)
         default:
             guard case .bool(let flag) = try evaluateUnlocated(node, &event) else { return nil }
             return flag
@@ -99,6 +91,16 @@ enum Evaluator {
         case .null: return false
         case .string(let text): return affix.test(text, literal)
         case let other: throw ValueOperations.fail("\(affix.rawValue) needs a string, found \(other.typeName)")
+        }
+    }
+
+    /// `subject =~ pattern`: null never matches; anything but a string is an error.
+    private static func matches(_ pattern: CompiledPattern, _ subject: ExpressionNode,
+                                _ event: inout EvaluationSubject) throws(EvaluationError) -> Bool {
+        switch try evaluate(subject, &event) {
+        case .null: return false
+        case .string(let text): return pattern.matches(text)
+        case let other: throw ValueOperations.fail("a regex match needs a string, found \(other.typeName)")
         }
     }
 

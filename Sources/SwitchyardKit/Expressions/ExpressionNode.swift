@@ -33,19 +33,18 @@ enum Affix: String, Sendable {
 
     /// Whether `text` starts (or ends) with `affix`, by UTF-8 bytes.
     func test(_ text: String, _ affix: [UInt8]) -> Bool {
-        // A native string's bytes are compared in place, from the end that matters.
-        let compared = text.utf8.withContiguousStorageIfAvailable { bytes in
-            guard bytes.count >= affix.count else { return false }
-            let start = self == .prefix ? 0 : bytes.count - affix.count
-            for index in affix.indices where bytes[start + index] != affix[index] { return false }
-            return true
-        }
-        if let compared { return compared }
-        let bytes = text.utf8
-        switch self {
-        case .prefix: return bytes.starts(with: affix)
-        case .suffix: return bytes.count >= affix.count && bytes.suffix(affix.count).elementsEqual(affix)
-        }
+        // A native string's bytes are compared in place.
+        if let compared = text.utf8.withContiguousStorageIfAvailable({ test($0, affix) }) { return compared }
+        var text = text
+        return text.withUTF8 { test($0, affix) }
+    }
+
+    /// Whether `bytes` start (or end) with `affix`.
+    func test(_ bytes: UnsafeBufferPointer<UInt8>, _ affix: [UInt8]) -> Bool {
+        guard bytes.count >= affix.count else { return false }
+        let start = self == .prefix ? 0 : bytes.count - affix.count
+        for index in affix.indices where bytes[start + index] != affix[index] { return false }
+        return true
     }
 }
 
