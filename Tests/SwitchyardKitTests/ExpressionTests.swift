@@ -134,6 +134,11 @@ struct ExpressionTests {
         "ends_with(.missing, \"x\") || !.flag", ".flag", ".n", "!.n", ".n || true", "false || .n", ".flag && .tags",
         "true && (.n && true)", "starts_with(.n, \"a\") || true", ".tags =~ \"a\"", ".missing", "exists(.n) && .f < 3",
         "to_number(\"abc\") > 1 || true", "ends_with(.data.entity_id, \"°C\") || starts_with(.\"key with spaces\", \"sp\")",
+        // Compiled into steps: fields read in turn, jumps over nested `!`, an error after a cached field.
+        "ends_with(.data.entity_id, \"x\") || starts_with(.\"key with spaces\", \"x\") || ends_with(.data.entity_id, \"temp\")",
+        "!(ends_with(.data.entity_id, \"x\") || ends_with(.data.new_state.state, \"5\")) || ends_with(.data.entity_id, \"temp\")",
+        "starts_with(.data.entity_id, \"sensor.\") && !starts_with(.data.entity_id, \"light.\") && ends_with(.ts, \"00\")",
+        "ends_with(.data.entity_id, \"x\") || ends_with(.n, \"3\")", "starts_with(.none, \"\") || !(.flag && !ends_with(.tags, \"c\"))",
     ])
     func conditionFlags(text: String) throws {
         let condition = try Condition(text)
@@ -163,8 +168,11 @@ struct ExpressionTests {
     ])
     func affixOnText(line: String) throws {
         let event = try #require(try Event(jsonLine: Array(line.utf8)[...], metadata: EventMetadata()))
-        for text in [#"starts_with(.s, "sensor.")"#, #"ends_with(.s, "z")"#, #"ends_with(.s, "é")"#, #"ends_with(.s, "\\")"#,
-                     #"starts_with(.s, "") && ends_with(.s, "")"#] {
+        // One reader for every condition, as a route shares it: a field found for one condition
+        // is known to the next by its number, and a different field is looked up afresh.
+        var shared = EventReader(event)
+        for text in [#"starts_with(.s, "sensor.")"#, #"ends_with(.s, "z")"#, #"ends_with(.t, ".")"#, #"ends_with(.s, "é")"#,
+                     #"ends_with(.s, "\\")"#, #"starts_with(.t, "s") || ends_with(.s, "x")"#, #"starts_with(.s, "") && ends_with(.s, "")"#] {
             let condition = try Condition(text)
             let tree = try JSONParser().parse(line)
             let fromTree: String
@@ -172,6 +180,9 @@ struct ExpressionTests {
             let fromText: String
             do { fromText = "\(try condition.test(event))" } catch { fromText = "\(error)" }
             #expect(fromText == fromTree, "\(text) on \(line)")
+            let fromShared: String
+            do { fromShared = "\(try condition.test(&shared))" } catch { fromShared = "\(error)" }
+            #expect(fromShared == fromTree, "\(text) on \(line), after the others")
         }
     }
 

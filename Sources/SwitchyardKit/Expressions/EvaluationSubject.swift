@@ -14,6 +14,11 @@ struct EvaluationSubject {
     /// and a `route`'s conditions read the same field in turn.
     private var lastPath: Path?
     private var lastRange: Range<Int>?
+    /// The last path's number (``PathNumbers``) when a compiled condition looked it up: the
+    /// next one that reads the same field knows it by the number alone.
+    private var lastPathNumber: Int?
+    /// Whether the last path's value is a string without escapes, and its bytes.
+    private var lastContent = Content.unknown
     /// The last path whose value was built, and that value.
     private var valuePath: Path?
     private var value: JSONValue?
@@ -51,17 +56,28 @@ struct EvaluationSubject {
     }
 
     /// Whether the value at `path` starts (or ends) with `literal`, compared in the text
-    /// without building the string; nil when the answer needs the value (a built subject, a
-    /// value that is not a string, or one with escapes): evaluate it then.
-    mutating func test(_ affix: Affix, _ literal: [UInt8], at path: Path) -> Bool? {
-        guard built == nil else { return nil }
-        guard let range = range(of: path) else { return false }  // absent: null, which no affix test holds for
+    /// without building the string (in a built subject, the string is compared); nil when the
+    /// answer needs the value (a value that is neither a string nor null, or a string with
+    /// escapes): evaluate it then. `number` is the path's number when the caller has one;
+    /// `path` is read only when the number is not the last one looked up.
+    mutating func test(_ affix: Affix, _ literal: UnsafeBufferPointer<UInt8>, at path: @autoclosure () -> Path,
+                       number: Int? = nil) -> Bool? {
+        if let built {
+            switch path().value(in: built) {
+            case nil, .null?: return false
+            case .string(let text)?: return affix.test(text, literal)
+            default: return nil
+            }
+        }
+        if number == nil || number != lastPathNumber {
+            _ = range(of: path())
+            lastPathNumber = number
+        }
+        guard let lastRange else { return false }  // absent: null, which no affix test holds for
         return text.withUnsafeBufferPointer { bytes -> Bool? in
-            guard bytes[range.lowerBound] == UInt8(ascii: "\""), range.count >= 2 else { return nil }
-            let content = UnsafeBufferPointer(rebasing: bytes[range.lowerBound + 1..<range.upperBound - 1])
-            // An escape may spell the string's bytes differently: the value decides then.
-            guard content.firstIndex(of: UInt8(ascii: "\\")) == nil else { return nil }
-            return affix.test(content, literal)
+            if case .unknown = lastContent { lastContent = Content(of: lastRange, in: bytes) }
+            guard case .plain(let content) = lastContent else { return nil }
+            return affix.test(UnsafeBufferPointer(rebasing: bytes[content]), literal)
         }
     }
 
@@ -77,6 +93,8 @@ struct EvaluationSubject {
         let found = JSONPathScanner.range(of: segments, in: text, from: start, uniqueKeys: uniqueKeys)
         lastPath = path
         lastRange = found?.value
+        lastPathNumber = nil
+        lastContent = .unknown
         if let found {
             parentSegments = path.segments.dropLast()
             parentStart = found.parentStart
@@ -90,6 +108,27 @@ struct EvaluationSubject {
         let value = JSONPathScanner.value(at: Path([]), in: text) ?? .null
         self = .value(value)
         return value
+    }
+}
+
+extension EvaluationSubject {
+    /// What a value in the text is, for comparing its bytes.
+    private enum Content {
+        case unknown
+        /// A string without escapes: its bytes, quotes excluded.
+        case plain(Range<Int>)
+        /// Anything else: an escape may spell a string's bytes differently, so the value decides.
+        case other
+
+        /// What the value at `range` of `bytes` is.
+        init(of range: Range<Int>, in bytes: UnsafeBufferPointer<UInt8>) {
+            guard range.count >= 2, bytes[range.lowerBound] == UInt8(ascii: "\"") else {
+                self = .other
+                return
+            }
+            let content = range.lowerBound + 1..<range.upperBound - 1
+            self = bytes[content].contains(UInt8(ascii: "\\")) ? .other : .plain(content)
+        }
     }
 }
 

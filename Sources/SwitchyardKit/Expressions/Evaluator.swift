@@ -86,7 +86,8 @@ enum Evaluator {
     /// where it lies, anything else is evaluated first.
     private static func test(_ affix: Affix, _ literal: [UInt8], of subject: ExpressionNode,
                              _ event: inout EvaluationSubject) throws(EvaluationError) -> Bool {
-        if case .path(let path) = subject.kind, let result = event.test(affix, literal, at: path) { return result }
+        if case .path(let path) = subject.kind,
+           let result = literal.withUnsafeBufferPointer({ event.test(affix, $0, at: path) }) { return result }
         switch try evaluate(subject, &event) {
         case .null: return false
         case .string(let text): return affix.test(text, literal)

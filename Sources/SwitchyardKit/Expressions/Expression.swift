@@ -60,8 +60,22 @@ public struct Expression: Sendable, Decodable, CustomStringConvertible {
 
 /// An expression used as a condition: it must be able to produce a boolean.
 public struct Condition: Sendable, Decodable, CustomStringConvertible {
+    /// The expression and its compiled program, held once for every copy: a stage that tests
+    /// conditions in a loop copies one reference, not the expression's parts.
+    private final class Compiled: Sendable {
+        let expression: Expression
+        let program: ConditionProgram
+
+        init(_ expression: Expression) {
+            self.expression = expression
+            self.program = ConditionProgram(expression.root)
+        }
+    }
+
+    private let compiled: Compiled
+
     /// The expression, known to give a boolean in some case.
-    public private(set) var expression: Expression
+    public var expression: Expression { compiled.expression }
 
     /// Parses `text`; throws when it is not an expression or can never give a boolean.
     public init(_ text: String) throws(ExpressionSyntaxError) {
@@ -69,12 +83,13 @@ public struct Condition: Sendable, Decodable, CustomStringConvertible {
         guard expression.resultTypes.contains(.bool) else {
             throw ExpressionSyntaxError(offset: 0, "a condition must give true or false, but this is always \(expression.resultTypes)")
         }
-        self.expression = expression
+        compiled = Compiled(expression)
     }
 
     public init(from decoder: any Decoder) throws {
-        self = try ExpressionDecoding.decode(from: decoder) { text throws(ExpressionSyntaxError) in try Condition(text) }
+        var expression = try ExpressionDecoding.decode(from: decoder) { text throws(ExpressionSyntaxError) in try Condition(text) }.expression
         expression.origin = ExpressionDecoding.origin(of: decoder)
+        compiled = Compiled(expression)
     }
 
     /// Whether the condition holds for `value`; a non-boolean result is an error.
@@ -92,6 +107,9 @@ public struct Condition: Sendable, Decodable, CustomStringConvertible {
     /// Whether the condition holds for `subject`, computed as a flag (no value built for
     /// `&&`, `||` and the like); a non-boolean result is an error.
     func test(_ subject: inout EvaluationSubject) throws(EvaluationError) -> Bool {
+        let compiled = compiled
+        if let flag = compiled.program.run(&subject) { return flag }
+        let expression = compiled.expression
         let root = expression.root
         do throws(EvaluationError) {
             if let flag = try Evaluator.flag(root, &subject) { return flag }

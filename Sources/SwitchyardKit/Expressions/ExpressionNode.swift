@@ -33,6 +33,11 @@ enum Affix: String, Sendable {
 
     /// Whether `text` starts (or ends) with `affix`, by UTF-8 bytes.
     func test(_ text: String, _ affix: [UInt8]) -> Bool {
+        affix.withUnsafeBufferPointer { test(text, $0) }
+    }
+
+    /// Whether `text` starts (or ends) with `affix`, by UTF-8 bytes.
+    func test(_ text: String, _ affix: UnsafeBufferPointer<UInt8>) -> Bool {
         // A native string's bytes are compared in place.
         if let compared = text.utf8.withContiguousStorageIfAvailable({ test($0, affix) }) { return compared }
         var text = text
@@ -40,7 +45,7 @@ enum Affix: String, Sendable {
     }
 
     /// Whether `bytes` start (or end) with `affix`.
-    func test(_ bytes: UnsafeBufferPointer<UInt8>, _ affix: [UInt8]) -> Bool {
+    func test(_ bytes: UnsafeBufferPointer<UInt8>, _ affix: UnsafeBufferPointer<UInt8>) -> Bool {
         guard bytes.count >= affix.count else { return false }
         let start = self == .prefix ? 0 : bytes.count - affix.count
         for index in affix.indices where bytes[start + index] != affix[index] { return false }

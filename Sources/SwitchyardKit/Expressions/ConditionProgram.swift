@@ -1,0 +1,128 @@
+import Synchronization
+
+/// A condition compiled into a flat list of steps, so that testing an event walks no tree.
+///
+/// `&&`, `||` and `!` become jumps over one flag, and `starts_with`/`ends_with` of a field
+/// become steps that compare the field's bytes where they lie in the event's text. Steps hold
+/// only numbers: reading one retains nothing, where walking the tree retained every node it
+/// passed. Fields are named by a number shared by every program, so the conditions of a
+/// `route` that read the same field find it once and compare a number to know it.
+///
+/// Any other operand is evaluated by ``Evaluator`` from its node. When a step cannot decide
+/// (a field that is not a plain string, an operand that is not a boolean, an error) the
+/// program gives up and the whole tree is evaluated instead: expressions have no side
+/// effects, so the tree gives the same answer, and the same error, as it always did.
+struct ConditionProgram: Sendable {
+    /// One step. Every step but the jumps sets the flag.
+    enum Step: Sendable {
+        /// The field `paths[path]` starts (or ends) with `literals[literal]`.
+        case affix(Affix, path: Int, literal: Range<Int>)
+        /// The flag of `nodes[node]`, evaluated.
+        case node(Int)
+        /// `||`: when the flag is true, skip to `target`.
+        case jumpIfTrue(Int)
+        /// `&&`: when the flag is false, skip to `target`.
+        case jumpIfFalse(Int)
+        /// `!`: the flag flipped.
+        case not
+    }
+
+    private var steps: [Step] = []
+    /// The fields the affix steps read, and their shared numbers (``PathNumbers``).
+    private var paths: [Path] = []
+    private var pathNumbers: [Int] = []
+    /// The affix steps' literals, one after another.
+    private var literals: [UInt8] = []
+    /// The operands evaluated from their nodes.
+    private var nodes: [ExpressionNode] = []
+
+    /// Compiles `root`.
+    init(_ root: ExpressionNode) {
+        compile(root)
+    }
+
+    private mutating func compile(_ node: ExpressionNode) {
+        switch node.kind {
+        case .binary(let op, let left, let right) where op == .and || op == .or:
+            compile(left)
+            let jump = steps.count
+            steps.append(.not)  // replaced once the target is known
+            compile(right)
+            steps[jump] = op == .or ? .jumpIfTrue(steps.count) : .jumpIfFalse(steps.count)
+        case .not(let operand):
+            compile(operand)
+            steps.append(.not)
+        case .affix(let affix, let subject, let literal):
+            guard case .path(let path) = subject.kind else { return evaluated(node) }
+            let start = literals.count
+            literals += literal
+            steps.append(.affix(affix, path: paths.count, literal: start..<literals.count))
+            paths.append(path)
+            pathNumbers.append(PathNumbers.number(of: path))
+        default:
+            evaluated(node)
+        }
+    }
+
+    /// A step that evaluates `node`.
+    private mutating func evaluated(_ node: ExpressionNode) {
+        steps.append(.node(nodes.count))
+        nodes.append(node)
+    }
+
+    /// The condition's flag for `subject`, or nil when a step could not decide it.
+    func run(_ subject: inout EvaluationSubject) -> Bool? {
+        steps.withUnsafeBufferPointer { steps in
+            pathNumbers.withUnsafeBufferPointer { pathNumbers in
+                literals.withUnsafeBufferPointer { literals in
+                    var flag = false
+                    var index = 0
+                    while index < steps.count {
+                        switch steps[index] {
+                        case .affix(let affix, let path, let literal):
+                            guard let result = subject.test(affix, UnsafeBufferPointer(rebasing: literals[literal]),
+                                                            at: paths[path], number: pathNumbers[path])
+                            else { return nil }
+                            flag = result
+                        case .node(let node):
+                            guard let result = try? Evaluator.flag(nodes[node], &subject) else { return nil }
+                            flag = result
+                        case .jumpIfTrue(let target):
+                            if flag {
+                                index = target
+                                continue
+                            }
+                        case .jumpIfFalse(let target):
+                            if !flag {
+                                index = target
+                                continue
+                            }
+                        case .not:
+                            flag.toggle()
+                        }
+                        index += 1
+                    }
+                    return flag
+                }
+            }
+        }
+    }
+}
+
+/// Numbers for paths, the same for equal paths in every program compiled in this process:
+/// a lookup made for one condition is known to the next by comparing numbers.
+///
+/// Paths are numbered when configurations are loaded, never per event; the table holds each
+/// distinct path once, so it grows with the configurations loaded, not with the events.
+enum PathNumbers {
+    private static let table = Mutex<[Path: Int]>([:])
+
+    /// `path`'s number.
+    static func number(of path: Path) -> Int {
+        table.withLock { table in
+            if let number = table[path] { return number }
+            table[path] = table.count
+            return table.count - 1
+        }
+    }
+}
