@@ -72,6 +72,7 @@ struct ExpressionTests {
 
     @Test("every function", arguments: [
         ("exists(.data.entity_id)", JSONValue.bool(true)), ("exists(.none)", true), ("exists(.nope)", false),
+        ("exists(.data.new_state)", true), ("exists(.tags[1])", true), ("exists(.tags[7])", false), ("exists(.n.x)", false),
         ("is_null(.none)", true), ("is_string(.n)", false), ("is_number(.f)", true),
         ("is_bool(.flag)", true), ("is_array(.tags)", true), ("is_object(.data)", true),
         ("starts_with(.data.entity_id, \"sensor.\")", true), ("ends_with(\"abc\", \"bc\")", true),
@@ -139,6 +140,10 @@ struct ExpressionTests {
         "!(ends_with(.data.entity_id, \"x\") || ends_with(.data.new_state.state, \"5\")) || ends_with(.data.entity_id, \"temp\")",
         "starts_with(.data.entity_id, \"sensor.\") && !starts_with(.data.entity_id, \"light.\") && ends_with(.ts, \"00\")",
         "ends_with(.data.entity_id, \"x\") || ends_with(.n, \"3\")", "starts_with(.none, \"\") || !(.flag && !ends_with(.tags, \"c\"))",
+        // A field and a string literal compared for equality in place: every type, both sides, `!=`.
+        ".event_type == \"state_changed\" && \"sensor.kitchen_temp\" == .data.entity_id", ".event_type != \"state_changed\"",
+        ".n == \"3\" || .none == \"\" || .tags == \"a\" || .data == \"x\" || .flag == \"true\"", ".missing != \"a\"",
+        ".data.new_state.attributes.unit == \"°C\" && .data.new_state.attributes.unit != \"°F\"",
     ])
     func conditionFlags(text: String) throws {
         let condition = try Condition(text)
@@ -161,7 +166,7 @@ struct ExpressionTests {
         }
     }
 
-    @Test("starts_with and ends_with read a field where it lies in the text, with the tree's answers", arguments: [
+    @Test("field comparisons (starts_with, ends_with, ==) in the text and in a built value give the expression value's answers", arguments: [
         #"{"s":"sensor.kitchen"}"#, #"{"s":"sen"}"#, #"{"s":""}"#, #"{"s":"sensor.a\"b\u00e9"}"#, #"{"s":"\u0073ensor.x"}"#,
         #"{"s":"x.sensor"}"#, #"{"s":"sensor.é"}"#, #"{"s":null}"#, #"{"s":12}"#, #"{"s":["sensor."]}"#, #"{"t":"sensor."}"#,
         #"{"s":"a","s":"sensor.z"}"#, #"{"s":"sensor.y\\"}"#,
@@ -172,11 +177,22 @@ struct ExpressionTests {
         // is known to the next by its number, and a different field is looked up afresh.
         var shared = EventReader(event)
         for text in [#"starts_with(.s, "sensor.")"#, #"ends_with(.s, "z")"#, #"ends_with(.t, ".")"#, #"ends_with(.s, "é")"#,
-                     #"ends_with(.s, "\\")"#, #"starts_with(.t, "s") || ends_with(.s, "x")"#, #"starts_with(.s, "") && ends_with(.s, "")"#] {
+                     #"ends_with(.s, "\\")"#, #"starts_with(.t, "s") || ends_with(.s, "x")"#, #"starts_with(.s, "") && ends_with(.s, "")"#,
+                     // Equal by characters though not by bytes (`é` as `e` and an accent), and by escapes.
+                     #".s == "sensor.é""#, #".s != "sensor.e\u{301}""#, #".s == "sensor.kitchen""#, #".s == "sensor.x""#] {
             let condition = try Condition(text)
             let tree = try JSONParser().parse(line)
+            // The oracle: the expression's value on the built tree, which no compiled step reads.
             let fromTree: String
-            do { fromTree = "\(try condition.test(tree))" } catch { fromTree = "\(error)" }
+            do {
+                let value = try Expression(text).evaluate(tree)
+                fromTree = value == .bool(true) ? "true" : value == .bool(false) ? "false" : "\(value)"
+            } catch {
+                fromTree = "\(error)"
+            }
+            let fromCondition: String
+            do { fromCondition = "\(try condition.test(tree))" } catch { fromCondition = "\(error)" }
+            #expect(fromCondition == fromTree, "\(text) on \(line), built")
             let fromText: String
             do { fromText = "\(try condition.test(event))" } catch { fromText = "\(error)" }
             #expect(fromText == fromTree, "\(text) on \(line)")

@@ -3,10 +3,11 @@ import Synchronization
 /// A condition compiled into a flat list of steps, so that testing an event walks no tree.
 ///
 /// `&&`, `||` and `!` become jumps over one flag, and `starts_with`/`ends_with` of a field
-/// become steps that compare the field's bytes where they lie in the event's text. Steps hold
-/// only numbers: reading one retains nothing, where walking the tree retained every node it
-/// passed. Fields are named by a number shared by every program, so the conditions of a
-/// `route` that read the same field find it once and compare a number to know it.
+/// and `==`/`!=` between a field and a string literal become steps that compare the field's
+/// bytes where they lie in the event's text. Steps hold only numbers: reading one retains
+/// nothing, where walking the tree retained every node it passed. Fields are named by a
+/// number shared by every program, so the conditions of a `route` that read the same field
+/// find it once and compare a number to know it.
 ///
 /// Any other operand is evaluated by ``Evaluator`` from its node. When a step cannot decide
 /// (a field that is not a plain string, an operand that is not a boolean, an error) the
@@ -17,6 +18,8 @@ struct ConditionProgram: Sendable {
     enum Step: Sendable {
         /// The field `paths[path]` starts (or ends) with `literals[literal]`.
         case affix(Affix, path: Int, literal: Range<Int>)
+        /// The field `paths[path]` is the string `literals[literal]`.
+        case equal(path: Int, literal: Range<Int>)
         /// The flag of `nodes[node]`, evaluated.
         case node(Int)
         /// `||`: when the flag is true, skip to `target`.
@@ -28,10 +31,10 @@ struct ConditionProgram: Sendable {
     }
 
     private var steps: [Step] = []
-    /// The fields the affix steps read, and their shared numbers (``PathNumbers``).
+    /// The fields the comparing steps read, and their shared numbers (``PathNumbers``).
     private var paths: [Path] = []
     private var pathNumbers: [Int] = []
-    /// The affix steps' literals, one after another.
+    /// The comparing steps' literals, one after another.
     private var literals: [UInt8] = []
     /// The operands evaluated from their nodes.
     private var nodes: [ExpressionNode] = []
@@ -54,14 +57,29 @@ struct ConditionProgram: Sendable {
             steps.append(.not)
         case .affix(let affix, let subject, let literal):
             guard case .path(let path) = subject.kind else { return evaluated(node) }
-            let start = literals.count
-            literals += literal
-            steps.append(.affix(affix, path: paths.count, literal: start..<literals.count))
-            paths.append(path)
-            pathNumbers.append(PathNumbers.number(of: path))
+            let (field, bytes) = field(path, literal)
+            steps.append(.affix(affix, path: field, literal: bytes))
+        case .binary(let op, let left, let right) where op == .equal || op == .notEqual:
+            switch (left.kind, right.kind) {
+            case (.path(let path), .literal(.string(let literal))), (.literal(.string(let literal)), .path(let path)):
+                let (field, bytes) = field(path, Array(literal.utf8))
+                steps.append(.equal(path: field, literal: bytes))
+                if op == .notEqual { steps.append(.not) }
+            default:
+                evaluated(node)
+            }
         default:
             evaluated(node)
         }
+    }
+
+    /// Adds a field and a literal for a step to compare; their indices.
+    private mutating func field(_ path: Path, _ literal: [UInt8]) -> (path: Int, literal: Range<Int>) {
+        let start = literals.count
+        literals += literal
+        paths.append(path)
+        pathNumbers.append(PathNumbers.number(of: path))
+        return (paths.count - 1, start..<literals.count)
     }
 
     /// A step that evaluates `node`.
@@ -80,9 +98,16 @@ struct ConditionProgram: Sendable {
                     while index < steps.count {
                         switch steps[index] {
                         case .affix(let affix, let path, let literal):
-                            guard let result = subject.test(affix, UnsafeBufferPointer(rebasing: literals[literal]),
-                                                            at: paths[path], number: pathNumbers[path])
-                            else { return nil }
+                            let literal = UnsafeBufferPointer(rebasing: literals[literal])
+                            guard let result = subject.compareString(at: paths[path], number: pathNumbers[path], other: nil, {
+                                affix.test($0, literal)
+                            }) else { return nil }
+                            flag = result
+                        case .equal(let path, let literal):
+                            let literal = UnsafeBufferPointer(rebasing: literals[literal])
+                            guard let result = subject.compareString(at: paths[path], number: pathNumbers[path], other: false, {
+                                Self.equal($0, literal)
+                            }) else { return nil }
                             flag = result
                         case .node(let node):
                             guard let result = try? Evaluator.flag(nodes[node], &subject) else { return nil }
@@ -106,6 +131,16 @@ struct ConditionProgram: Sendable {
                 }
             }
         }
+    }
+}
+
+extension ConditionProgram {
+    /// Whether `string` is `literal`; nil when only `String` can tell: Swift compares strings
+    /// by their characters, so different bytes beyond ASCII may still be equal (`é` written
+    /// as one scalar or as `e` and an accent).
+    private static func equal(_ string: UnsafeBufferPointer<UInt8>, _ literal: UnsafeBufferPointer<UInt8>) -> Bool? {
+        if string.elementsEqual(literal) { return true }
+        return string.allSatisfy { $0 < 0x80 } && literal.allSatisfy { $0 < 0x80 } ? false : nil
     }
 }
 

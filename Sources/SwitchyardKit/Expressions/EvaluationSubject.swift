@@ -55,29 +55,42 @@ struct EvaluationSubject {
         return found
     }
 
-    /// Whether the value at `path` starts (or ends) with `literal`, compared in the text
-    /// without building the string (in a built subject, the string is compared); nil when the
-    /// answer needs the value (a value that is neither a string nor null, or a string with
-    /// escapes): evaluate it then. `number` is the path's number when the caller has one;
-    /// `path` is read only when the number is not the last one looked up.
-    mutating func test(_ affix: Affix, _ literal: UnsafeBufferPointer<UInt8>, at path: @autoclosure () -> Path,
-                       number: Int? = nil) -> Bool? {
+    /// Whether the path exists (found in the text without building its value).
+    mutating func contains(_ path: Path) -> Bool {
+        if let built { return path.value(in: built) != nil }
+        return range(of: path) != nil
+    }
+
+    /// Compares the string at `path` with `compare`, where it lies: in the text when it has
+    /// no escapes (no `String` is built), or in a built value. An absent or null field gives
+    /// false, a field of another type gives `other`; nil means the value must decide (a string
+    /// with escapes, or `compare` gave nil): evaluate the expression then. `number` is the
+    /// path's number when the caller has one; `path` is read only when the number is not the
+    /// last one looked up.
+    mutating func compareString(at path: @autoclosure () -> Path, number: Int? = nil, other: Bool?,
+                                _ compare: (UnsafeBufferPointer<UInt8>) -> Bool?) -> Bool? {
         if let built {
             switch path().value(in: built) {
             case nil, .null?: return false
-            case .string(let text)?: return affix.test(text, literal)
-            default: return nil
+            case .string(var string)?:
+                if let compared = string.utf8.withContiguousStorageIfAvailable(compare) { return compared }
+                return string.withUTF8(compare)
+            default: return other
             }
         }
         if number == nil || number != lastPathNumber {
             _ = range(of: path())
             lastPathNumber = number
         }
-        guard let lastRange else { return false }  // absent: null, which no affix test holds for
+        guard let lastRange else { return false }
         return text.withUnsafeBufferPointer { bytes -> Bool? in
             if case .unknown = lastContent { lastContent = Content(of: lastRange, in: bytes) }
-            guard case .plain(let content) = lastContent else { return nil }
-            return affix.test(UnsafeBufferPointer(rebasing: bytes[content]), literal)
+            switch lastContent {
+            case .plain(let content): return compare(UnsafeBufferPointer(rebasing: bytes[content]))
+            case .null: return false
+            case .other: return other
+            case .unknown, .escaped: return nil
+            }
         }
     }
 
@@ -117,17 +130,22 @@ extension EvaluationSubject {
         case unknown
         /// A string without escapes: its bytes, quotes excluded.
         case plain(Range<Int>)
-        /// Anything else: an escape may spell a string's bytes differently, so the value decides.
+        /// A string with escapes, which may spell its bytes differently: the value decides.
+        case escaped
+        case null
+        /// A number, a boolean, an array or an object.
         case other
 
         /// What the value at `range` of `bytes` is.
         init(of range: Range<Int>, in bytes: UnsafeBufferPointer<UInt8>) {
-            guard range.count >= 2, bytes[range.lowerBound] == UInt8(ascii: "\"") else {
-                self = .other
-                return
+            switch bytes[range.lowerBound] {
+            case UInt8(ascii: "\"") where range.count >= 2:
+                let content = range.lowerBound + 1..<range.upperBound - 1
+                self = bytes[content].contains(UInt8(ascii: "\\")) ? .escaped : .plain(content)
+            case UInt8(ascii: "n"): self = .null
+            case UInt8(ascii: "\""): self = .escaped  // not a whole string: the value decides
+            default: self = .other
             }
-            let content = range.lowerBound + 1..<range.upperBound - 1
-            self = bytes[content].contains(UInt8(ascii: "\\")) ? .other : .plain(content)
         }
     }
 }

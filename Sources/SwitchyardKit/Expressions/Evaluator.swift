@@ -17,7 +17,7 @@ enum Evaluator {
         case .path(let path):
             return event.lookup(path) ?? .null
         case .exists(let path):
-            return .bool(event.lookup(path) != nil)
+            return .bool(event.contains(path))
         case .delete(let path):
             var value = event.materialize()
             event = .value(.null)
@@ -87,7 +87,9 @@ enum Evaluator {
     private static func test(_ affix: Affix, _ literal: [UInt8], of subject: ExpressionNode,
                              _ event: inout EvaluationSubject) throws(EvaluationError) -> Bool {
         if case .path(let path) = subject.kind,
-           let result = literal.withUnsafeBufferPointer({ event.test(affix, $0, at: path) }) { return result }
+           let result = literal.withUnsafeBufferPointer({ literal in
+               event.compareString(at: path, other: nil) { affix.test($0, literal) }
+           }) { return result }
         switch try evaluate(subject, &event) {
         case .null: return false
         case .string(let text): return affix.test(text, literal)
