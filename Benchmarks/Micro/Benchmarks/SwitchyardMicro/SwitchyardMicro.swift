@@ -20,6 +20,18 @@ let w2Remap = """
     del(.data.new_state.attributes)
     """
 
+/// W5's route conditions (8 routes, 4 `ends_with` of `.context.id` each): all 32 characters.
+let w5Conditions = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ").chunks(of: 4).map { characters in
+    characters.map { #"ends_with(.context.id, "\#($0)")"# }.joined(separator: " || ")
+}
+
+extension Array {
+    /// The elements in consecutive groups of `size` (the last may be shorter).
+    func chunks(of size: Int) -> [ArraySlice<Element>] {
+        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
+    }
+}
+
 /// Runs `yaml` to the end (every event through the graph).
 func runPipeline(_ yaml: String) async throws {
     var registry = StageRegistry()
@@ -85,6 +97,15 @@ let benchmarks: @Sendable () -> Void = {
         let event = lineEvent()
         let condition = try Condition(w2Condition)
         for _ in benchmark.scaledIterations { blackHole(try? condition.test(event)) }
+    }
+
+    Benchmark("conditions: W5's 8 routes on one event (32 ends_with)") { benchmark in
+        let event = lineEvent()
+        let conditions = try w5Conditions.map { try Condition($0) }
+        for _ in benchmark.scaledIterations {
+            var reader = EventReader(event)
+            for condition in conditions { blackHole(try? condition.test(&reader)) }
+        }
     }
 
     Benchmark("remap as byte edits (W2's program)") { benchmark in
