@@ -79,17 +79,22 @@ public struct Condition: Sendable, Decodable, CustomStringConvertible {
 
     /// Parses `text`; throws when it is not an expression or can never give a boolean.
     public init(_ text: String) throws(ExpressionSyntaxError) {
+        compiled = Compiled(try Self.checked(text))
+    }
+
+    public init(from decoder: any Decoder) throws {
+        var expression = try ExpressionDecoding.decode(from: decoder) { text throws(ExpressionSyntaxError) in try Self.checked(text) }
+        expression.origin = ExpressionDecoding.origin(of: decoder)
+        compiled = Compiled(expression)
+    }
+
+    /// `text` parsed, when it can give a boolean.
+    private static func checked(_ text: String) throws(ExpressionSyntaxError) -> Expression {
         let expression = try Expression(text)
         guard expression.resultTypes.contains(.bool) else {
             throw ExpressionSyntaxError(offset: 0, "a condition must give true or false, but this is always \(expression.resultTypes)")
         }
-        compiled = Compiled(expression)
-    }
-
-    public init(from decoder: any Decoder) throws {
-        var expression = try ExpressionDecoding.decode(from: decoder) { text throws(ExpressionSyntaxError) in try Condition(text) }.expression
-        expression.origin = ExpressionDecoding.origin(of: decoder)
-        compiled = Compiled(expression)
+        return expression
     }
 
     /// Whether the condition holds for `value`; a non-boolean result is an error.
