@@ -306,6 +306,27 @@ struct RemapAndTemplateTests {
         #expect(try Expression(String(repeating: "(", count: 40) + "1" + String(repeating: ")", count: 40)).evaluate(Event(value: [:])) == 1)
     }
 
+    @Test("a chain of operators past 1,000 is a syntax error, not a stack overflow when the tree is walked")
+    func longOperatorChain() throws {
+        // 50,000 `||` crashed the evaluator's recursion (it was accepted before the limit).
+        let terms = (0..<1_002).map { #"ends_with(.a, "\#($0)")"# }
+        // The error points at the 1,001st `||`, just past the first 1,001 terms.
+        let offending = terms.prefix(1_001).joined(separator: " || ").utf8.count + 1
+        #expect {
+            try Expression(terms.joined(separator: " || "))
+        } throws: { error in
+            let error = error as? ExpressionSyntaxError
+            return error?.message.hasPrefix("more than 1000 operators in one expression") == true && error?.offset == offending
+        }
+        #expect(throws: ExpressionSyntaxError.self) { try RemapProgram(".b = " + String(repeating: "1 + ", count: 1_001) + "1") }
+        // At the limit: compiled steps and the tree (a number sends every step to it) both answer.
+        let condition = try Condition((0..<1_001).map { #"ends_with(.a, "\#($0)")"# }.joined(separator: " || "))
+        #expect(try condition.test(["a": "x999"]))
+        #expect(throws: EvaluationError.self) { try condition.test(["a": 5]) }
+        // The count is per statement: many statements of a program may each use operators.
+        #expect(throws: Never.self) { try RemapProgram(Array(repeating: ".b = " + String(repeating: "1 + ", count: 600) + "1", count: 3).joined(separator: "\n")) }
+    }
+
     @Test("a template that would render past 4096 bytes is an error (the event is refused), not a huge path or URI")
     func templateLimit() throws {
         let template = try Template("out/{{ .a }}.ndjson")

@@ -7,10 +7,16 @@ struct ExpressionParser {
     /// How deeply expressions and blocks may nest: past it the text is refused (a hostile
     /// `((((...` or `!!!!...` must not exhaust the stack; found by fuzzing).
     static let maximumDepth = 100
+    /// How many binary operators one expression (or one remap statement) may hold: a chain
+    /// `a || b || ...` makes a tree as deep as the chain is long, which the evaluator walks
+    /// recursively (a condition of 50,000 `||` overflowed a task's stack).
+    static let maximumOperators = 1_000
 
     private let tokens: [Token]
     private var index = 0
     private var depth = 0
+    /// Binary operators in the current expression or statement.
+    private var operators = 0
     /// Whether `del(...)` may be used (remap programs only).
     private let allowsDelete: Bool
 
@@ -92,6 +98,7 @@ struct ExpressionParser {
 
     private mutating func parseStatement() throws(ExpressionSyntaxError) -> RemapStatement {
         let start = current.offset
+        operators = 0
         if case .identifier("if") = current.kind {
             advance()
             let condition = try parseExpression()
@@ -143,6 +150,15 @@ struct ExpressionParser {
         }
     }
 
+    /// Counts one binary operator of the current expression or statement.
+    private mutating func countOperator(at offset: Int) throws(ExpressionSyntaxError) {
+        operators += 1
+        guard operators <= Self.maximumOperators else {
+            throw ExpressionSyntaxError(offset: offset, "more than \(Self.maximumOperators) operators in one expression; "
+                + "split it (a route's routes, or `.x in [\"a\", \"b\"]` for many alternatives)")
+        }
+    }
+
     private mutating func parseExpression(minimumPrecedence: Int = 0) throws(ExpressionSyntaxError) -> ExpressionNode {
         try enterNested()
         defer { depth -= 1 }
@@ -151,6 +167,7 @@ struct ExpressionParser {
             let operatorToken = current
             if operatorToken.isSymbol("=~") {
                 guard BinaryOperator.equal.precedence > minimumPrecedence else { return left }
+                try countOperator(at: operatorToken.offset)
                 advance()
                 skipNewlines()
                 left = try makeMatch(left, patternToken: current, at: operatorToken.offset)
@@ -158,6 +175,7 @@ struct ExpressionParser {
                 continue
             }
             guard let op = binaryOperator(operatorToken), op.precedence > minimumPrecedence else { return left }
+            try countOperator(at: operatorToken.offset)
             advance()
             skipNewlines()
             let right = try parseExpression(minimumPrecedence: op.precedence)
