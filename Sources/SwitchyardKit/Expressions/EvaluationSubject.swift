@@ -72,9 +72,7 @@ struct EvaluationSubject {
         if let built {
             switch path().value(in: built) {
             case nil, .null?: return false
-            case .string(var string)?:
-                if let compared = string.utf8.withContiguousStorageIfAvailable(compare) { return compared }
-                return string.withUTF8(compare)
+            case .string(var string)?: return string.withUTF8(compare)
             default: return other
             }
         }

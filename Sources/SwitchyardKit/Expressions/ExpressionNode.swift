@@ -38,9 +38,7 @@ enum Affix: String, Sendable {
 
     /// Whether `text` starts (or ends) with `affix`, by UTF-8 bytes.
     func test(_ text: String, _ affix: UnsafeBufferPointer<UInt8>) -> Bool {
-        // A native string's bytes are compared in place.
-        if let compared = text.utf8.withContiguousStorageIfAvailable({ test($0, affix) }) { return compared }
-        var text = text
+        var text = text  // a native string's bytes are read in place
         return text.withUTF8 { test($0, affix) }
     }
 
