@@ -12,9 +12,14 @@ struct ScalarRegexTests {
         "colou?r", "^[^,]*,[^,]*$", "[a-z_]+\\.[a-z0-9_]+", "a{2,3}$", "^(?:on|off|unavailable)$", "a.c", "^.$", "^..$",
         "[-a]", "[a-]", "[.$^]", "\\$[0-9]{1,}", "^\\s*$".replacingOccurrences(of: "\\s", with: " "), "(a|ab)(c|bcd)(d*)",
         "^(a+)+$", "b{0}", "^a{0,2}$", "end$", "^\\t", "\\.$", "é", "^[^a]$",
+        "^\\d+$", "\\D", "^\\w+$", "\\W", "\\s", "^\\S+$", "^[\\d.]+$", "[^\\s,]", "[\\D]", "[\\W\\d]", "^(\\d+)+$",
+        "[é-ü]", "[😀]", "[^é]", "^\\s*\\w+\\s*=\\s*-?\\d+$", "[\\s-]", "[a\\w]",
     ]
 
-    static let alphabet: [Character] = ["a", "b", "c", "d", "0", "1", "9", ".", "-", ",", "_", " ", "\n", "\r", "é", "😀", "\u{2028}", "\t", "$", "x"]
+    /// Beside ASCII: decimal digits of other scripts, a letter number, marks, joiners and
+    /// spaces that only Unicode calls digits, word characters or white space.
+    static let alphabet: [Character] = ["a", "b", "c", "d", "0", "1", "9", ".", "-", ",", "_", " ", "\n", "\r", "é", "😀", "\u{2028}", "\t", "$", "x",
+                                        "٣", "Ⅻ", "\u{0301}", "\u{200D}", "\u{00A0}", "\u{000B}", "\u{0085}", "ß", "Z", "\u{203F}", "\u{3000}", "²"]
 
     static func icu(_ pattern: String, _ text: String) throws -> Bool {
         let regex = try NSRegularExpression(pattern: pattern)
@@ -40,11 +45,45 @@ struct ScalarRegexTests {
 
     @Test("patterns outside the subset are left to ICU (and still work through CompiledPattern)")
     func outsideTheSubset() throws {
-        for pattern in ["\\d+", "\\w", "\\bword", "(?i)abc", "a(?=b)", "(a)\\1", "a++", "[\\p{L}]", "[[:alpha:]]", "[é]", "a{2000}", "[]a]", "x{3,2}"] {
+        for pattern in ["\\bword", "(?i)abc", "a(?=b)", "(a)\\1", "a++", "[\\p{L}]", "[[:alpha:]]", "a{2000}", "[]a]", "x{3,2}", "[\\d-z]"] {
             #expect(ScalarRegex(pattern) == nil, "\(pattern)")
         }
-        let digits = try CompiledPattern("^\\d+$")
-        #expect(digits.matches("٣٤"))  // ICU's \d takes any decimal digit
-        #expect(!digits.matches("3a"))
+        let words = try CompiledPattern("(?i)^\\bWORD")
+        #expect(try words.matches("word and more"))
+        #expect(try !words.matches("sword"))
+    }
+
+    @Test("ICU's backtracking is stopped by a budget of steps: the match fails with an error, in milliseconds")
+    func backtrackingBudget() throws {
+        // Outside the subset (\b), and exponential in ICU on a run of digits that ends badly.
+        let pattern = try CompiledPattern("^(\\d+\\b|\\d+)+$")
+        #expect(ScalarRegex(pattern.source) == nil)
+        let hostile = String(repeating: "1", count: 60) + "x"
+        let error = #expect(throws: EvaluationError.self) { try pattern.matches(hostile) }
+        #expect(error?.message.contains("was stopped on a string of 61 UTF-16 units") == true, "\(String(describing: error))")
+        // Legitimate work on long text stays within the budget, which grows with the text.
+        #expect(try pattern.matches(String(repeating: "7", count: 100_000)))
+        let late = try CompiledPattern("(?i)needle\\b")
+        #expect(try late.matches(String(repeating: "hay ", count: 250_000) + "NEEDLE"))
+        #expect(try !late.matches(String(repeating: "hay ", count: 250_000)))
+    }
+
+    @Test("a condition on a hostile value fails with the budget's error, on the tree and on the text; other values pass")
+    func backtrackingInACondition() throws {
+        let condition = try Condition(#"matches(.s, "^(\\d+\\b|\\d+)+$")"#)
+        for (text, expected) in [(String(repeating: "1", count: 58) + "x", nil), ("2024", true), ("20x", false)] {
+            let line = Array(#"{"s":"\#(text)"}"#.utf8)
+            let event = try #require(try Event(jsonLine: line[...], metadata: EventMetadata()))
+            var reader = EventReader(event)
+            let tree = try JSONParser().parse(line)
+            for (way, test) in [("tree", { try condition.test(tree) }), ("text", { try condition.test(&reader) })] {
+                if let expected {
+                    #expect(try test() == expected, "\(text) (\(way))")
+                } else {
+                    let error = #expect(throws: EvaluationError.self, "\(way)") { try test() }
+                    #expect(error?.message.contains("backtracks") == true)
+                }
+            }
+        }
     }
 }

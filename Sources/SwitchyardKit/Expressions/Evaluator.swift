@@ -102,7 +102,7 @@ enum Evaluator {
                                 _ event: inout EvaluationSubject) throws(EvaluationError) -> Bool {
         switch try evaluate(subject, &event) {
         case .null: return false
-        case .string(let text): return pattern.matches(text)
+        case .string(let text): return try pattern.matches(text)
         case let other: throw ValueOperations.fail("a regex match needs a string, found \(other.typeName)")
         }
     }

@@ -1,29 +1,37 @@
 /// A regular expression of the common subset, matched by a Thompson NFA over Unicode
 /// scalars: linear in the text, no allocation per step, no bridging to `NSString`.
 ///
-/// The subset: literals (any scalar, compared exactly, as ICU does) and escaped metacharacters, `.`, classes of ASCII members (`[a-z_]`,
-/// `[^,]`), groups (`(…)`, `(?:…)`), alternation, the quantifiers `* + ? {n} {n,} {n,m}`
+/// The subset: literals (any scalar, compared exactly, as ICU does) and escaped metacharacters, `.`,
+/// the class escapes `\d \D \w \W \s \S`, classes of scalars, ranges and class escapes (`[a-z_]`,
+/// `[^,]`, `[\d.]`), groups (`(…)`, `(?:…)`), alternation, the quantifiers `* + ? {n} {n,} {n,m}`
 /// (greedy or lazy: whether a match exists does not depend on it) and the anchors `^` `$`.
 /// The meaning is ICU's, as `NSRegularExpression` has it: `.` matches any scalar but a
-/// line terminator; `$` matches at the end or before a line terminator that ends the text.
-/// Anything else (`\d`, `\w`, `\b`, flags, lookaround, back references, possessive
-/// quantifiers, non-ASCII classes) is not taken: ``init(_:)`` returns nil and the caller
-/// keeps ICU's engine for that pattern.
+/// line terminator; `$` matches at the end or before a line terminator that ends the text;
+/// `\d`, `\w` and `\s` are Unicode's (see ``ScalarClass``).
+/// Anything else (`\b`, flags, lookaround, back references, possessive quantifiers,
+/// `\p{…}`, nested sets) is not taken: ``init(_:)`` returns nil and the caller keeps ICU's
+/// engine for that pattern.
 struct ScalarRegex: Sendable {
     /// What one scalar must be.
     enum Predicate: Sendable {
         case scalar(UInt32)
-        case set(ranges: [ClosedRange<UInt32>], negated: Bool)
+        case set(ranges: [ClosedRange<UInt32>], classes: [ScalarClass], negated: Bool)
         case anyButLineTerminator
 
         func accepts(_ value: UInt32) -> Bool {
             switch self {
             case .scalar(let wanted): return value == wanted
-            case .set(let ranges, let negated):
+            case .set(let ranges, let classes, let negated):
                 var inside = false
                 for range in ranges where range.contains(value) {
                     inside = true
                     break
+                }
+                if !inside {
+                    for scalarClass in classes where scalarClass.contains(value) {
+                        inside = true
+                        break
+                    }
                 }
                 return inside != negated
             case .anyButLineTerminator: return !ScalarRegex.isLineTerminator(value)
@@ -272,7 +280,12 @@ struct RegexSyntaxParser {
             depth -= 1
             position += 1
             return inner
-        case "\\": return parseEscape().map { .consume(.scalar($0)) }
+        case "\\":
+            if let letter = current, let scalarClass = ScalarClass(escape: letter) {
+                position += 1
+                return .consume(.set(ranges: [], classes: [scalarClass], negated: false))
+            }
+            return parseEscape().map { .consume(.scalar($0)) }
         case "*", "+", "?", "{", ")", "]", "}": return nil
         default:
             return .consume(.scalar(scalar.value))
@@ -302,9 +315,16 @@ struct RegexSyntaxParser {
             position += 1
         }
         var ranges: [ClosedRange<UInt32>] = []
+        var classes: [ScalarClass] = []
         // ICU reads a leading ']' its own way: left to it.
         guard current != "]" else { return nil }
         while let scalar = current, scalar != "]" {
+            if scalar == "\\", let scalarClass = parseClassEscape() {
+                // A range may not start at a class (`[\d-z]`): left to ICU.
+                if current == "-", position + 1 < pattern.count, pattern[position + 1] != "]" { return nil }
+                classes.append(scalarClass)
+                continue
+            }
             guard let low = parseClassMember() else { return nil }
             if current == "-", position + 1 < pattern.count, pattern[position + 1] != "]" {
                 position += 1
@@ -316,11 +336,19 @@ struct RegexSyntaxParser {
         }
         guard current == "]" else { return nil }
         position += 1
-        return .set(ranges: ranges, negated: negated)
+        return .set(ranges: ranges, classes: classes, negated: negated)
+    }
+
+    /// `\d \D \w \W \s \S` at a backslash, consumed; nil (and nothing consumed) for any other.
+    private mutating func parseClassEscape() -> ScalarClass? {
+        guard current == "\\", position + 1 < pattern.count,
+              let scalarClass = ScalarClass(escape: pattern[position + 1]) else { return nil }
+        position += 2
+        return scalarClass
     }
 
     private mutating func parseClassMember() -> UInt32? {
-        guard let scalar = current, scalar.isASCII else { return nil }
+        guard let scalar = current else { return nil }
         position += 1
         switch scalar {
         case "\\": return parseEscape()
