@@ -15,18 +15,20 @@ struct IngestHandler: Sendable {
         if let token = configuration.auth?.token,
             !ConstantTime.equals(Array((request.headers[.authorization] ?? "").utf8), Array("Bearer \(token)".utf8))
         {
-            return Self.answer(.unauthorized, "missing or wrong bearer token")
+            // The body is not read: closing the connection spares reading (and discarding) it.
+            return Self.closing(Self.answer(.unauthorized, "missing or wrong bearer token"))
         }
         let limit = configuration.max_body_bytes.bytes
+        let tooLarge = Self.closing(Self.answer(.contentTooLarge, "the body is larger than \(ConfigByteSize(bytes: limit))"))
+        // A declared length past the limit is refused before a byte of the body is waited for.
+        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > limit { return tooLarge }
         let body: ByteBuffer
         switch await collectBody(request, limit: limit) {
         case .success(let collected): body = collected
         case .failure(.tooLarge):
-            return Self.answer(.contentTooLarge, "the body is larger than \(ConfigByteSize(bytes: limit))")
+            return tooLarge
         case .failure(.timedOut):
-            var response = Self.answer(.requestTimeout, "the body did not arrive within \(bodyTimeout)")
-            response.headers[.connection] = "close"
-            return response
+            return Self.closing(Self.answer(.requestTimeout, "the body did not arrive within \(bodyTimeout)"))
         }
         let events: [Event]
         switch decode(body) {
@@ -61,6 +63,13 @@ struct IngestHandler: Sendable {
         case .failed:
             return Self.answer(.internalServerError, "a sink could not write these events (see the pipeline's log); retry later")
         }
+    }
+
+    /// `response` with `Connection: close`, for answers given before the body was read in full.
+    private static func closing(_ response: Response) -> Response {
+        var response = response
+        response.headers[.connection] = "close"
+        return response
     }
 
     /// How long a request still waits for its acknowledgement once the pipeline is stopping.

@@ -248,6 +248,40 @@ struct HTTPServerSourceTests {
         #expect(Self.harness.collector.events(out).count == 1)
     }
 
+    @Test("a declared Content-Length past max_body_bytes is answered 413 (Connection: close) before any body arrives")
+    func declaredTooLarge() async throws {
+        let port = Self.freePort()
+        let (pipeline, run) = try await Self.start("""
+            sources:
+              ingest: { type: http_server, address: 127.0.0.1:\(port), max_body_bytes: 1KB, body_timeout: 60s }
+            sinks:
+              out: { type: blackhole, inputs: [ingest] }
+            """, port: port)
+        // 99 TB announced, 3 bytes sent: waiting for the body would end only at the 60 s body timeout.
+        let connection = Self.rawConnection(port, sending: "POST /events HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999\r\n\r\nabc")
+        defer { close(connection) }
+        var timeout = timeval(tv_sec: 20, tv_usec: 0)
+        setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let answer = await withCheckedContinuation { (continuation: CheckedContinuation<String, Never>) in
+            Thread {
+                var received: [UInt8] = []
+                var chunk = [UInt8](repeating: 0, count: 4096)
+                // Until the answer's body is in (the server then drains the request until its header timeout).
+                while !String(decoding: received, as: UTF8.self).hasSuffix("1KB\n") {
+                    let count = recv(connection, &chunk, chunk.count, 0)
+                    guard count > 0 else { break }
+                    received += chunk[0..<count]
+                }
+                continuation.resume(returning: String(decoding: received, as: UTF8.self))
+            }.start()
+        }
+        #expect(answer.hasPrefix("HTTP/1.1 413"), "\(answer)")
+        #expect(answer.lowercased().contains("connection: close"))
+        #expect(answer.hasSuffix("the body is larger than 1KB\n"), "the reason")
+        pipeline.stop()
+        try await run.value
+    }
+
     @Test("the bearer token is checked whole: a prefix, a longer value, another case are all refused")
     func tokenComparison() async throws {
         let port = Self.freePort()
