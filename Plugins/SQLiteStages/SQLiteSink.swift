@@ -144,11 +144,14 @@ public struct SQLiteSink: Sink {
 
         while let batch = await input.next() {
             for event in batch.events {
+                let rowStart = rows.count
                 do {
                     if rows.isEmpty { firstRowAt = .now }
-                    let row = try columns.map { try $0.value.sqlValue(for: event) }
-                    rows.append(contentsOf: row)
+                    // One reader for the row: a column's field is found from its sibling's place.
+                    var reader = EventReader(event)
+                    for column in columns { rows.append(try column.value.sqlValue(for: event, reader: &reader)) }
                 } catch {
+                    rows.removeSubrange(rowStart...)  // none of a row that cannot be computed whole
                     context.problems.drop(because: "cannot compute a row: \(error)")
                 }
                 if rows.count >= maxEvents * columns.count { try await commit() }
@@ -173,7 +176,8 @@ enum ColumnValue: Sendable {
     /// When the event was received, RFC 3339.
     case receivedAt
 
-    func sqlValue(for event: Event) throws -> SQLValue {
+    /// The column's value for `event`, whose fields `reader` reads.
+    func sqlValue(for event: Event, reader: inout EventReader) throws -> SQLValue {
         switch self {
         case .wholeEvent:
             if let text = event.rawJSON { return .utf8(text) }
@@ -184,7 +188,9 @@ enum ColumnValue: Sendable {
             let seconds = event.metadata.receivedAt > 0 ? event.metadata.receivedAt : Date().timeIntervalSince1970
             return .text(RFC3339.string(fromSeconds: seconds))
         case .expression(let expression):
-            return SQLValue(try expression.evaluate(event))
+            // A path to a plain string is bound from the event's bytes: no String is made.
+            if let bytes = reader.plainString(expression) { return .utf8(bytes) }
+            return SQLValue(try expression.evaluate(&reader))
         }
     }
 }

@@ -92,6 +92,16 @@ struct EvaluationSubject {
         }
     }
 
+    /// The bytes of the string at `path` where they lie in the text (a slice sharing its
+    /// storage, quotes excluded), when the subject is text and the value is a string without
+    /// escapes; nil otherwise (absent, null, another type, escapes, or a built value).
+    mutating func plainString(at path: Path) -> ArraySlice<UInt8>? {
+        guard built == nil, let range = range(of: path) else { return nil }
+        if case .unknown = lastContent { lastContent = text.withUnsafeBufferPointer { Content(of: range, in: $0) } }
+        guard case .plain(let content) = lastContent else { return nil }
+        return text[(text.startIndex + content.lowerBound)..<(text.startIndex + content.upperBound)]
+    }
+
     /// Where the value at `path` is in the text, or nil when the path does not exist.
     private mutating func range(of path: Path) -> Range<Int>? {
         if lastPath == path { return lastRange }

@@ -10,6 +10,18 @@ public struct EventReader {
     }
 }
 
+extension EventReader {
+    /// For an expression that is a path (`.data.entity_id`) whose value is a string without
+    /// escapes in the event's text: the string's UTF-8 bytes, a slice of the event's own
+    /// storage (nothing is copied or decoded). Nil in every other case (not a path, a built
+    /// event, an absent field, null, another type, escapes): evaluate the expression then,
+    /// which gives the same string.
+    public mutating func plainString(_ expression: Expression) -> ArraySlice<UInt8>? {
+        guard case .path(let path) = expression.root.kind else { return nil }
+        return subject.plainString(at: path)
+    }
+}
+
 extension Expression {
     /// The expression's value with `reader`'s event as `.`.
     public func evaluate(_ reader: inout EventReader) throws(EvaluationError) -> JSONValue {
