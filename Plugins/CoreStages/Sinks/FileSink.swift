@@ -5,7 +5,7 @@ import SwitchyardKit
 /// Appends events to files, one JSON object per line; never writes a partial line.
 public struct FileSink: Sink, HealthReporting {
     public struct Configuration: StageConfiguration {
-        @Option("The file to append to; missing directories are made. A template (`data/{{ .data.entity_id }}.ndjson`) writes one file per rendered path. A value rendered into the path cannot leave the template's directory: `/` and `\\` become `_`, and leading dots (`..`, `.hidden`) become `_`. An event whose value is missing is dropped and counted as an error. A file that ends in a partial line (a crash mid-write) is cut back to its last whole line when first opened, and again after a failed write. At most 256 files are open at once: the least recently written is closed to make room.")
+        @Option("The file to append to; missing directories are made. A template (`data/{{ .data.entity_id }}.ndjson`) writes one file per rendered path. A value rendered into the path cannot leave the template's directory: `/` and `\\` become `_`, and leading dots (`..`, `.hidden`) become `_`. An event whose value is missing is dropped and counted as an error. A file that ends in a partial line (a crash mid-write) is cut back to its last whole line when first opened; a failed write is cut back to the file's length before it. A full disk (ENOSPC, EDQUOT) holds the input back and the write is tried again (after 1 s, doubling to 30 s; counted as `disk_full_retries` in /health) until there is space; once the pipeline is stopping, the sink fails instead and its events stay unacknowledged. At most 256 files are open at once: the least recently written is closed to make room.")
         var path: Template
         @Option("One compact JSON object per line.")
         var encoding = Encoding.ndjson
@@ -48,7 +48,7 @@ public struct FileSink: Sink, HealthReporting {
 
     private let configuration: Configuration
     private let context: StageContext
-    private let repaired = RepairCount()
+    private let counters = FileSinkCounters()
 
     public init(configuration: Configuration, context: StageContext) {
         self.configuration = configuration
@@ -56,7 +56,8 @@ public struct FileSink: Sink, HealthReporting {
     }
 
     public func healthDetails() -> JSONObject {
-        JSONObject([(key: "repaired_partial_lines", value: .int(Int64(repaired.value.load(ordering: .relaxed))))])
+        JSONObject([(key: "repaired_partial_lines", value: .int(Int64(counters.repaired.load(ordering: .relaxed)))),
+                    (key: "disk_full_retries", value: .int(Int64(counters.diskFullRetries.load(ordering: .relaxed))))])
     }
 
     public var isReady: Bool? { nil }
@@ -64,7 +65,10 @@ public struct FileSink: Sink, HealthReporting {
     public func metricSamples() -> [MetricSample] {
         [MetricSample("file_sink_repaired_partial_lines_total", .counter,
                       help: "Partial last lines (from a crash mid-write) cut off when a file was opened.",
-                      value: Double(repaired.value.load(ordering: .relaxed)))]
+                      value: Double(counters.repaired.load(ordering: .relaxed))),
+         MetricSample("file_sink_disk_full_retries_total", .counter,
+                      help: "Writes tried again after a full disk (ENOSPC, EDQUOT) while the input was held back.",
+                      value: Double(counters.diskFullRetries.load(ordering: .relaxed)))]
     }
 
     public func run(input: SinkInput) async throws {
@@ -77,6 +81,8 @@ public struct FileSink: Sink, HealthReporting {
         let constantPath = template.isConstant ? template.text : nil
         let loop = LineSinkLoop(encoding: .ndjson, flushInterval: configuration.flush_interval.duration,
                                 metrics: context.metrics)
+        let counters = self.counters
+        let diskFull = DiskFullWait(context: context) { counters.diskFullRetries.add(1, ordering: .relaxed) }
         defer { files.closeAll() }
         try await loop.run(input: input) { event in
             if let constantPath { return constantPath }
@@ -87,8 +93,8 @@ public struct FileSink: Sink, HealthReporting {
                 return nil
             }
         } write: { path, bytes in
-            try files.append(bytes, to: path)
-            repaired.value.store(files.repairedPartialLines, ordering: .relaxed)
+            try await diskFull.run("\(bytes.count) bytes of \(path)") { try files.append(bytes, to: path) }
+            counters.repaired.store(files.repairedPartialLines, ordering: .relaxed)
         } flushed: { idle in
             let durable: Bool
             switch policy {
@@ -110,7 +116,10 @@ public struct FileSink: Sink, HealthReporting {
     }
 }
 
-/// The file sink's count of repaired files, readable by `/health` while the sink runs.
-private final class RepairCount: Sendable {
-    let value = Atomic<Int>(0)
+/// The file sink's counts, readable by `/health` while the sink runs.
+private final class FileSinkCounters: Sendable {
+    /// Files whose partial last line was cut off when opened.
+    let repaired = Atomic<Int>(0)
+    /// Writes tried again after a full disk.
+    let diskFullRetries = Atomic<Int>(0)
 }

@@ -17,11 +17,11 @@ struct LineSinkLoop {
     /// Runs until the input ends.
     /// - Parameters:
     ///   - target: where an event goes; nil drops it (the caller counts and logs why).
-    ///   - write: writes a buffer of whole lines to a target.
+    ///   - write: writes a buffer of whole lines to a target (it may wait, holding the input back).
     ///   - flushed: called after every round of writes, with whether the input is idle (or
     ///     ended); returns whether everything written so far is durable now (after an fsync,
     ///     say). Until it does, the batches written stay unacknowledged.
-    func run(input: SinkInput, target: (Event) -> String?, write: (String, [UInt8]) throws -> Void,
+    func run(input: SinkInput, target: (Event) -> String?, write: (String, [UInt8]) async throws -> Void,
              flushed: (_ idle: Bool) throws -> Bool = { _ in true }) async throws {
         var buffers: [String: [UInt8]] = [:]
         // The buffer of the target the last event went to, kept out of the dictionary so that a
@@ -33,10 +33,10 @@ struct LineSinkLoop {
         var lastFlush = ContinuousClock.now
         var written: [DeliveryReceipt] = []
 
-        func flush(idle: Bool) throws {
-            if let key = currentKey, !current.isEmpty { try write(key, current) }
+        func flush(idle: Bool) async throws {
+            if let key = currentKey, !current.isEmpty { try await write(key, current) }
             current.removeAll(keepingCapacity: true)
-            for (key, bytes) in buffers where !bytes.isEmpty { try write(key, bytes) }
+            for (key, bytes) in buffers where !bytes.isEmpty { try await write(key, bytes) }
             buffers.removeAll(keepingCapacity: true)
             metrics.addOut(pendingEvents)
             buffered = 0
@@ -64,10 +64,10 @@ struct LineSinkLoop {
             let now = ContinuousClock.now
             let idle = input.isIdle
             if idle || buffered >= Self.highWater || now - lastFlush >= flushInterval {
-                try flush(idle: idle)
+                try await flush(idle: idle)
                 lastFlush = now
             }
         }
-        try flush(idle: true)
+        try await flush(idle: true)
     }
 }

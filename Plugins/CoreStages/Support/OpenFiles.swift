@@ -61,13 +61,16 @@ final class OpenFiles {
     /// Appends whole lines to `path`, opening (and creating) it if needed.
     ///
     /// A write that fails (a full disk, say) may have written part of the bytes: the file is
-    /// closed and forgotten as checked, so that the next write to it opens it again and cuts
-    /// the partial line before appending.
+    /// cut back to its length before the write, so that a retry of the same bytes leaves
+    /// neither a partial line nor a line twice. It is also closed and forgotten as checked:
+    /// should the cut fail, the next open cuts the partial line.
     func append(_ bytes: [UInt8], to path: String) throws {
         let descriptor = try open(path)
+        let lengthBefore = lseek(descriptor, 0, SEEK_END)
         do {
             try FileDescriptorWriter.writeAll(bytes, to: descriptor, target: path)
         } catch {
+            if lengthBefore >= 0 { _ = ftruncate(descriptor, lengthBefore) }
             checkedPaths.remove(path)
             try? close(path)
             throw error
