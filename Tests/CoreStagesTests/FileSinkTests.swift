@@ -33,21 +33,27 @@ struct FileSinkTests {
         return count
     }
 
-    @Test("a full disk (ENOSPC) holds the input back and the write is tried again: once there is space, every line is written once, acknowledged then")
-    func fullDiskWaits() async throws {
-        let directory = try Fixture.directory()
-        let path = "\(directory)/out.ndjson"
-        // Every write to /dev/full fails with ENOSPC; the sink reopens the path for each try.
+    /// A pipeline from a `memory` source of `events` into a file sink whose path is a symlink to
+    /// /dev/full (every write fails with ENOSPC, and the sink reopens the path for each try),
+    /// run until the sink has tried again at least once.
+    private static func runOnFullDisk(_ events: String) async throws -> (Pipeline, Task<Void, any Error>, path: String, acks: String) {
+        let path = "\(try Fixture.directory())/out.ndjson"
         try FileManager.default.createSymbolicLink(atPath: path, withDestinationPath: "/dev/full")
         let acks = Fixture.unique("acks")
         let pipeline = try Fixture.harness.pipeline("""
             sources:
-              src: { type: memory, events: [{ x: 1 }, { x: 2 }, { x: 3 }], acknowledgements: \(acks) }
+              src: { type: memory, events: \(events), acknowledgements: \(acks) }
             sinks:
               out: { type: file, inputs: [src], path: \(path) }
             """)
         let run = Task { try await pipeline.run() }
         #expect(try await Fixture.eventually { Self.diskFullRetries(pipeline) >= 1 })
+        return (pipeline, run, path, acks)
+    }
+
+    @Test("a full disk (ENOSPC) holds the input back and the write is tried again: once there is space, every line is written once, acknowledged then")
+    func fullDiskWaits() async throws {
+        let (pipeline, run, path, acks) = try await Self.runOnFullDisk("[{ x: 1 }, { x: 2 }, { x: 3 }]")
         #expect(Fixture.harness.acknowledgements.outcomes(acks).isEmpty, "nothing acknowledged while the disk is full")
         // Space again: the path is now a regular file.
         try FileManager.default.removeItem(atPath: path)
@@ -60,18 +66,7 @@ struct FileSinkTests {
 
     @Test("stopping while the disk is full ends the wait: the sink fails, its events are not acknowledged")
     func fullDiskAtStop() async throws {
-        let directory = try Fixture.directory()
-        let path = "\(directory)/out.ndjson"
-        try FileManager.default.createSymbolicLink(atPath: path, withDestinationPath: "/dev/full")
-        let acks = Fixture.unique("acks")
-        let pipeline = try Fixture.harness.pipeline("""
-            sources:
-              src: { type: memory, events: [{ x: 1 }], acknowledgements: \(acks) }
-            sinks:
-              out: { type: file, inputs: [src], path: \(path) }
-            """)
-        let run = Task { try await pipeline.run() }
-        #expect(try await Fixture.eventually { Self.diskFullRetries(pipeline) >= 1 })
+        let (pipeline, run, _, acks) = try await Self.runOnFullDisk("[{ x: 1 }]")
         pipeline.stop()
         await #expect(throws: (any Error).self) { try await run.value }
         #expect(Fixture.harness.acknowledgements.outcomes(acks) == [.failed])
