@@ -159,33 +159,73 @@ final class DiskBuffer: StageInputBuffer {
 
     // MARK: - Writing
 
+    /// After a write fails for want of space, the first pause before trying again; it
+    /// doubles up to ``longestNoSpacePause``.
+    static let firstNoSpacePause = Duration.seconds(1)
+    static let longestNoSpacePause = Duration.seconds(10)
+
+    /// Appends the batch, waiting while the buffer is at `max_size` (the sink frees room) or
+    /// the disk is full (tried again after a growing pause: space freed elsewhere, or the
+    /// segments the sink finishes and deletes, let it through).
     func send(_ batch: EventBatch) async -> EventChannel.SendResult {
+        var pause = Self.firstNoSpacePause
         while true {
-            let result = append(batch)
-            guard case .full = result else { return result }
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let resumeNow = state.withLock { state -> Bool in
-                    if state.consumerGone || state.totalBytes < maxBytes { return true }
-                    state.waitingSenders.append(continuation)
-                    return false
+            switch append(batch) {
+            case .queued: return .queued
+            case .consumerGone: return .consumerGone
+            case .full:
+                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                    let resumeNow = state.withLock { state -> Bool in
+                        if state.consumerGone || state.totalBytes < maxBytes { return true }
+                        state.waitingSenders.append(continuation)
+                        return false
+                    }
+                    if resumeNow { continuation.resume() }
                 }
-                if resumeNow { continuation.resume() }
+            case .noSpace(let reason):
+                logger.warning("cannot write to the disk buffer: \(reason); the input is held back, trying again in \(pause)")
+                // Not cut short by cancellation (a stopping source): the wait ends when there is
+                // space, or when the sink fails and the buffer refuses the batch.
+                let wait = pause
+                await Task.detached { try? await Task.sleep(for: wait) }.value
+                pause = min(pause * 2, Self.longestNoSpacePause)
             }
         }
     }
 
-    func offer(_ batch: EventBatch) -> EventChannel.SendResult { append(batch) }
+    /// Appends the batch if there is room (`when_full: drop_newest`); a full disk counts as full.
+    func offer(_ batch: EventBatch) -> EventChannel.SendResult {
+        switch append(batch) {
+        case .queued: return .queued
+        case .consumerGone: return .consumerGone
+        case .full: return .full
+        case .noSpace(let reason):
+            logger.warning("cannot write to the disk buffer: \(reason); \(batch.count) events dropped (when_full: drop_newest)")
+            return .full
+        }
+    }
 
     private enum AppendOutcome {
         case consumerGone
         case full
+        case noSpace(String)
         case failed(DiskBufferError)
         case written(CheckedContinuation<Void, Never>?)
     }
 
+    /// What became of a batch handed to ``append(_:)``.
+    private enum AppendResult {
+        case queued
+        case full
+        case consumerGone
+        /// The disk (or the quota) is full; nothing of the batch was kept.
+        case noSpace(String)
+    }
+
     /// Appends the batch's records. Once they are written the batch is durable here: its
-    /// hold on its acknowledgement is released, and nothing of it stays in memory.
-    private func append(_ batch: EventBatch) -> EventChannel.SendResult {
+    /// hold on its acknowledgement is released, and nothing of it stays in memory. A write
+    /// that fails is cut back off the segment, so no torn record is left behind it.
+    private func append(_ batch: EventBatch) -> AppendResult {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(batch.events.count * 512)
         for event in batch.events { DiskBuffer.encode(event, into: &bytes) }
@@ -197,6 +237,8 @@ final class DiskBuffer: StageInputBuffer {
                 let path = DiskBuffer.path(directory, state.segments[state.segments.count - 1].number)
                 try FileDescriptorWriter.writeAll(bytes, to: state.writer, target: path)
             } catch {
+                _ = ftruncate(state.writer, off_t(state.segments[state.segments.count - 1].size))
+                if DiskBufferError.isOutOfSpace(error) { return .noSpace("\(error)") }
                 return .failed(DiskBufferError("\(error)"))
             }
             state.segments[state.segments.count - 1].size += Int64(bytes.count)
@@ -208,6 +250,7 @@ final class DiskBuffer: StageInputBuffer {
         switch outcome {
         case .consumerGone: return .consumerGone
         case .full: return .full
+        case .noSpace(let reason): return .noSpace(reason)
         case .failed(let error):
             logger.error("cannot write to the disk buffer: \(error)")
             return .consumerGone
@@ -218,12 +261,15 @@ final class DiskBuffer: StageInputBuffer {
         }
     }
 
+    /// Starts the next segment. The current one stays the writer until the next is open, so
+    /// a failure (a full disk) leaves the buffer as it was, to be tried again.
     private func rotate(_ state: inout State) throws {
-        close(state.writer)
         let number = state.segments[state.segments.count - 1].number + 1
         let path = DiskBuffer.path(directory, number)
-        state.writer = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
-        guard state.writer >= 0 else { throw DiskBufferError(path, errno) }
+        let writer = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        guard writer >= 0 else { throw DiskBufferError(path, errno) }
+        close(state.writer)
+        state.writer = writer
         state.segments.append(Segment(number: number, size: 0))
     }
 
@@ -427,6 +473,20 @@ final class DiskBuffer: StageInputBuffer {
 /// A failed disk-buffer operation: the file and the system's reason, one line.
 struct DiskBufferError: Error, CustomStringConvertible {
     let description: String
-    init(_ path: String, _ code: Int32) { description = "\(path): \(String(cString: strerror(code)))" }
-    init(_ message: String) { description = message }
+    /// The `errno` of the failed call, when there was one.
+    let code: Int32?
+    init(_ path: String, _ code: Int32) {
+        description = "\(path): \(String(cString: strerror(code)))"
+        self.code = code
+    }
+    init(_ message: String) {
+        description = message
+        code = nil
+    }
+
+    /// Whether `error` (a write's or an open's) says the disk or the quota is full.
+    static func isOutOfSpace(_ error: any Error) -> Bool {
+        let code = (error as? WriteError)?.errno ?? (error as? DiskBufferError)?.code
+        return code == ENOSPC || code == EDQUOT
+    }
 }

@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+
+/// A real full disk: a 1 MiB tmpfs mounted in a private user and mount namespace (`unshare
+/// -Urm`, no root needed where user namespaces are allowed), almost filled before the
+/// pipeline starts, freed once both sinks say they are waiting.
+@Suite("full disk: sinks wait for space, nothing lost")
+struct DiskFullTests {
+    /// Whether this machine lets a test mount a tmpfs of its own.
+    static let canMountTmpfs: Bool = {
+        let probe = Process()
+        probe.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
+        probe.arguments = ["-Urm", "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /mnt"]
+        probe.standardError = FileHandle.nullDevice
+        guard (try? probe.run()) != nil else { return false }
+        probe.waitUntilExit()
+        return probe.terminationStatus == 0
+    }()
+
+    @Test("a file sink on a full disk and a disk buffer on a full disk both hold the input back and go on once there is space: every line once, in order",
+          .enabled(if: Self.canMountTmpfs, "needs unshare -Urm (user namespaces) to mount a tmpfs"))
+    func sinksWaitForSpace() throws {
+        let directory = NSTemporaryDirectory() + "switchyard-diskfull-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: "\(directory)/disk", withIntermediateDirectories: true)
+        // 3,000 lines of about 120 bytes: 360 KB, more than the 100 KB left on the disk.
+        let lines = (0..<3_000).map { #"{"id":\#($0),"pad":"\#(String(repeating: "p", count: 100))"}"# }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: "\(directory)/in.ndjson", atomically: true, encoding: .utf8)
+        try """
+            data_dir: \(directory)/disk/data
+            sources:
+              in: { type: file, path: \(directory)/in.ndjson }
+            sinks:
+              onDisk: { type: file, inputs: [in], path: \(directory)/disk/out.ndjson }
+              buffered:
+                type: file
+                inputs: [in]
+                path: \(directory)/buffered.ndjson
+                buffer: { type: disk, max_size: 100MB }
+            """.write(toFile: "\(directory)/p.yaml", atomically: true, encoding: .utf8)
+        // Inside the namespace: mount, fill, start the pipeline; free the space once both kinds
+        // of wait are in the log (at most 60 s), then copy what landed on the tmpfs out of it.
+        let log = "\(directory)/log"
+        let script = """
+            set -e
+            mount -t tmpfs -o size=1m tmpfs '\(directory)/disk'
+            head -c 940000 /dev/zero > '\(directory)/disk/filler'
+            (
+              for _ in $(seq 1200); do
+                grep -q 'cannot write to the disk buffer' '\(log)' && grep -q 'out.ndjson: No space left' '\(log)' && break
+                sleep 0.05
+              done
+              rm '\(directory)/disk/filler'
+            ) &
+            status=0
+            '\(SwitchyardProcess.binary)' run '\(directory)/p.yaml' 2> '\(log)' || status=$?
+            wait
+            cp '\(directory)/disk/out.ndjson' '\(directory)/out-saved.ndjson'
+            exit $status
+            """
+        let child = try SwitchyardProcess(["-Urm", "sh", "-c", script], executable: "/usr/bin/unshare")
+        child.closeInput()
+        let (status, _, errors) = child.finish()
+        let logText = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        #expect(status == 0, "\(errors)\n\(logText)")
+        #expect(logText.contains("cannot write to the disk buffer"), "the disk buffer waited")
+        #expect(logText.contains("out.ndjson: No space left on device; the input is held back"), "the file sink waited")
+        let expected = lines.joined(separator: "\n") + "\n"
+        #expect(try String(contentsOfFile: "\(directory)/out-saved.ndjson", encoding: .utf8) == expected)
+        #expect(try String(contentsOfFile: "\(directory)/buffered.ndjson", encoding: .utf8) == expected)
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+}
