@@ -12,12 +12,16 @@ final class SQLiteTable: Sendable {
     private let synchronousPragma: String
     private let path: String
     private let logger: Logger
+    /// Whether the pipeline is stopping: a full disk is then no longer waited out.
+    private let isStopping: @Sendable () -> Bool
 
     private init(database: DatabaseQueue, path: String, table: String, columns: [String],
-                 journalMode: SQLiteSink.JournalMode, synchronous: SQLiteSink.Synchronous, logger: Logger) {
+                 journalMode: SQLiteSink.JournalMode, synchronous: SQLiteSink.Synchronous, logger: Logger,
+                 isStopping: @escaping @Sendable () -> Bool) {
         self.database = database
         self.path = path
         self.logger = logger
+        self.isStopping = isStopping
         let names = columns.map(SQLIdentifier.quoted).joined(separator: ", ")
         let placeholders = Array(repeating: "?", count: columns.count).joined(separator: ", ")
         insertSQL = "INSERT INTO \(SQLIdentifier.quoted(table)) (\(names)) VALUES (\(placeholders))"
@@ -25,19 +29,21 @@ final class SQLiteTable: Sendable {
         synchronousPragma = "PRAGMA synchronous = \(synchronous.rawValue.uppercased())"
     }
 
-    /// Opens the database (making its directory), waiting out a locked database.
+    /// Opens the database (making its directory), waiting out a locked database or a full disk
+    /// (until `isStopping`).
     static func open(path: String, table: String, columns: [String], journalMode: SQLiteSink.JournalMode,
-                     synchronous: SQLiteSink.Synchronous, busyTimeout: Double, logger: Logger) async throws -> SQLiteTable {
+                     synchronous: SQLiteSink.Synchronous, busyTimeout: Double, logger: Logger,
+                     isStopping: @escaping @Sendable () -> Bool) async throws -> SQLiteTable {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
         var configuration = GRDB.Configuration()
         configuration.busyMode = .timeout(busyTimeout)
         var database: DatabaseQueue?
-        try await retryWhileBusy("opening the database", path: path, logger: logger) {
+        try await retryWhileBusy("opening the database", path: path, logger: logger, isStopping: isStopping) {
             database = try DatabaseQueue(path: path, configuration: configuration)
         }
         return SQLiteTable(database: database!, path: path, table: table, columns: columns, journalMode: journalMode,
-                           synchronous: synchronous, logger: logger)
+                           synchronous: synchronous, logger: logger, isStopping: isStopping)
     }
 
     /// Creates (columns in the given order, with their declared types; an `id` first when
@@ -103,13 +109,16 @@ final class SQLiteTable: Sendable {
     }
 
     private func whileBusy(_ what: String, _ operation: () async throws -> Void) async throws {
-        try await Self.retryWhileBusy(what, path: path, logger: logger, operation)
+        try await Self.retryWhileBusy(what, path: path, logger: logger, isStopping: isStopping, operation)
     }
 
-    /// Runs `operation` again (with a growing pause) for as long as the database is busy or locked.
-    private static func retryWhileBusy(_ what: String, path: String, logger: Logger,
+    /// Runs `operation` again (with a growing pause) for as long as the database is busy or
+    /// locked, and, until the pipeline is stopping, while the disk is full (SQLITE_FULL: the
+    /// transaction was rolled back; 1 s, doubling to 30 s, the input held back meanwhile).
+    private static func retryWhileBusy(_ what: String, path: String, logger: Logger, isStopping: @Sendable () -> Bool,
                                        _ operation: () async throws -> Void) async throws {
         var attempt = 0
+        var fullPause = Duration.seconds(1)
         while true {
             do {
                 try await operation()
@@ -119,6 +128,14 @@ final class SQLiteTable: Sendable {
                 let delay = Duration.milliseconds(min(1000, 50 << min(attempt, 5)))
                 logger.warning("the database is busy; retrying \(what) in \(delay)", metadata: ["path": "\(path)", "attempt": "\(attempt)"])
                 try await Task.sleep(for: delay)
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL && !isStopping() {
+                logger.warning("the disk is full; retrying \(what) in \(fullPause), the input is held back", metadata: ["path": "\(path)"])
+                var slept = Duration.zero
+                while slept < fullPause, !isStopping() {
+                    try await Task.sleep(for: .milliseconds(100))
+                    slept += .milliseconds(100)
+                }
+                fullPause = min(fullPause * 2, .seconds(30))
             }
         }
     }

@@ -1,9 +1,10 @@
 import Foundation
+import GRDB
 import Testing
 
-/// A real full disk: a 1 MiB tmpfs mounted in a private user and mount namespace (`unshare
+/// A real full disk: a 4 MiB tmpfs mounted in a private user and mount namespace (`unshare
 /// -Urm`, no root needed where user namespaces are allowed), almost filled before the
-/// pipeline starts, freed once both sinks say they are waiting.
+/// pipeline starts, freed once the sinks say they are waiting.
 @Suite("full disk: sinks wait for space, nothing lost")
 struct DiskFullTests {
     /// Whether this machine lets a test mount a tmpfs of its own.
@@ -17,7 +18,7 @@ struct DiskFullTests {
         return probe.terminationStatus == 0
     }()
 
-    @Test("a file sink on a full disk and a disk buffer on a full disk both hold the input back and go on once there is space: every line once, in order",
+    @Test("a file sink, a disk buffer and a sqlite sink on a full disk all hold the input back and go on once there is space: every line once, in order",
           .enabled(if: Self.canMountTmpfs, "needs unshare -Urm (user namespaces) to mount a tmpfs"))
     func sinksWaitForSpace() throws {
         let directory = NSTemporaryDirectory() + "switchyard-diskfull-\(UUID().uuidString)"
@@ -30,7 +31,9 @@ struct DiskFullTests {
             sources:
               in: { type: file, path: \(directory)/in.ndjson }
             sinks:
+              db: { type: sqlite, inputs: [in], path: \(directory)/disk/events.db, table: events, columns: { raw: . } }
               onDisk: { type: file, inputs: [in], path: \(directory)/disk/out.ndjson }
+              # Last: the source waits at a disk buffer that waits for space, after the others took the batch.
               buffered:
                 type: file
                 inputs: [in]
@@ -42,11 +45,12 @@ struct DiskFullTests {
         let log = "\(directory)/log"
         let script = """
             set -e
-            mount -t tmpfs -o size=1m tmpfs '\(directory)/disk'
-            head -c 940000 /dev/zero > '\(directory)/disk/filler'
+            mount -t tmpfs -o size=4m tmpfs '\(directory)/disk'
+            head -c 4094000 /dev/zero > '\(directory)/disk/filler'
             (
               for _ in $(seq 1200); do
-                grep -q 'cannot write to the disk buffer' '\(log)' && grep -q 'out.ndjson: No space left' '\(log)' && break
+                grep -q 'cannot write to the disk buffer' '\(log)' && grep -q 'out.ndjson: No space left' '\(log)' \\
+                  && grep -q 'the disk is full; retrying a transaction' '\(log)' && break
                 sleep 0.05
               done
               rm '\(directory)/disk/filler'
@@ -55,6 +59,7 @@ struct DiskFullTests {
             '\(SwitchyardProcess.binary)' run '\(directory)/p.yaml' 2> '\(log)' || status=$?
             wait
             cp '\(directory)/disk/out.ndjson' '\(directory)/out-saved.ndjson'
+            cp '\(directory)/disk/events.db' '\(directory)/events-saved.db'
             exit $status
             """
         let child = try SwitchyardProcess(["-Urm", "sh", "-c", script], executable: "/usr/bin/unshare")
@@ -64,9 +69,12 @@ struct DiskFullTests {
         #expect(status == 0, "\(errors)\n\(logText)")
         #expect(logText.contains("cannot write to the disk buffer"), "the disk buffer waited")
         #expect(logText.contains("out.ndjson: No space left on device; the input is held back"), "the file sink waited")
+        #expect(logText.contains("the disk is full; retrying a transaction"), "the sqlite sink waited")
         let expected = lines.joined(separator: "\n") + "\n"
         #expect(try String(contentsOfFile: "\(directory)/out-saved.ndjson", encoding: .utf8) == expected)
         #expect(try String(contentsOfFile: "\(directory)/buffered.ndjson", encoding: .utf8) == expected)
+        let rows = try DatabaseQueue(path: "\(directory)/events-saved.db").read { try String.fetchAll($0, sql: "SELECT raw FROM events ORDER BY rowid") }
+        #expect(rows == lines)
         try? FileManager.default.removeItem(atPath: directory)
     }
 }
