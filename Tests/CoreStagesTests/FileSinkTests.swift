@@ -26,52 +26,6 @@ struct FileSinkTests {
             """)
     }
 
-    /// The sink's count of writes tried again after a full disk, from the pipeline's health.
-    private static func diskFullRetries(_ pipeline: Pipeline, sink: String = "out") -> Int64 {
-        guard let details = pipeline.healthReport().stages.first(where: { $0.id == sink })?.details,
-              case .int(let count)? = details["disk_full_retries"] else { return -1 }
-        return count
-    }
-
-    /// A pipeline from a `memory` source of `events` into a file sink whose path is a symlink to
-    /// /dev/full (every write fails with ENOSPC, and the sink reopens the path for each try),
-    /// run until the sink has tried again at least once.
-    private static func runOnFullDisk(_ events: String) async throws -> (Pipeline, Task<Void, any Error>, path: String, acks: String) {
-        let path = "\(try Fixture.directory())/out.ndjson"
-        try FileManager.default.createSymbolicLink(atPath: path, withDestinationPath: "/dev/full")
-        let acks = Fixture.unique("acks")
-        let pipeline = try Fixture.harness.pipeline("""
-            sources:
-              src: { type: memory, events: \(events), acknowledgements: \(acks) }
-            sinks:
-              out: { type: file, inputs: [src], path: \(path) }
-            """)
-        let run = Task { try await pipeline.run() }
-        #expect(try await Fixture.eventually { Self.diskFullRetries(pipeline) >= 1 })
-        return (pipeline, run, path, acks)
-    }
-
-    @Test("a full disk (ENOSPC) holds the input back and the write is tried again: once there is space, every line is written once, acknowledged then")
-    func fullDiskWaits() async throws {
-        let (pipeline, run, path, acks) = try await Self.runOnFullDisk("[{ x: 1 }, { x: 2 }, { x: 3 }]")
-        #expect(Fixture.harness.acknowledgements.outcomes(acks).isEmpty, "nothing acknowledged while the disk is full")
-        // Space again: the path is now a regular file.
-        try FileManager.default.removeItem(atPath: path)
-        #expect(FileManager.default.createFile(atPath: path, contents: nil))
-        try await run.value
-        #expect(try Fixture.read(path) == "{\"x\":1,\"n\":1}\n{\"x\":2,\"n\":2}\n{\"x\":3,\"n\":3}\n")
-        #expect(Fixture.harness.acknowledgements.outcomes(acks) == [.delivered])
-        #expect(pipeline.metrics["out"]?.dropped == 0)
-    }
-
-    @Test("stopping while the disk is full ends the wait: the sink fails, its events are not acknowledged")
-    func fullDiskAtStop() async throws {
-        let (pipeline, run, _, acks) = try await Self.runOnFullDisk("[{ x: 1 }]")
-        pipeline.stop()
-        await #expect(throws: (any Error).self) { try await run.value }
-        #expect(Fixture.harness.acknowledgements.outcomes(acks) == [.failed])
-    }
-
     @Test("a file left with a torn last line (a crash mid-write) is cut back to its last whole line")
     func partialLineRepair() async throws {
         let directory = try Fixture.directory()

@@ -77,4 +77,44 @@ struct DiskFullTests {
         #expect(rows == lines)
         try? FileManager.default.removeItem(atPath: directory)
     }
+
+    @Test("stopped while the disk is full, the file sink gives up: exit 1 with the reason, nothing acknowledged, so the checkpoint stays at the start",
+          .enabled(if: Self.canMountTmpfs, "needs unshare -Urm (user namespaces) to mount a tmpfs"))
+    func stopWhileFull() throws {
+        let directory = NSTemporaryDirectory() + "switchyard-diskfull-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: "\(directory)/disk", withIntermediateDirectories: true)
+        try "{\"a\":1}\n{\"a\":2}\n".write(toFile: "\(directory)/in.ndjson", atomically: true, encoding: .utf8)
+        try """
+            data_dir: \(directory)/state
+            sources:
+              in: { type: file, path: \(directory)/in.ndjson, follow: true }
+            sinks:
+              out: { type: file, inputs: [in], path: \(directory)/disk/out.ndjson }
+            """.write(toFile: "\(directory)/p.yaml", atomically: true, encoding: .utf8)
+        let log = "\(directory)/log"
+        // Filled to the last byte; SIGTERM once the sink says it waits (at most 60 s).
+        let script = """
+            mount -t tmpfs -o size=1m tmpfs '\(directory)/disk' || exit 99
+            head -c 2000000 /dev/zero > '\(directory)/disk/filler' 2> /dev/null
+            '\(SwitchyardProcess.binary)' run '\(directory)/p.yaml' 2> '\(log)' &
+            pid=$!
+            for _ in $(seq 1200); do
+              grep -q 'out.ndjson: No space left on device; the input is held back' '\(log)' && break
+              sleep 0.05
+            done
+            kill -TERM $pid
+            wait $pid
+            """
+        let child = try SwitchyardProcess(["-Urm", "sh", "-c", script], executable: "/usr/bin/unshare")
+        child.closeInput()
+        let (status, _, _) = child.finish()
+        let logText = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        #expect(logText.contains("the input is held back"), "it waited first")
+        #expect(status == 1, "\(logText)")
+        #expect(logText.contains("stage failed: cannot write to \(directory)/disk/out.ndjson: No space left on device"))
+        let checkpoint = FileManager.default.contents(atPath: "\(directory)/state/in/checkpoint.json")
+            .flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }
+        #expect((checkpoint?["offset"] as? Int ?? 0) == 0, "nothing acknowledged: a restart reads both lines again")
+        try? FileManager.default.removeItem(atPath: directory)
+    }
 }

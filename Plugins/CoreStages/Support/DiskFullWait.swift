@@ -6,7 +6,7 @@ import Darwin
 import Logging
 import SwitchyardKit
 
-/// Waits out a full disk: a write that fails with `ENOSPC` or `EDQUOT` is tried again after
+/// Waits out a full disk: a write to a regular file that fails with `ENOSPC` or `EDQUOT` is tried again after
 /// a growing pause (``firstPause`` doubling to ``longestPause``) for as long as the pipeline
 /// runs. The sink takes no more input meanwhile, so backpressure reaches the sources and
 /// nothing is dropped; space freed (a log rotated, a quota raised) resumes the writes. Once
@@ -22,10 +22,13 @@ struct DiskFullWait {
     /// How often the pipeline's stop is checked while pausing.
     var stopCheckInterval = Duration.milliseconds(100)
 
-    /// Whether `error` says the disk (or the user's quota) is full.
+    /// Whether `error` says a filesystem (or the user's quota on it) is full. A device that
+    /// refuses writes (`/dev/full`) will refuse them forever: that is a failure, not a wait.
     static func isOutOfSpace(_ error: any Error) -> Bool {
-        guard let error = error as? WriteError else { return false }
-        return error.errno == ENOSPC || error.errno == EDQUOT
+        guard let error = error as? WriteError, error.errno == ENOSPC || error.errno == EDQUOT else { return false }
+        var info = stat()
+        guard stat(error.target, &info) == 0 else { return true }  // not made yet, on a full filesystem
+        return (info.st_mode & S_IFMT) == S_IFREG
     }
 
     /// Runs `write`, retrying it while it fails for want of space and the pipeline runs.
