@@ -19,6 +19,9 @@ final class CheckpointKeeper: Sendable {
         var lastSave = ContinuousClock.now - .seconds(1)
         var saveScheduled = false
         var warnedFailure = false
+        /// Saves that failed since the last one that worked (a full disk, say): logged at
+        /// most once a minute, since a save is tried every ~100 ms.
+        var saveFailures = RepeatingFailure(interval: .seconds(60))
     }
 
     private let state = Mutex(State())
@@ -78,9 +81,16 @@ final class CheckpointKeeper: Sendable {
             guard let pending else { return }
             do {
                 try pending.save(to: directory)
-                state.withLock { $0.saved = pending }
+                let ended = state.withLock { state -> Int in
+                    state.saved = pending
+                    return state.saveFailures.succeeded()
+                }
+                if ended > 0 { logger.notice("the checkpoint is saved again, after \(ended) failed attempts") }
             } catch {
-                logger.warning("cannot save the checkpoint in \(directory): \(error)")
+                if let failures = state.withLock({ $0.saveFailures.failed() }) {
+                    let repeats = failures > 1 ? " (\(failures) failed attempts so far; logged at most once a minute)" : ""
+                    logger.warning("cannot save the checkpoint in \(directory): \(error)\(repeats)")
+                }
             }
         }
     }
