@@ -88,8 +88,7 @@ final class CheckpointKeeper: Sendable {
                 if ended > 0 { logger.notice("the checkpoint is saved again, after \(ended) failed attempts") }
             } catch {
                 if let failures = state.withLock({ $0.saveFailures.failed() }) {
-                    let repeats = failures > 1 ? " (\(failures) failed attempts so far; logged at most once a minute)" : ""
-                    logger.warning("cannot save the checkpoint in \(directory): \(error)\(repeats)")
+                    logger.warning("cannot save the checkpoint in \(directory): \(error)\(RepeatingFailure.note(failures))")
                 }
             }
         }

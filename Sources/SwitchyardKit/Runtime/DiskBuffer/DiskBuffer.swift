@@ -51,6 +51,9 @@ final class DiskBuffer: StageInputBuffer {
         var savedCursor: (segment: UInt64, offset: Int64)?
         var lastCursorSave = ContinuousClock.now - .seconds(1)
         var cursorSaveScheduled = false
+        /// Failed cursor saves, and batches dropped for a full disk: logged sparingly.
+        var cursorFailures = RepeatingFailure(interval: .seconds(60))
+        var droppedForSpace = RepeatingFailure(interval: .seconds(60))
 
         /// Whether records lie between the read position and the end of the last segment.
         var hasUnread: Bool {
@@ -200,7 +203,9 @@ final class DiskBuffer: StageInputBuffer {
         case .consumerGone: return .consumerGone
         case .full: return .full
         case .noSpace(let reason):
-            logger.warning("cannot write to the disk buffer: \(reason); \(batch.count) events dropped (when_full: drop_newest)")
+            if let failures = state.withLock({ $0.droppedForSpace.failed() }) {
+                logger.warning("cannot write to the disk buffer: \(reason); events dropped (when_full: drop_newest), counted as dropped\(RepeatingFailure.note(failures))")
+            }
             return .full
         }
     }
@@ -465,8 +470,13 @@ final class DiskBuffer: StageInputBuffer {
             try text.write(toFile: path + ".tmp", atomically: false, encoding: .utf8)
             guard rename(path + ".tmp", path) == 0 else { throw DiskBufferError(path, errno) }
         } catch {
-            logger.warning("cannot save the disk buffer's cursor: \(error)")
+            if let failures = state.withLock({ $0.cursorFailures.failed() }) {
+                logger.warning("cannot save the disk buffer's cursor: \(error)\(RepeatingFailure.note(failures))")
+            }
+            return
         }
+        let ended = state.withLock { $0.cursorFailures.succeeded() }
+        if ended > 0 { logger.notice("the disk buffer's cursor is saved again, after \(ended) failed attempts") }
     }
 }
 

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import CoreStages
+import SwitchyardKit
 
 /// A failure tried every 100 ms (a checkpoint on a full disk) must not flood the log.
 @Suite("repeating failures are logged sparingly")
@@ -18,5 +18,7 @@ struct RepeatingFailureTests {
         #expect(failure.succeeded() == 1_500)
         #expect(failure.succeeded() == 0, "nothing more to report")
         #expect(failure.failed(at: start + .seconds(151)) == 1, "a new run of failures starts afresh")
+        #expect(RepeatingFailure.note(1) == "", "the first line says nothing of repeats")
+        #expect(RepeatingFailure.note(601) == " (601 times so far; logged at most once a minute)")
     }
 }
