@@ -16,9 +16,9 @@ struct CompiledPattern: @unchecked Sendable {
 
     /// ICU reports progress to the block at every starting position of its search, and every
     /// 10,000 steps of matching (its timer). A match may take one report per position, plus
-    /// `baseReports` and one per `utf16UnitsPerReport` units of the text: at least 200,000
+    /// `baseReports` and one per `utf16UnitsPerReport` units of the text: at least 40,000
     /// steps, and about 80 more per unit.
-    static let baseReports = 20
+    static let baseReports = 4
     static let utf16UnitsPerReport = 128
 
     init(_ source: String) throws {
@@ -49,7 +49,7 @@ struct CompiledPattern: @unchecked Sendable {
         guard reports <= allowedReports else {
             throw ValueOperations.fail("""
                 the pattern "\(source)" was stopped on a string of \(range.length) UTF-16 units after more than \
-                200,000 steps plus 80 per unit: it backtracks (patterns without \\b, flags, lookaround and back \
+                40,000 steps plus 80 per unit: it backtracks (patterns without \\b, flags, lookaround and back \
                 references run on Switchyard's own engine, in linear time)
                 """)
         }
