@@ -15,11 +15,20 @@ struct CompiledPattern: @unchecked Sendable {
     private let scalarRegex: ScalarRegex?
 
     /// ICU reports progress to the block at every starting position of its search, and every
-    /// 10,000 steps of matching (its timer). A match may take one report per position, plus
-    /// `baseReports` and one per `utf16UnitsPerReport` units of the text: at least 40,000
-    /// steps, and about 80 more per unit.
+    /// 10,000 steps of matching (its timer); the block cannot tell the two apart. A match may
+    /// take one report per position, plus `baseReports` and one per `utf16UnitsPerReport`
+    /// units of the text: at least 40,000 steps, and about 80 more per unit.
     static let baseReports = 4
     static let utf16UnitsPerReport = 128
+    /// Backtracking at one position may also spend the reports meant for the positions
+    /// after it (10,000 steps each), so the thread's CPU time bounds a match too: at most
+    /// `baseCPU` plus `cpuPerUnit` per UTF-16 unit (a search through 1M units without a
+    /// match takes about 30 ms here; this allows 1 s). It is read every `reportsPerClockRead`
+    /// reports, and is CPU time, not wall time: a thread made to wait by a busy machine
+    /// is not charged for it.
+    static let baseCPU = Duration.milliseconds(2)
+    static let cpuPerUnit = Duration.microseconds(1)
+    static let reportsPerClockRead = 16
 
     init(_ source: String) throws {
         self.source = source
@@ -34,8 +43,11 @@ struct CompiledPattern: @unchecked Sendable {
         if let scalarRegex { return scalarRegex.matches(text) }
         let range = NSRange(text.startIndex..<text.endIndex, in: text)
         let allowedReports = range.length + Self.baseReports + range.length / Self.utf16UnitsPerReport
+        let allowedCPU = Self.baseCPU + Self.cpuPerUnit * range.length
+        let started = Self.threadCPUTime()
         var reports = 0
         var found = false
+        var outOfBudget = false
         regex.enumerateMatches(in: text, options: [.reportProgress], range: range) { result, _, stop in
             if result != nil {
                 found = true
@@ -43,16 +55,28 @@ struct CompiledPattern: @unchecked Sendable {
                 return
             }
             reports += 1
-            if reports > allowedReports { stop.pointee = true }
+            if reports > allowedReports
+                || (reports % Self.reportsPerClockRead == 0 && Self.threadCPUTime() - started > allowedCPU) {
+                outOfBudget = true
+                stop.pointee = true
+            }
         }
         if found { return true }
-        guard reports <= allowedReports else {
+        guard !outOfBudget else {
             throw ValueOperations.fail("""
                 the pattern "\(source)" was stopped on a string of \(range.length) UTF-16 units after more than \
-                40,000 steps plus 80 per unit: it backtracks (patterns without \\b, flags, lookaround and back \
-                references run on Switchyard's own engine, in linear time)
+                its budget (40,000 steps plus 80 per unit, or 2 ms plus 1 µs per unit of CPU): it backtracks \
+                (patterns without \\b, flags, lookaround and back references run on Switchyard's own engine, in \
+                linear time)
                 """)
         }
         return false
+    }
+
+    /// The CPU time this thread has used.
+    private static func threadCPUTime() -> Duration {
+        var now = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now)
+        return .seconds(now.tv_sec) + .nanoseconds(now.tv_nsec)
     }
 }
