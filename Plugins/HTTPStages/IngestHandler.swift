@@ -19,14 +19,14 @@ struct IngestHandler: Sendable {
             return Self.closing(Self.answer(.unauthorized, "missing or wrong bearer token"))
         }
         let limit = configuration.max_body_bytes.bytes
-        let tooLarge = Self.closing(Self.answer(.contentTooLarge, "the body is larger than \(ConfigByteSize(bytes: limit))"))
+        func tooLarge() -> Response { Self.closing(Self.answer(.contentTooLarge, "the body is larger than \(ConfigByteSize(bytes: limit))")) }
         // A declared length past the limit is refused before a byte of the body is waited for.
-        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > limit { return tooLarge }
+        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > limit { return tooLarge() }
         let body: ByteBuffer
         switch await collectBody(request, limit: limit) {
         case .success(let collected): body = collected
         case .failure(.tooLarge):
-            return tooLarge
+            return tooLarge()
         case .failure(.timedOut):
             return Self.closing(Self.answer(.requestTimeout, "the body did not arrive within \(bodyTimeout)"))
         }

@@ -115,8 +115,7 @@ public struct SQLiteSink: Sink {
     public func run(input: SinkInput) async throws {
         let table = try await SQLiteTable.open(path: configuration.path, table: configuration.table, columns: columns.map(\.name),
                                     journalMode: configuration.journal_mode, synchronous: configuration.synchronous,
-                                    busyTimeout: configuration.busy_timeout.seconds, logger: context.logger,
-                                    isStopping: { [context] in context.isStopping })
+                                    busyTimeout: configuration.busy_timeout.seconds, context: context)
         try await table.prepare(table: configuration.table, columns: columns.map { ($0.name, configuration.column_types[$0.name]) },
                                 idColumn: configuration.columns == nil || configuration.autoincrement_id,
                                 autoincrement: configuration.autoincrement_id, create: configuration.create_table)

@@ -11,17 +11,15 @@ final class SQLiteTable: Sendable {
     private let journalPragma: String
     private let synchronousPragma: String
     private let path: String
-    private let logger: Logger
-    /// Whether the pipeline is stopping: a full disk is then no longer waited out.
-    private let isStopping: @Sendable () -> Bool
+    /// The sink's context: its logger, and whether the pipeline is stopping (a full disk is
+    /// then no longer waited out).
+    private let context: StageContext
 
     private init(database: DatabaseQueue, path: String, table: String, columns: [String],
-                 journalMode: SQLiteSink.JournalMode, synchronous: SQLiteSink.Synchronous, logger: Logger,
-                 isStopping: @escaping @Sendable () -> Bool) {
+                 journalMode: SQLiteSink.JournalMode, synchronous: SQLiteSink.Synchronous, context: StageContext) {
         self.database = database
         self.path = path
-        self.logger = logger
-        self.isStopping = isStopping
+        self.context = context
         let names = columns.map(SQLIdentifier.quoted).joined(separator: ", ")
         let placeholders = Array(repeating: "?", count: columns.count).joined(separator: ", ")
         insertSQL = "INSERT INTO \(SQLIdentifier.quoted(table)) (\(names)) VALUES (\(placeholders))"
@@ -30,20 +28,19 @@ final class SQLiteTable: Sendable {
     }
 
     /// Opens the database (making its directory), waiting out a locked database or a full disk
-    /// (until `isStopping`).
+    /// (until the pipeline stops).
     static func open(path: String, table: String, columns: [String], journalMode: SQLiteSink.JournalMode,
-                     synchronous: SQLiteSink.Synchronous, busyTimeout: Double, logger: Logger,
-                     isStopping: @escaping @Sendable () -> Bool) async throws -> SQLiteTable {
+                     synchronous: SQLiteSink.Synchronous, busyTimeout: Double, context: StageContext) async throws -> SQLiteTable {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
         var configuration = GRDB.Configuration()
         configuration.busyMode = .timeout(busyTimeout)
         var database: DatabaseQueue?
-        try await retryWhileBusy("opening the database", path: path, logger: logger, isStopping: isStopping) {
+        try await retryWhileBusy("opening the database", path: path, context: context) {
             database = try DatabaseQueue(path: path, configuration: configuration)
         }
         return SQLiteTable(database: database!, path: path, table: table, columns: columns, journalMode: journalMode,
-                           synchronous: synchronous, logger: logger, isStopping: isStopping)
+                           synchronous: synchronous, context: context)
     }
 
     /// Creates (columns in the given order, with their declared types; an `id` first when
@@ -109,14 +106,15 @@ final class SQLiteTable: Sendable {
     }
 
     private func whileBusy(_ what: String, _ operation: () async throws -> Void) async throws {
-        try await Self.retryWhileBusy(what, path: path, logger: logger, isStopping: isStopping, operation)
+        try await Self.retryWhileBusy(what, path: path, context: context, operation)
     }
 
     /// Runs `operation` again (with a growing pause) for as long as the database is busy or
     /// locked, and, until the pipeline is stopping, while the disk is full (SQLITE_FULL: the
     /// transaction was rolled back; 1 s, doubling to 30 s, the input held back meanwhile).
-    private static func retryWhileBusy(_ what: String, path: String, logger: Logger, isStopping: @Sendable () -> Bool,
+    private static func retryWhileBusy(_ what: String, path: String, context: StageContext,
                                        _ operation: () async throws -> Void) async throws {
+        let logger = context.logger
         var attempt = 0
         var fullPause = Duration.seconds(1)
         while true {
@@ -128,13 +126,9 @@ final class SQLiteTable: Sendable {
                 let delay = Duration.milliseconds(min(1000, 50 << min(attempt, 5)))
                 logger.warning("the database is busy; retrying \(what) in \(delay)", metadata: ["path": "\(path)", "attempt": "\(attempt)"])
                 try await Task.sleep(for: delay)
-            } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL && !isStopping() {
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL && !context.isStopping {
                 logger.warning("the disk is full; retrying \(what) in \(fullPause), the input is held back", metadata: ["path": "\(path)"])
-                var slept = Duration.zero
-                while slept < fullPause, !isStopping() {
-                    try await Task.sleep(for: .milliseconds(100))
-                    slept += .milliseconds(100)
-                }
+                try await context.pauseUnlessStopping(for: fullPause)
                 fullPause = min(fullPause * 2, .seconds(30))
             }
         }

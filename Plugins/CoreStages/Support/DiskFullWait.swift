@@ -19,13 +19,11 @@ struct DiskFullWait {
     let context: StageContext
     /// Counts each retry, for the sink's metrics.
     let onRetry: @Sendable () -> Void
-    /// How often the pipeline's stop is checked while pausing.
-    var stopCheckInterval = Duration.milliseconds(100)
 
     /// Whether `error` says a filesystem (or the user's quota on it) is full. A device that
     /// refuses writes (`/dev/full`) will refuse them forever: that is a failure, not a wait.
     static func isOutOfSpace(_ error: any Error) -> Bool {
-        guard let error = error as? WriteError, error.errno == ENOSPC || error.errno == EDQUOT else { return false }
+        guard let error = error as? WriteError, error.isOutOfSpace else { return false }
         var info = stat()
         guard stat(error.target, &info) == 0 else { return true }  // not made yet, on a full filesystem
         return (info.st_mode & S_IFMT) == S_IFREG
@@ -45,12 +43,7 @@ struct DiskFullWait {
             } catch where Self.isOutOfSpace(error) && !context.isStopping {
                 onRetry()
                 context.logger.warning("\(error); the input is held back, trying again in \(pause)")
-                var slept = Duration.zero
-                while slept < pause, !context.isStopping {
-                    try await Task.sleep(for: stopCheckInterval)
-                    slept += stopCheckInterval
-                }
-                waited += slept
+                waited += try await context.pauseUnlessStopping(for: pause)
                 pause = min(pause * 2, Self.longestPause)
             }
         }

@@ -23,8 +23,8 @@ struct CompiledPattern: @unchecked Sendable {
     /// Backtracking at one position may also spend the reports meant for the positions
     /// after it (10,000 steps each), so the thread's CPU time bounds a match too: at most
     /// `baseCPU` plus `cpuPerUnit` per UTF-16 unit (a search through 1M units without a
-    /// match takes about 30 ms here; this allows 1 s). It is read every `reportsPerClockRead`
-    /// reports, and is CPU time, not wall time: a thread made to wait by a busy machine
+    /// match takes about 30 ms here; this allows 1 s), counted from the first report. It is
+    /// read every `reportsPerClockRead` reports, and is CPU time, not wall time: a thread made to wait by a busy machine
     /// is not charged for it.
     static let baseCPU = Duration.milliseconds(2)
     static let cpuPerUnit = Duration.microseconds(1)
@@ -44,7 +44,8 @@ struct CompiledPattern: @unchecked Sendable {
         let range = NSRange(text.startIndex..<text.endIndex, in: text)
         let allowedReports = range.length + Self.baseReports + range.length / Self.utf16UnitsPerReport
         let allowedCPU = Self.baseCPU + Self.cpuPerUnit * range.length
-        let started = Self.threadCPUTime()
+        // Read at the first report: a match that needs none (found at once) costs no clock read.
+        var started: Duration?
         var reports = 0
         var found = false
         var outOfBudget = false
@@ -55,8 +56,9 @@ struct CompiledPattern: @unchecked Sendable {
                 return
             }
             reports += 1
+            if started == nil { started = Self.threadCPUTime() }
             if reports > allowedReports
-                || (reports % Self.reportsPerClockRead == 0 && Self.threadCPUTime() - started > allowedCPU) {
+                || (reports % Self.reportsPerClockRead == 0 && Self.threadCPUTime() - started! > allowedCPU) {
                 outOfBudget = true
                 stop.pointee = true
             }

@@ -18,6 +18,9 @@ public struct WriteError: Error, CustomStringConvertible {
     }
 
     public var description: String { "cannot write to \(target): \(String(cString: strerror(errno)))" }
+
+    /// Whether the write failed because the filesystem (or the user's quota on it) is full.
+    public var isOutOfSpace: Bool { errno == ENOSPC || errno == EDQUOT }
 }
 
 /// Writes whole buffers to a file descriptor, retrying short writes and interrupts.

@@ -27,6 +27,19 @@ public struct StageContext: Sendable {
     /// retries from then on, so that shutdown ends. A source that simply ran out is not a stop.
     public var isStopping: Bool { stopRequested() }
 
+    /// Sleeps for `duration`, or less: it ends once the pipeline is stopping (checked every
+    /// 100 ms), for a stage that waits out a failure until the stop. Returns how long it slept.
+    @discardableResult
+    public func pauseUnlessStopping(for duration: Duration) async throws -> Duration {
+        var slept = Duration.zero
+        while slept < duration, !isStopping {
+            let step = min(.milliseconds(100), duration - slept)
+            try await Task.sleep(for: step)
+            slept += step
+        }
+        return slept
+    }
+
     /// A context for stage `id` of type `typeName`; the runner makes these.
     public init(id: String, typeName: String, logger: Logger, metrics: StageMetrics = StageMetrics(),
                 dataDirectory: String? = nil, resources: StageResources = StageResources(),

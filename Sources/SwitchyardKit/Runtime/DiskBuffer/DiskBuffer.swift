@@ -243,7 +243,7 @@ final class DiskBuffer: StageInputBuffer {
                 try FileDescriptorWriter.writeAll(bytes, to: state.writer, target: path)
             } catch {
                 _ = ftruncate(state.writer, off_t(state.segments[state.segments.count - 1].size))
-                if DiskBufferError.isOutOfSpace(error) { return .noSpace("\(error)") }
+                if let error = error as? WriteError, error.isOutOfSpace { return .noSpace("\(error)") }
                 return .failed(DiskBufferError("\(error)"))
             }
             state.segments[state.segments.count - 1].size += Int64(bytes.count)
@@ -272,7 +272,7 @@ final class DiskBuffer: StageInputBuffer {
         let number = state.segments[state.segments.count - 1].number + 1
         let path = DiskBuffer.path(directory, number)
         let writer = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
-        guard writer >= 0 else { throw DiskBufferError(path, errno) }
+        guard writer >= 0 else { throw WriteError(target: path, errno: errno) }
         close(state.writer)
         state.writer = writer
         state.segments.append(Segment(number: number, size: 0))
@@ -483,20 +483,6 @@ final class DiskBuffer: StageInputBuffer {
 /// A failed disk-buffer operation: the file and the system's reason, one line.
 struct DiskBufferError: Error, CustomStringConvertible {
     let description: String
-    /// The `errno` of the failed call, when there was one.
-    let code: Int32?
-    init(_ path: String, _ code: Int32) {
-        description = "\(path): \(String(cString: strerror(code)))"
-        self.code = code
-    }
-    init(_ message: String) {
-        description = message
-        code = nil
-    }
-
-    /// Whether `error` (a write's or an open's) says the disk or the quota is full.
-    static func isOutOfSpace(_ error: any Error) -> Bool {
-        let code = (error as? WriteError)?.errno ?? (error as? DiskBufferError)?.code
-        return code == ENOSPC || code == EDQUOT
-    }
+    init(_ path: String, _ code: Int32) { description = "\(path): \(String(cString: strerror(code)))" }
+    init(_ message: String) { description = message }
 }
