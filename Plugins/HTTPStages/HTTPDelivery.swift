@@ -106,17 +106,39 @@ final class HTTPDelivery: Sendable {
         do {
             let response = try await client.execute(request, timeout: .seconds(Int64(max(1, timeout.components.seconds))))
             let status = Int(response.status.code)
-            let text = String(buffer: try await response.body.collect(upTo: 64 * 1024))
+            let text = await Self.bodyStart(of: response.body)
             switch status {
             case 200..<300: return .delivered
             case 408, 429, 500..<600:
                 return .retry("status \(status)", retryAfter: Self.retryAfter(response.headers.first(name: "Retry-After")))
             default:
-                return .rejected(status, String(text.prefix(500)))
+                return .rejected(status, text)
             }
         } catch {
             return .retry(Self.describe(error, uri: uri), retryAfter: nil)
         }
+    }
+
+    /// The first 500 bytes of a response body, for a message. The status alone decides the
+    /// outcome, so neither the body's size nor an error while reading it turns a batch the
+    /// server took into a retry (which would deliver it twice). Up to 1 MiB is read so that the
+    /// connection can be reused; past that, reading stops and the client closes the connection.
+    static func bodyStart(of body: HTTPClientResponse.Body) async -> String {
+        let kept = 500
+        var start = ByteBuffer()
+        var read = 0
+        do {
+            for try await chunk in body {
+                read += chunk.readableBytes
+                if start.readableBytes < kept {
+                    start.writeImmutableBuffer(chunk.getSlice(at: chunk.readerIndex, length: min(kept - start.readableBytes, chunk.readableBytes))!)
+                }
+                if read > 1 << 20 { break }
+            }
+        } catch {
+            // What was read is the message; the status stands.
+        }
+        return String(decoding: start.readableBytesView, as: UTF8.self)
     }
 
     private func encode(_ events: [Event]) throws -> ByteBuffer {

@@ -101,6 +101,28 @@ struct HTTPSinkTests {
         }
     }
 
+    @Test("the status decides: a 2xx with a large body is delivered once, a 4xx with one is dead-lettered")
+    func largeResponseBodies() async throws {
+        let receiver = TestReceiver()
+        receiver.plan([.large(status: 200, bytes: 3 << 20), .large(status: 200, bytes: 100_000), .large(status: 400, bytes: 100_000)])
+        let directory = NSTemporaryDirectory() + "switchyard-http-\(UUID().uuidString)"
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            let port = await receiver.start(in: &group)
+            let metrics = try await Self.harness.run(Self.pipeline(port: port, count: 40, sinkOptions: """
+                    batch: { max_events: 10 }
+                    request: { concurrency: 1 }
+                    dead_letter: { path: \(directory)/dead.ndjson }
+                """))
+            let dead = try String(contentsOfFile: "\(directory)/dead.ndjson", encoding: .utf8).split(separator: "\n")
+            #expect(dead.count == 10)
+            #expect(Self.numbers(receiver) == Array(1...20) + Array(31...40), "each batch the server took arrived once")
+            #expect(receiver.snapshot.requests == 4)
+            #expect(metrics["out"]?.eventsOut == 30)
+            #expect(metrics["out"]?.errors == 1)
+            group.cancelAll()
+        }
+    }
+
     @Test("connection refused is retried until the receiver comes up")
     func connectionRefused() async throws {
         let receiver = TestReceiver()

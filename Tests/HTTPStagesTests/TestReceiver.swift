@@ -14,6 +14,8 @@ final class TestReceiver: Sendable {
         case status(Int, retryAfter: String? = nil)
         /// Wait before answering 200.
         case slow(Duration)
+        /// Answer `status` with a body of `bytes` bytes.
+        case large(status: Int, bytes: Int)
     }
 
     struct Received: Sendable {
@@ -50,6 +52,9 @@ final class TestReceiver: Sendable {
             switch answer {
             case .slow(let delay):
                 try await Task.sleep(for: delay)
+            case .large(let code, let bytes):
+                if code == 200 { self.received.withLock { $0.accepted.append(text) } }
+                return Response(status: .init(code: code), body: .init(byteBuffer: ByteBuffer(repeating: UInt8(ascii: "x"), count: bytes)))
             case .status(let code, let retryAfter):
                 if code != 200 {
                     var response = Response(status: .init(code: code), body: .init(byteBuffer: ByteBuffer(string: "injected \(code)")))
