@@ -26,6 +26,29 @@ struct FileSinkTests {
             """)
     }
 
+    @Test("a named pipe is refused at once, whether or not a reader has it open; /dev/null is written",
+          arguments: [false, true])
+    func namedPipe(withReader: Bool) async throws {
+        let path = try Fixture.directory() + "/pipe"
+        #expect(mkfifo(path, 0o600) == 0)
+        // A reader that holds the pipe open (O_NONBLOCK: it does not wait for a writer).
+        let reader = withReader ? open(path, O_RDONLY | O_NONBLOCK) : -1
+        defer { if reader >= 0 { close(reader) } }
+        let pipeline = try Fixture.harness.pipeline("""
+            sources:
+              gen: { type: generator, count: 3, lines: [a] }
+            sinks:
+              out: { type: file, inputs: [gen], path: \(path) }
+              devnull: { type: file, inputs: [gen], path: /dev/null }
+            """)
+        await #expect {
+            try await pipeline.run()
+        } throws: { error in
+            "\(error)".contains("stage 'out' failed: \(path) is a named pipe, not a regular file: the file sink appends to regular files")
+                && !"\(error)".contains("stage 'devnull'")
+        }
+    }
+
     @Test("a file left with a torn last line (a crash mid-write) is cut back to its last whole line")
     func partialLineRepair() async throws {
         let directory = try Fixture.directory()

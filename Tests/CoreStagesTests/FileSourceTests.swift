@@ -87,6 +87,26 @@ struct FileSourceTests {
         }
     }
 
+    @Test("a named pipe or a directory is refused at once, with what to use instead, even when following",
+          arguments: [(true, false), (true, true), (false, false)])
+    func notARegularFile(pipe: Bool, follow: Bool) async throws {
+        let path = try Fixture.directory() + (pipe ? "/pipe" : "")
+        if pipe { #expect(mkfifo(path, 0o600) == 0) }
+        let pipeline = try Fixture.harness.pipeline("""
+            sources:
+              in: { type: file, path: \(path), follow: \(follow) }
+            sinks:
+              out: { type: blackhole, inputs: [in] }
+            """)
+        // Before, opening the pipe waited for a writer, and no stop could end the wait.
+        await #expect {
+            try await pipeline.run()
+        } throws: { error in
+            "\(error)".contains("stage 'in' failed: \(path) is \(pipe ? "a named pipe" : "a directory"), not a regular file: the file source reads regular files")
+                && "\(error)".contains("stdin source")
+        }
+    }
+
     @Test("follow: reads appended lines, follows rename+recreate rotation and truncation, in order")
     func followRotationAndTruncation() async throws {
         let directory = try Fixture.directory()

@@ -5,7 +5,7 @@ import SwitchyardKit
 /// Reads events from a file, line by line; optionally follows it as it grows, is rotated or truncated.
 public struct FileSource: Source {
     public struct Configuration: StageConfiguration {
-        @Option("The file to read.")
+        @Option("The file to read: a regular file. Anything else (a named pipe, a device, a directory) fails the source at once with what to use instead; read a pipe with the stdin source.")
         var path: String
         @Option("`ndjson`: each line is a JSON value; a line that is not JSON is skipped, counted (`errors=`) and logged with `path:line`. `lines`: each line becomes `{\"message\": \"<line>\"}`.")
         var format = InputFormat.ndjson
@@ -113,7 +113,7 @@ public struct FileSource: Source {
     private func open(waiting: Bool) async throws -> FileReader {
         var warned = false
         while true {
-            if let reader = FileReader(path: configuration.path) { return reader }
+            if let reader = try FileReader(path: configuration.path) { return reader }
             let reason = String(cString: strerror(errno))
             guard waiting else { throw ReadError(description: "cannot open \(configuration.path): \(reason)") }
             if !warned {

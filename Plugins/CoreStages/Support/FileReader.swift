@@ -12,12 +12,15 @@ struct FileReader: ~Copyable {
     let inode: UInt64
     private(set) var offset: Int64 = 0
 
-    /// Opens `path` for reading; nil (with `errno` set) when it cannot be opened.
-    init?(path: String) {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+    /// What to read instead of something that is not a regular file.
+    static let advice = "the file source reads regular files (and follows them through rotation); read a pipe with the stdin source (switchyard run pipeline.yaml < pipe)"
+
+    /// Opens `path` for reading; nil (with `errno` set) when it cannot be opened. Anything but
+    /// a regular file is refused without waiting: opening a named pipe would block until a
+    /// writer came, and reading one would hold a thread that a stop cannot free.
+    init?(path: String) throws(UnsupportedFileType) {
+        let (descriptor, info) = try UnsupportedFileType.open(path, flags: O_RDONLY, allowed: { ($0 & S_IFMT) == S_IFREG }, advice: Self.advice)
         guard descriptor >= 0 else { return nil }
-        var info = stat()
-        fstat(descriptor, &info)
         self.path = path
         self.descriptor = descriptor
         self.device = UInt64(info.st_dev)

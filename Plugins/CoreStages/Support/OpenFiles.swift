@@ -115,11 +115,11 @@ final class OpenFiles {
     private func open(_ path: String) throws -> Int32 {
         if let file = files[path] { return file.descriptor }
         if files.count >= Self.maximumOpen { try closeLeastRecentlyUsed() }
-        var descriptor = Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        var descriptor = try Self.openForAppending(path)
         if descriptor < 0, errno == ENOENT {
             // A missing directory: made once, not looked up before every open.
             try Directories.make(parentOf: path)
-            descriptor = Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+            descriptor = try Self.openForAppending(path)
         }
         guard descriptor >= 0 else { throw WriteError(target: path, errno: errno) }
         if !checkedPaths.contains(path) {
@@ -135,6 +135,16 @@ final class OpenFiles {
         // Its first write, right after, enters it in the order of uses.
         files[path] = OpenFile(descriptor: descriptor, lastWrite: .now, lastUse: uses)
         return descriptor
+    }
+
+    /// Opens `path` to append to it, creating it; -1 with `errno` set when that fails. A named
+    /// pipe or a socket is refused: opening a pipe would wait for a reader, and writing to one
+    /// would hold the sink (and a thread) for as long as its reader stalls.
+    private static func openForAppending(_ path: String) throws(UnsupportedFileType) -> Int32 {
+        try UnsupportedFileType.open(path, flags: O_WRONLY | O_APPEND | O_CREAT, mode: 0o644, allowed: { mode in
+            let type = mode & S_IFMT
+            return type != S_IFIFO && type != S_IFSOCK
+        }, advice: "the file sink appends to regular files (or devices such as /dev/null); to feed a program, use the exec sink or the stdout sink").descriptor
     }
 
     /// Records that `path` was used as use number `use`.
