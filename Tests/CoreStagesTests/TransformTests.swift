@@ -166,8 +166,19 @@ struct TransformTests {
     func recentKeys() {
         var cache = RecentKeys(capacity: 2)
         // "c" evicts "b", because "a" was seen more recently.
-        let answers = ["a", "b", "a", "c", "a", "b"].map { cache.insert($0) }
+        let answers = ["a", "b", "a", "c", "a", "b"].map { cache.insert(KeyDigest(.string($0))) }
         #expect(answers == [true, true, false, true, false, true])
+    }
+
+    @Test("keys are remembered as digests: equal values alike, a string apart from the number it spells, size irrelevant")
+    func keyDigests() {
+        let large = String(repeating: "x", count: 1 << 20)
+        #expect(KeyDigest(.string(large)) == KeyDigest(.string(large)))
+        #expect(KeyDigest(.string(large)) != KeyDigest(.string(large + "y")))
+        #expect(KeyDigest(.string("1")) != KeyDigest(.int(1)))
+        #expect(KeyDigest(.array([.string("a"), .null])) == KeyDigest(.array([.string("a"), .null])))
+        #expect(KeyDigest(.array([.string("a"), .null])) != KeyDigest(.array([.null, .string("a")])))
+        #expect(MemoryLayout<KeyDigest>.size == 16)
     }
 
     @Test("an expression error in YAML points at the file position of the character", arguments: [

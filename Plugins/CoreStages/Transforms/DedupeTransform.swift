@@ -5,7 +5,7 @@ public struct DedupeTransform: Transform {
     public struct Configuration: StageConfiguration {
         @Option("The paths that together identify an event (missing ones count as null).")
         var fields: [String]
-        @Option("How many distinct keys are remembered (least recently seen forgotten first).", minimum: 1)
+        @Option("How many distinct keys are remembered (least recently seen forgotten first). A key is kept as a 128-bit digest of its values: about 60 bytes each, however large the values.", minimum: 1)
         var cache_size = 5000
 
         public init() {}
@@ -40,24 +40,25 @@ public struct DedupeTransform: Transform {
 
     public mutating func process(_ batch: EventBatch, into output: inout TransformOutput) throws {
         for event in batch.events {
-            let key = JSONWriter.string(.array(paths.map { (try? $0.evaluate(event)) ?? .null }))
+            let key = KeyDigest(.array(paths.map { (try? $0.evaluate(event)) ?? .null }))
             if cache.insert(key) { output.emit(event) } else { output.discarded += 1 }
         }
     }
 }
 
-/// The most recently seen keys, at most `capacity`; seeing a key again makes it recent.
+/// The most recently seen keys, at most `capacity`; seeing a key again makes it recent. Keys
+/// are kept as digests, so the memory is about 50 bytes a key whatever the events hold.
 struct RecentKeys {
     let capacity: Int
-    private var lastSeen: [String: Int] = [:]
-    private var order: [(key: String, tick: Int)] = []
+    private var lastSeen: [KeyDigest: Int] = [:]
+    private var order: [(key: KeyDigest, tick: Int)] = []
     private var head = 0
     private var tick = 0
 
     init(capacity: Int) { self.capacity = capacity }
 
     /// Records `key`; returns true when it was not among the recent keys.
-    mutating func insert(_ key: String) -> Bool {
+    mutating func insert(_ key: KeyDigest) -> Bool {
         tick += 1
         let isNew = lastSeen.updateValue(tick, forKey: key) == nil
         order.append((key, tick))

@@ -7,7 +7,7 @@ public struct ThrottleTransform: Transform {
         var threshold: Int
         @Option("The window length; windows start at the first event of a key.")
         var window: ConfigDuration
-        @Option("Throttle each value of this separately (e.g. .data.entity_id).")
+        @Option("Throttle each value of this separately (e.g. .data.entity_id). A key is remembered until its window ends, as a 128-bit digest: about 60 bytes, however large the value.")
         var key: Expression?
         @Option(dropOnErrorHelp) public var drop_on_error = true
 
@@ -31,7 +31,7 @@ public struct ThrottleTransform: Transform {
         key: .data.entity_id
         """
 
-    /// Keys whose window ended this long ago are forgotten (bounds memory).
+    /// A key's current window; keys whose window ended are forgotten (bounds memory).
     private struct Window {
         var start: ContinuousClock.Instant
         var count: Int
@@ -39,7 +39,8 @@ public struct ThrottleTransform: Transform {
 
     private let configuration: Configuration
     private let errors: ErrorsOutput
-    private var windows: [String: Window] = [:]
+    /// Keys are kept as digests: a key costs the same memory whatever its value's size.
+    private var windows: [KeyDigest: Window] = [:]
     private var lastSweep = ContinuousClock.now
 
     public init(configuration: Configuration, context: StageContext) {
@@ -55,11 +56,12 @@ public struct ThrottleTransform: Transform {
             lastSweep = now
         }
         let (keyExpression, threshold) = (configuration.key, configuration.threshold)  // read once: option getters copy
+        let unkeyed = KeyDigest(.null)
         for event in batch.events {
-            var key = ""
+            var key = unkeyed
             if let expression = keyExpression {
                 do {
-                    key = ValueText.of(try expression.evaluate(event))
+                    key = KeyDigest(try expression.evaluate(event))
                 } catch {
                     errors.fail(event, "\(error)", into: &output)
                     continue
