@@ -39,7 +39,7 @@ struct IngestHandler: Sendable {
         }
         guard !events.isEmpty else { return Self.answer(.ok, "accepted 0 events") }
         // Refuse rather than queue: backpressure reaches the client, memory stays bounded.
-        guard output.hasRoom(for: events.count) else {
+        guard output.hasRoom(for: events.count, bytes: body.readableBytes) else {
             var response = Self.answer(.serviceUnavailable, "the pipeline is full; retry later")
             response.headers[.retryAfter] = "1"
             return response

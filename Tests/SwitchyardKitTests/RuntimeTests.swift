@@ -86,6 +86,24 @@ struct RuntimeTests {
         #expect(pipeline.metrics["out"]!.dropped == 0)
     }
 
+    @Test("a memory buffer is bounded in bytes too: large events fill it before max_events does; an empty one takes any batch")
+    func bufferBytes() async throws {
+        let channel = EventChannel(capacity: 100, producers: 1, maxBytes: 1000)
+        let large = EventBatch([Event(value: ["pad": .string(String(repeating: "x", count: 400))])])
+        #expect(large.approximateBytes > 400 && large.approximateBytes < 450)
+        #expect(channel.offer(large) == .queued)
+        #expect(channel.offer(large) == .queued)
+        #expect(!channel.hasRoom(for: 1, bytes: large.approximateBytes))
+        #expect(channel.offer(large) == .full, "a third would pass 1000 bytes, though 100 events are allowed")
+        #expect(channel.tryReceive() != nil)
+        #expect(channel.offer(large) == .queued, "taking one made room")
+        #expect(channel.tryReceive() != nil && channel.tryReceive() != nil)
+        let huge = EventBatch([Event(validatedJSON: Array("\"\(String(repeating: "y", count: 5000))\"".utf8)[...])])
+        #expect(huge.approximateBytes == 5002)
+        #expect(channel.offer(huge) == .queued, "an empty buffer takes a batch larger than its bound")
+        #expect(channel.offer(EventBatch([Event(value: 1)])) == .full)
+    }
+
     @Test("drop_newest: a full buffer drops and counts instead of blocking; nothing vanishes uncounted")
     func dropNewest() async throws {
         let (out, gate) = (unique("out"), unique("gate"))

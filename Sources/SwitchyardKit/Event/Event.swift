@@ -49,6 +49,24 @@ public struct Event: Sendable, Equatable {
         self.metadata = metadata
     }
 
+    /// About how many bytes the event holds: its text, or for a built value the text it would
+    /// take. What bounds a buffer's memory besides its count of events.
+    public var approximateBytes: Int {
+        switch payload {
+        case .json(let text, _, _), .parsed(_, let text): text.count
+        case .value(let value): Self.approximateBytes(of: value)
+        }
+    }
+
+    private static func approximateBytes(of value: JSONValue) -> Int {
+        switch value {
+        case .null, .bool, .int, .double: 8
+        case .number(let text), .string(let text): text.utf8.count + 2
+        case .array(let elements): elements.reduce(2) { $0 + 1 + approximateBytes(of: $1) }
+        case .object(let object): object.members.reduce(2) { $0 + 4 + $1.key.utf8.count + approximateBytes(of: $1.value) }
+        }
+    }
+
     /// The payload.
     public var value: JSONValue {
         get {

@@ -15,6 +15,9 @@ public struct EventBatch: Sendable, Equatable {
     /// The number of events.
     public var count: Int { events.count }
 
+    /// About how many bytes the events hold (``Event/approximateBytes``).
+    public var approximateBytes: Int { events.reduce(0) { $0 + $1.approximateBytes } }
+
     /// Whether the batch holds no events.
     public var isEmpty: Bool { events.isEmpty }
 

@@ -2,7 +2,8 @@ import Synchronization
 
 /// The bounded buffer in front of a consumer stage, fed by one or more producers.
 ///
-/// Capacity counts events, not batches. A producer that finds it full suspends
+/// Capacity counts events, not batches, and the events' bytes are bounded too
+/// (``BufferPolicy/memoryMaxBytes``). A producer that finds it full suspends
 /// until the consumer takes something (backpressure); a batch always fits into
 /// an empty channel, so an oversized batch cannot deadlock. The channel ends
 /// for the consumer once every producer has finished and the buffer is empty.
@@ -18,9 +19,10 @@ final class EventChannel: StageInputBuffer {
     }
 
     private struct State {
-        var queue: [EventBatch] = []
+        var queue: [(batch: EventBatch, bytes: Int)] = []
         var head = 0
         var bufferedEvents = 0
+        var bufferedBytes = 0
         var openProducers: Int
         var consumerGone = false
         /// The current consumer is being replaced: its next receive ends its input (a reload).
@@ -29,26 +31,36 @@ final class EventChannel: StageInputBuffer {
         var waitingSenders: [CheckedContinuation<Void, Never>] = []
 
         mutating func pop() -> EventBatch {
-            let batch = queue[head]
-            queue[head] = EventBatch()
+            let (batch, bytes) = queue[head]
+            queue[head] = (EventBatch(), 0)
             head += 1
             if head > 64, head * 2 > queue.count {
                 queue.removeFirst(head)
                 head = 0
             }
             bufferedEvents -= batch.count
+            bufferedBytes -= bytes
             return batch
         }
 
         var isEmpty: Bool { head == queue.count }
+
+        /// Whether a batch of `count` events and `bytes` bytes is taken now.
+        func fits(count: Int, bytes: Int, capacity: Int, maxBytes: Int) -> Bool {
+            consumerGone || bufferedEvents == 0
+                || (bufferedEvents + count <= capacity && bufferedBytes + bytes <= maxBytes)
+        }
     }
 
     /// How many events the buffer holds before producers wait.
     let capacity: Int
+    /// How many bytes of events it holds before producers wait.
+    let maxBytes: Int
     private let state: Mutex<State>
 
-    init(capacity: Int, producers: Int) {
+    init(capacity: Int, producers: Int, maxBytes: Int = BufferPolicy.memoryMaxBytes) {
         self.capacity = max(1, capacity)
+        self.maxBytes = max(1, maxBytes)
         self.state = Mutex(State(openProducers: producers))
     }
 
@@ -58,21 +70,20 @@ final class EventChannel: StageInputBuffer {
     /// Whether nothing is buffered right now.
     var isEmpty: Bool { state.withLock { $0.isEmpty } }
 
-    /// Whether `count` more events would be queued now without waiting.
-    func hasRoom(for count: Int) -> Bool {
-        state.withLock { $0.consumerGone || $0.bufferedEvents == 0 || $0.bufferedEvents + count <= capacity }
+    /// Whether `count` more events of `bytes` bytes would be queued now without waiting.
+    func hasRoom(for count: Int, bytes: Int) -> Bool {
+        state.withLock { $0.fits(count: count, bytes: bytes, capacity: capacity, maxBytes: maxBytes) }
     }
 
     /// Queues `batch`, waiting while the buffer is full.
     func send(_ batch: EventBatch) async -> SendResult {
+        let bytes = batch.approximateBytes
         while true {
-            let result = enqueue(batch)
+            let result = enqueue(batch, bytes: bytes)
             guard case .full = result else { return result }
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let resumeNow = state.withLock { state -> Bool in
-                    if state.consumerGone || state.bufferedEvents == 0
-                        || state.bufferedEvents + batch.count <= capacity
-                    {
+                    if state.fits(count: batch.count, bytes: bytes, capacity: capacity, maxBytes: maxBytes) {
                         return true
                     }
                     state.waitingSenders.append(continuation)
@@ -84,18 +95,19 @@ final class EventChannel: StageInputBuffer {
     }
 
     /// Queues `batch` if it fits now; never waits.
-    func offer(_ batch: EventBatch) -> SendResult { enqueue(batch) }
+    func offer(_ batch: EventBatch) -> SendResult { enqueue(batch, bytes: batch.approximateBytes) }
 
-    private func enqueue(_ batch: EventBatch) -> SendResult {
+    private func enqueue(_ batch: EventBatch, bytes: Int) -> SendResult {
         let (result, receiver) = state.withLock { state -> (SendResult, CheckedContinuation<EventBatch?, Never>?) in
             if state.consumerGone { return (.consumerGone, nil) }
-            guard state.bufferedEvents == 0 || state.bufferedEvents + batch.count <= capacity else { return (.full, nil) }
+            guard state.fits(count: batch.count, bytes: bytes, capacity: capacity, maxBytes: maxBytes) else { return (.full, nil) }
             if let receiver = state.receiver {
                 state.receiver = nil
                 return (.queued, receiver)
             }
-            state.queue.append(batch)
+            state.queue.append((batch, bytes))
             state.bufferedEvents += batch.count
+            state.bufferedBytes += bytes
             return (.queued, nil)
         }
         receiver?.resume(returning: batch)
@@ -180,10 +192,11 @@ final class EventChannel: StageInputBuffer {
             state -> (Int, [CheckedContinuation<Void, Never>], [EventBatch]) in
             state.consumerGone = true
             let discarded = state.bufferedEvents
-            let lost = Array(state.queue[state.head...])
+            let lost = state.queue[state.head...].map(\.batch)
             state.queue = []
             state.head = 0
             state.bufferedEvents = 0
+            state.bufferedBytes = 0
             let senders = state.waitingSenders
             state.waitingSenders = []
             return (discarded, senders, lost)

@@ -88,10 +88,10 @@ final class OutputPort: Sendable {
         ready.forEach { $0.resume() }
     }
 
-    /// Whether every consumer could take `count` events now: without waiting (`block`) or
-    /// without dropping them (`drop_newest`).
-    func hasRoom(for count: Int) -> Bool {
-        edges.allSatisfy { $0.channel.hasRoom(for: count) }
+    /// Whether every consumer could take `count` events of `bytes` bytes now: without waiting
+    /// (`block`) or without dropping them (`drop_newest`).
+    func hasRoom(for count: Int, bytes: Int) -> Bool {
+        edges.allSatisfy { $0.channel.hasRoom(for: count, bytes: bytes) }
     }
 
     /// Consumers a rewiring took off the port, counted out by ``detach(_:)``.

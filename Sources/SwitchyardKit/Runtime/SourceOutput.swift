@@ -20,10 +20,11 @@ public struct SourceOutput: Sendable {
         await port.deliver(batch)
     }
 
-    /// Whether `count` events could be sent now without waiting and without a `drop_newest`
-    /// buffer dropping them: a source that must answer a client at once (an HTTP server)
-    /// refuses work instead of queueing it when this is false.
-    public func hasRoom(for count: Int) -> Bool { port.hasRoom(for: count) }
+    /// Whether `count` events of `bytes` bytes (``EventBatch/approximateBytes``) could be sent
+    /// now without waiting and without a `drop_newest` buffer dropping them: a source that must
+    /// answer a client at once (an HTTP server) refuses work instead of queueing it when this
+    /// is false.
+    public func hasRoom(for count: Int, bytes: Int = 0) -> Bool { port.hasRoom(for: count, bytes: bytes) }
 
     /// Sends events downstream as one batch, with an optional acknowledgement token (see ``send(_:)``).
     public func send(_ events: [Event], acknowledgement: Acknowledgement? = nil) async {

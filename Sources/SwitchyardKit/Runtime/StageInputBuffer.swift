@@ -7,8 +7,8 @@ protocol StageInputBuffer: AnyObject, Sendable {
     var capacity: Int { get }
     /// Whether nothing is waiting right now.
     var isEmpty: Bool { get }
-    /// Whether `count` more events would be taken now without waiting or dropping.
-    func hasRoom(for count: Int) -> Bool
+    /// Whether `count` more events of `bytes` bytes would be taken now without waiting or dropping.
+    func hasRoom(for count: Int, bytes: Int) -> Bool
     /// Takes `batch`, waiting while the buffer is full.
     func send(_ batch: EventBatch) async -> EventChannel.SendResult
     /// Takes `batch` if it fits now; never waits.

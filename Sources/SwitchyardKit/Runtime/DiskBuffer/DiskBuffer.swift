@@ -123,7 +123,7 @@ final class DiskBuffer: StageInputBuffer {
 
     var isEmpty: Bool { state.withLock { !$0.hasUnread } }
 
-    func hasRoom(for count: Int) -> Bool {
+    func hasRoom(for count: Int, bytes: Int) -> Bool {
         state.withLock { $0.consumerGone || $0.totalBytes < maxBytes }
     }
 
