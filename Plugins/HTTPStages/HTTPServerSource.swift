@@ -19,6 +19,8 @@ public struct HTTPServerSource: Source {
         var auth: Auth?
         @Option("Larger bodies are refused with 413.")
         var max_body_bytes = ConfigByteSize(bytes: 10 << 20)
+        @Option("Bytes of request bodies held at once, across connections, while they arrive and are decoded (default: the larger of 64MiB and 4 × max_body_bytes). A request that would pass it is answered 503 with Retry-After: 1 and Connection: close, before its body is read when its Content-Length tells.")
+        var max_pending_bytes: ConfigByteSize?
         @Option("true: answer 200 only once every sink the events reached has made them durable (503 if a drop_newest buffer dropped any, 500 if a sink failed them). false: answer 200 once the events are queued.")
         var acknowledgements = true
         @Option("A connection whose request head is not complete this long after it connected (or after its previous answer, kept alive) is closed: slow clients cannot hold connections.")
@@ -36,6 +38,9 @@ public struct HTTPServerSource: Source {
             if !path.hasPrefix("/") { problems.append(OptionProblem(option: "path", "must start with '/'")) }
             if let auth, auth.token.isEmpty { problems.append(OptionProblem(option: "auth", "token must not be empty")) }
             if max_connections < 1 { problems.append(OptionProblem(option: "max_connections", "must be at least 1")) }
+            if let max_pending_bytes, max_pending_bytes.bytes < max_body_bytes.bytes {
+                problems.append(OptionProblem(option: "max_pending_bytes", "must be at least max_body_bytes (\(max_body_bytes)), or no body could be taken"))
+            }
             return problems
         }
     }
@@ -84,7 +89,9 @@ public struct HTTPServerSource: Source {
     public func run(output: SourceOutput) async throws {
         guard let address = HostPort(configuration.address) else { return }
         let router = Router()
-        let handler = IngestHandler(configuration: configuration, context: context, output: output, bodyTimeout: limits.bodyTimeout)
+        let pendingLimit = configuration.max_pending_bytes?.bytes ?? max(64 << 20, 4 * configuration.max_body_bytes.bytes)
+        let handler = IngestHandler(configuration: configuration, context: context, output: output,
+                                    bodyTimeout: limits.bodyTimeout, pending: PendingBytes(limit: pendingLimit))
         router.post(RouterPath(configuration.path)) { request, _ -> Response in
             await handler.handle(request)
         }

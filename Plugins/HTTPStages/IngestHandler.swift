@@ -10,6 +10,8 @@ struct IngestHandler: Sendable {
     let output: SourceOutput
 
     let bodyTimeout: Duration
+    /// Shared by every connection of the source.
+    let pending: PendingBytes
 
     func handle(_ request: Request) async -> Response {
         if let token = configuration.auth?.token,
@@ -21,17 +23,22 @@ struct IngestHandler: Sendable {
         let limit = configuration.max_body_bytes.bytes
         func tooLarge() -> Response { Self.closing(Self.answer(.contentTooLarge, "the body is larger than \(ConfigByteSize(bytes: limit))")) }
         // A declared length past the limit is refused before a byte of the body is waited for.
-        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > limit { return tooLarge() }
-        let body: ByteBuffer
-        switch await collectBody(request, limit: limit) {
-        case .success(let collected): body = collected
+        let declared = request.headers[.contentLength].flatMap { Int($0) }.map { max(0, $0) }
+        if let declared, declared > limit { return tooLarge() }
+        var body = ReservedBody(pending: pending)
+        defer { body.release() }
+        if let declared, !body.reserve(declared) { return busy() }
+        switch await collectBody(request, limit: limit, into: &body) {
+        case .success: break
         case .failure(.tooLarge):
             return tooLarge()
         case .failure(.timedOut):
             return Self.closing(Self.answer(.requestTimeout, "the body did not arrive within \(bodyTimeout)"))
+        case .failure(.busy):
+            return busy()
         }
         let events: [Event]
-        switch decode(body) {
+        switch decode(body.bytes) {
         case .success(let decoded): events = decoded
         case .failure(let problem):
             context.metrics.addErrors(1)
@@ -39,7 +46,7 @@ struct IngestHandler: Sendable {
         }
         guard !events.isEmpty else { return Self.answer(.ok, "accepted 0 events") }
         // Refuse rather than queue: backpressure reaches the client, memory stays bounded.
-        guard output.hasRoom(for: events.count, bytes: body.readableBytes) else {
+        guard output.hasRoom(for: events.count, bytes: body.bytes.count) else {
             var response = Self.answer(.serviceUnavailable, "the pipeline is full; retry later")
             response.headers[.retryAfter] = "1"
             return response
@@ -63,6 +70,13 @@ struct IngestHandler: Sendable {
         case .failed:
             return Self.answer(.internalServerError, "a sink could not write these events (see the pipeline's log); retry later")
         }
+    }
+
+    /// 503 for a request whose body would pass `max_pending_bytes`; its body is not read.
+    private func busy() -> Response {
+        var response = Self.closing(Self.answer(.serviceUnavailable, "too many request bodies are arriving at once; retry later"))
+        response.headers[.retryAfter] = "1"
+        return response
     }
 
     /// `response` with `Connection: close`, for answers given before the body was read in full.
@@ -108,27 +122,40 @@ struct IngestHandler: Sendable {
     private enum BodyProblem: Error {
         case tooLarge
         case timedOut
+        /// Reserving its bytes would pass `max_pending_bytes`.
+        case busy
     }
 
-    /// The whole body, unless it is larger than `limit` or slower than the body timeout.
-    private func collectBody(_ request: Request, limit: Int) async -> Result<ByteBuffer, BodyProblem> {
+    /// Reads the whole body into `body`, unless it is larger than `limit`, slower than the
+    /// body timeout, or would pass `max_pending_bytes`.
+    private func collectBody(_ request: Request, limit: Int, into body: inout ReservedBody) async -> Result<Void, BodyProblem> {
         let timeout = bodyTimeout
-        return await withTaskGroup(of: Result<ByteBuffer, BodyProblem>.self) { group in
+        let (result, collected) = await withTaskGroup(of: (Result<Void, BodyProblem>, ReservedBody?).self) { [body] group in
             group.addTask {
+                var body = body
                 do {
-                    return .success(try await request.body.collect(upTo: limit))
+                    for try await chunk in request.body {
+                        guard body.bytes.count + chunk.readableBytes <= limit else { return (.failure(.tooLarge), body) }
+                        guard body.append(chunk) else { return (.failure(.busy), body) }
+                    }
+                    return (.success(()), body)
                 } catch {
-                    return .failure(Task.isCancelled ? .timedOut : .tooLarge)
+                    return (.failure(Task.isCancelled ? .timedOut : .tooLarge), body)
                 }
             }
             group.addTask {
                 try? await Task.sleep(for: timeout)
-                return .failure(.timedOut)
+                return (.failure(.timedOut), nil)
             }
-            let first = await group.next() ?? .failure(.timedOut)
+            var first = await group.next() ?? (.failure(.timedOut), nil)
             group.cancelAll()
+            // When the timer won, the reader still holds the reservation: keep its body, so
+            // that the caller gives back everything that was reserved.
+            if first.1 == nil, let late = await group.next()?.1 { first.1 = late }
             return first
         }
+        if let collected { body = collected }
+        return result
     }
 
     /// Why a body was refused.
@@ -136,8 +163,7 @@ struct IngestHandler: Sendable {
         let message: String
     }
 
-    private func decode(_ body: ByteBuffer) -> Result<[Event], Problem> {
-        let bytes = Array(body.readableBytesView)
+    private func decode(_ bytes: [UInt8]) -> Result<[Event], Problem> {
         let metadata = EventMetadata(sourceID: context.id, receivedAt: Date().timeIntervalSince1970)
         switch configuration.decoding {
         case .ndjson:

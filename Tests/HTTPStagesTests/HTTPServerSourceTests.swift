@@ -260,14 +260,24 @@ struct HTTPServerSourceTests {
         // 99 TB announced, 3 bytes sent: waiting for the body would end only at the 60 s body timeout.
         let connection = Self.rawConnection(port, sending: "POST /events HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999\r\n\r\nabc")
         defer { close(connection) }
+        // Until the answer's body is in (the server then drains the request until its header timeout).
+        let answer = await Self.answer(on: connection, endingWith: "1KB\n")
+        #expect(answer.hasPrefix("HTTP/1.1 413"), "\(answer)")
+        #expect(answer.lowercased().contains("connection: close"))
+        #expect(answer.hasSuffix("the body is larger than 1KB\n"), "the reason")
+        pipeline.stop()
+        try await run.value
+    }
+
+    /// Reads from `connection` until the answer ends with `suffix` (or the connection ends, or 20 s pass).
+    private static func answer(on connection: Int32, endingWith suffix: String) async -> String {
         var timeout = timeval(tv_sec: 20, tv_usec: 0)
         setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        let answer = await withCheckedContinuation { (continuation: CheckedContinuation<String, Never>) in
+        return await withCheckedContinuation { (continuation: CheckedContinuation<String, Never>) in
             Thread {
                 var received: [UInt8] = []
                 var chunk = [UInt8](repeating: 0, count: 4096)
-                // Until the answer's body is in (the server then drains the request until its header timeout).
-                while !String(decoding: received, as: UTF8.self).hasSuffix("1KB\n") {
+                while !String(decoding: received, as: UTF8.self).hasSuffix(suffix) {
                     let count = recv(connection, &chunk, chunk.count, 0)
                     guard count > 0 else { break }
                     received += chunk[0..<count]
@@ -275,11 +285,63 @@ struct HTTPServerSourceTests {
                 continuation.resume(returning: String(decoding: received, as: UTF8.self))
             }.start()
         }
-        #expect(answer.hasPrefix("HTTP/1.1 413"), "\(answer)")
-        #expect(answer.lowercased().contains("connection: close"))
-        #expect(answer.hasSuffix("the body is larger than 1KB\n"), "the reason")
+    }
+
+    /// Whether nothing has come back on `connection` yet (no answer, not closed).
+    private static func awaitsAnswer(_ connection: Int32) -> Bool {
+        var byte: UInt8 = 0
+        return recv(connection, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) < 0 && errno == EAGAIN
+    }
+
+    @Test("bodies held at once are bounded by max_pending_bytes: past it, 503 at once (declared or chunked); the room comes back")
+    func pendingBytes() async throws {
+        let port = Self.freePort()
+        let out = "http-\(UUID())"
+        let (pipeline, run) = try await Self.start("""
+            sources:
+              ingest: { type: http_server, address: 127.0.0.1:\(port), max_body_bytes: 1KB, max_pending_bytes: 2KB, body_timeout: 60s }
+            sinks:
+              out: { type: collect, inputs: [ingest], name: \(out) }
+            """, port: port)
+        // 900 bytes: one event.
+        let line = "{\"pad\":\"" + String(repeating: "x", count: 889) + "\"}\n"
+        let head = "POST /events HTTP/1.1\r\nHost: x\r\nContent-Length: 900\r\n\r\n"
+        // Two slow clients hold 1,800 of the 2,048 bytes while their bodies trickle in. A probe
+        // in flight holds 900 too, so a slow client may be refused as it arrives: such a one
+        // (it has an answer already) is opened again, until the probe is the one refused.
+        var slow: [Int32] = []
+        defer { slow.forEach { close($0) } }
+        var (refused, acceptedEarly): ((Int, String), Int) = ((0, ""), 0)
+        for _ in 0..<200 where refused.0 != 503 {
+            slow = slow.filter { connection in
+                if Self.awaitsAnswer(connection) { return true }
+                close(connection)
+                return false
+            }
+            while slow.count < 2 { slow.append(Self.rawConnection(port, sending: head + line.prefix(10))) }
+            try await Task.sleep(for: .milliseconds(10))
+            refused = try await Self.post(port, line)
+            if refused.0 == 200 { acceptedEarly += 1 }
+        }
+        #expect(refused.0 == 503)
+        #expect(refused.1 == "too many request bodies are arriving at once; retry later\n")
+        // A chunked body has no declared length: its chunks are reserved as they come.
+        let chunked = Self.rawConnection(port, sending: "POST /events HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n12c\r\n" + String(repeating: " ", count: 300) + "\r\n")
+        defer { close(chunked) }
+        let chunkedAnswer = await Self.answer(on: chunked, endingWith: "retry later\n")
+        #expect(chunkedAnswer.hasPrefix("HTTP/1.1 503"), "\(chunkedAnswer)")
+        #expect(chunkedAnswer.lowercased().contains("retry-after: 1"))
+        #expect(chunkedAnswer.lowercased().contains("connection: close"))
+        // The slow bodies complete and are taken; their room is given back.
+        for connection in slow {
+            _ = String(line.dropFirst(10)).withCString { send(connection, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
+            #expect(await Self.answer(on: connection, endingWith: "accepted 1 events\n").hasPrefix("HTTP/1.1 200"))
+        }
+        #expect(try await Self.post(port, line + line).0 == 413)
+        #expect(try await Self.post(port, line).0 == 200)
         pipeline.stop()
         try await run.value
+        #expect(Self.harness.collector.events(out).count == 3 + acceptedEarly)
     }
 
     @Test("the bearer token is checked whole: a prefix, a longer value, another case are all refused")

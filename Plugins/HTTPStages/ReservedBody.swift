@@ -1,0 +1,37 @@
+import NIOCore
+
+/// A request body as it arrives, with the bytes it holds reserved in the source's
+/// ``PendingBytes``.
+struct ReservedBody: Sendable {
+    private let pending: PendingBytes
+    private(set) var bytes: [UInt8] = []
+    /// Reserved so far: the declared length up front, or each chunk as it comes.
+    private var reserved = 0
+
+    init(pending: PendingBytes) { self.pending = pending }
+
+    /// Reserves `count` bytes ahead (a declared `Content-Length`); false when that would pass the limit.
+    mutating func reserve(_ count: Int) -> Bool {
+        guard pending.reserve(count) else { return false }
+        reserved += count
+        bytes.reserveCapacity(count)
+        return true
+    }
+
+    /// Appends `chunk`, reserving what it adds past the reservation; false when that would pass the limit.
+    mutating func append(_ chunk: ByteBuffer) -> Bool {
+        let needed = bytes.count + chunk.readableBytes - reserved
+        if needed > 0 {
+            guard pending.reserve(needed) else { return false }
+            reserved += needed
+        }
+        bytes.append(contentsOf: chunk.readableBytesView)
+        return true
+    }
+
+    /// Gives the reservation back (the bytes stay readable).
+    mutating func release() {
+        pending.release(reserved)
+        reserved = 0
+    }
+}
