@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Synchronization
+import SwitchyardKit
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -22,6 +23,13 @@ final class ChildProcess: Sendable {
     let input: PipeWriter
     private let exit = Mutex<(status: Int32?, waiters: [CheckedContinuation<Int32, Never>])>((nil, []))
 
+    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later), which Swift's
+    /// Glibc module does not declare; nil where it is missing.
+    private static let closeFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
+    }()
+
     /// Starts `command` (looked up in PATH).
     /// - Parameters:
     ///   - maxLineBytes: longer stdout lines are cut to this length (and so fail to parse).
@@ -34,6 +42,10 @@ final class ChildProcess: Sendable {
         posix_spawn_file_actions_adddup2(&actions, stdinPipe[0], 0)
         posix_spawn_file_actions_adddup2(&actions, stdoutPipe[1], 1)
         posix_spawn_file_actions_adddup2(&actions, stderrPipe[1], 2)
+        // Nothing else this process has open reaches the program: a descriptor inherited from
+        // our own parent (the write end of its pipe, say) would otherwise be held open by the
+        // program, and by anything it starts, after this process has exited.
+        Self.closeFrom?(&actions, 3)
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -60,6 +72,7 @@ final class ChildProcess: Sendable {
             throw ExecError("cannot start \(command[0]): \(String(cString: strerror(result)))")
         }
         self.pid = pid
+        ChildProcessGroups.started(pid)
         output = LineQueue(capacity: outputCapacity)
         input = PipeWriter(descriptor: stdinPipe[1], capacity: inputCapacity)
         let output = output
@@ -77,6 +90,7 @@ final class ChildProcess: Sendable {
         Self.thread("exec-wait") { [self] in
             var status: Int32 = 0
             while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+            ChildProcessGroups.ended(pid)
             let waiters = exit.withLock { exit -> [CheckedContinuation<Int32, Never>] in
                 exit.status = status
                 defer { exit.waiters = [] }

@@ -20,7 +20,7 @@ enum ExecOptionChecks {
         return problems
     }
 
-    static let commandHelp = "The program and its arguments, e.g. [python3, scripts/enrich.py]; looked up in PATH. It runs in a process group of its own; its stderr is logged line by line."
+    static let commandHelp = "The program and its arguments, e.g. [python3, scripts/enrich.py]; looked up in PATH. It runs in a process group of its own, with only stdin, stdout and stderr open; its stderr is logged line by line."
     static let stopTimeoutHelp = "At shutdown the program gets end of file on stdin and this long to exit, then SIGTERM and this long again, then SIGKILL."
     static let maxLineBytesHelp = "A longer line from the program is cut here (and so is not valid JSON): its memory is bounded."
 }

@@ -59,6 +59,8 @@ public struct ExecSource: Source, SupervisedStage {
             let child: ChildProcess
             do {
                 child = try await program.running()
+            } catch is CancellationError {
+                return  // stopped while waiting to restart: nothing failed
             } catch {
                 context.logger.error("\(error)")
                 return

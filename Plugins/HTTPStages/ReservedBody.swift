@@ -14,7 +14,6 @@ struct ReservedBody: Sendable {
     mutating func reserve(_ count: Int) -> Bool {
         guard pending.reserve(count) else { return false }
         reserved += count
-        bytes.reserveCapacity(count)
         return true
     }
 
@@ -25,6 +24,9 @@ struct ReservedBody: Sendable {
             guard pending.reserve(needed) else { return false }
             reserved += needed
         }
+        // Room for a declared length at the first chunk, by whoever appends (not at `reserve`,
+        // whose copy of the empty array would be copied again at the first append).
+        if bytes.isEmpty { bytes.reserveCapacity(reserved) }
         bytes.append(contentsOf: chunk.readableBytesView)
         return true
     }

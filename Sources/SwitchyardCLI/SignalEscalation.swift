@@ -1,5 +1,6 @@
 import Logging
 import ServiceLifecycle
+import SwitchyardKit
 import UnixSignals
 #if canImport(Glibc)
 import Glibc
@@ -8,7 +9,8 @@ import Darwin
 #endif
 
 /// SIGINT/SIGTERM for `switchyard run`: the first asks the service group to shut down
-/// gracefully (the pipeline drains), a second exits at once with `128 + signal`. A signal
+/// gracefully (the pipeline drains), a second exits at once with `128 + signal`, killing the
+/// programs the exec stages run (``ChildProcessGroups``). A signal
 /// that came while the process started (``EarlySignals``) counts as the first.
 struct SignalEscalation: Service {
     let logger: Logger
@@ -24,6 +26,7 @@ struct SignalEscalation: Service {
                 await shutDown()
             } else {
                 logger.warning("received signal \(number) again; exiting without draining")
+                ChildProcessGroups.killAll()
                 _exit(128 + number)
             }
         }

@@ -150,6 +150,23 @@ struct ExecStagesTests {
         #expect(Self.children().isEmpty)
     }
 
+    @Test("a program gets stdin, stdout and stderr, and no other descriptor of this process")
+    func onlyStandardDescriptors() async throws {
+        // A descriptor without close-on-exec, as one inherited from a parent would be.
+        let inherited = open("/dev/null", O_RDONLY)
+        #expect(inherited > 2)
+        defer { close(inherited) }
+        try await harness.run("""
+            sources:
+              src: { type: exec, command: [sh, -c, 'ls /proc/$$$$/fd'], format: lines }
+            sinks:
+              out: { type: collect, inputs: [src], name: fds }
+            """)
+        // Before, the program also held the parent's descriptors, and kept a pipe open after
+        // this process exited.
+        #expect(harness.collector.events("fds").compactMap { $0.value["message"]?.stringValue }.sorted() == ["0", "1", "2"])
+    }
+
     @Test("exec sink with acknowledgements: a crash re-sends what was in flight; every event arrives, acknowledged after ok")
     func sink() async throws {
         let directory = NSTemporaryDirectory() + "exec-sink-\(UUID().uuidString)"

@@ -152,18 +152,26 @@ struct CLITests {
         #expect(written.allSatisfy { $0.hasPrefix("{") && $0.hasSuffix("}") })
     }
 
-    @Test("a second signal exits at once, without waiting for the drain")
+    /// Whether a process whose command line contains `text` is running.
+    private func processRunning(withArgument text: String) -> Bool {
+        let processes = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return processes.contains { entry in
+            guard entry.allSatisfy(\.isNumber), let commandLine = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else { return false }
+            return String(decoding: commandLine, as: UTF8.self).contains(text)
+        }
+    }
+
+    @Test("a second signal exits at once, without waiting for the drain, and kills the exec stages' programs")
     func secondSignalExits() throws {
         let directory = try temporaryDirectory()
-        let fifo = "\(directory)/blocked.fifo"
-        #expect(mkfifo(fifo, 0o644) == 0)
         let file = "\(directory)/p.yaml"
-        // Nobody reads the FIFO, so the file sink blocks opening it and the drain cannot finish.
+        let duration = "600.\(Int.random(in: 100_000...999_999))"  // names this test's program
+        // The program never answers `ok`, and may take a minute to stop: the drain cannot finish.
         try write("""
             sources:
               gen: { type: generator, interval: 10ms, lines: [x] }
             sinks:
-              out: { type: file, inputs: [gen], path: \(fifo) }
+              out: { type: exec, inputs: [gen], command: [sleep, "\(duration)"], acknowledgements: true, timeout: 60s, stop_timeout: 60s }
             """, to: file)
         let child = try SwitchyardProcess(["run", file])
         Thread.sleep(forTimeInterval: 0.5)
@@ -174,6 +182,8 @@ struct CLITests {
         let result = child.finish()
         #expect(result.status == 128 + SIGINT)
         #expect(result.stderr.contains("exiting without draining"))
+        // Before, the program was left running, on its own, for ten minutes.
+        #expect(waitUntil { !processRunning(withArgument: duration) }, "the exec sink's program outlived the process")
     }
 
     @Test("a failing stage is named and the exit status is non-zero")
