@@ -25,10 +25,10 @@ struct IngestHandler: Sendable {
         // A declared length past the limit is refused before a byte of the body is waited for.
         let declared = request.headers[.contentLength].flatMap { Int($0) }.map { max(0, $0) }
         if let declared, declared > limit { return tooLarge() }
-        var body = ReservedBody(pending: pending)
+        let body = ReservedBody(pending: pending)
         defer { body.release() }
         if let declared, !body.reserve(declared) { return busy() }
-        switch await collectBody(request, limit: limit, into: &body) {
+        switch await collectBody(request, limit: limit, into: body) {
         case .success: break
         case .failure(.tooLarge):
             return tooLarge()
@@ -37,8 +37,9 @@ struct IngestHandler: Sendable {
         case .failure(.busy):
             return busy()
         }
+        let bytes = body.bytes
         let events: [Event]
-        switch decode(body.bytes) {
+        switch decode(bytes) {
         case .success(let decoded): events = decoded
         case .failure(let problem):
             context.metrics.addErrors(1)
@@ -46,7 +47,7 @@ struct IngestHandler: Sendable {
         }
         guard !events.isEmpty else { return Self.answer(.ok, "accepted 0 events") }
         // Refuse rather than queue: backpressure reaches the client, memory stays bounded.
-        guard output.hasRoom(for: events.count, bytes: body.bytes.count) else {
+        guard output.hasRoom(for: events.count, bytes: bytes.count) else {
             var response = Self.answer(.serviceUnavailable, "the pipeline is full; retry later")
             response.headers[.retryAfter] = "1"
             return response
@@ -128,34 +129,30 @@ struct IngestHandler: Sendable {
 
     /// Reads the whole body into `body`, unless it is larger than `limit`, slower than the
     /// body timeout, or would pass `max_pending_bytes`.
-    private func collectBody(_ request: Request, limit: Int, into body: inout ReservedBody) async -> Result<Void, BodyProblem> {
+    private func collectBody(_ request: Request, limit: Int, into body: ReservedBody) async -> Result<Void, BodyProblem> {
         let timeout = bodyTimeout
-        let (result, collected) = await withTaskGroup(of: (Result<Void, BodyProblem>, ReservedBody?).self) { [body] group in
+        return await withTaskGroup(of: Result<Void, BodyProblem>.self) { group in
             group.addTask {
-                var body = body
                 do {
+                    var received = 0
                     for try await chunk in request.body {
-                        guard body.bytes.count + chunk.readableBytes <= limit else { return (.failure(.tooLarge), body) }
-                        guard body.append(chunk) else { return (.failure(.busy), body) }
+                        received += chunk.readableBytes
+                        guard received <= limit else { return .failure(.tooLarge) }
+                        guard body.append(chunk) else { return .failure(.busy) }
                     }
-                    return (.success(()), body)
+                    return .success(())
                 } catch {
-                    return (.failure(Task.isCancelled ? .timedOut : .tooLarge), body)
+                    return .failure(Task.isCancelled ? .timedOut : .tooLarge)
                 }
             }
             group.addTask {
                 try? await Task.sleep(for: timeout)
-                return (.failure(.timedOut), nil)
+                return .failure(.timedOut)
             }
-            var first = await group.next() ?? (.failure(.timedOut), nil)
+            let first = await group.next() ?? .failure(.timedOut)
             group.cancelAll()
-            // When the timer won, the reader still holds the reservation: keep its body, so
-            // that the caller gives back everything that was reserved.
-            if first.1 == nil, let late = await group.next()?.1 { first.1 = late }
             return first
         }
-        if let collected { body = collected }
-        return result
     }
 
     /// Why a body was refused.

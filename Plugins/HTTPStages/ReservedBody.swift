@@ -1,39 +1,52 @@
 import NIOCore
+import Synchronization
 
 /// A request body as it arrives, with the bytes it holds reserved in the source's
-/// ``PendingBytes``.
-struct ReservedBody: Sendable {
+/// ``PendingBytes``. Shared by the request's handler and the task that reads the body; the
+/// handler gives the reservation back once, however the reading ended.
+final class ReservedBody: Sendable {
+    private struct State {
+        var bytes: [UInt8] = []
+        /// Reserved so far: the declared length up front, or each chunk as it comes.
+        var reserved = 0
+    }
+
     private let pending: PendingBytes
-    private(set) var bytes: [UInt8] = []
-    /// Reserved so far: the declared length up front, or each chunk as it comes.
-    private var reserved = 0
+    private let state = Mutex(State())
 
     init(pending: PendingBytes) { self.pending = pending }
 
+    /// The bytes received so far.
+    var bytes: [UInt8] { state.withLock { $0.bytes } }
+
     /// Reserves `count` bytes ahead (a declared `Content-Length`); false when that would pass the limit.
-    mutating func reserve(_ count: Int) -> Bool {
+    func reserve(_ count: Int) -> Bool {
         guard pending.reserve(count) else { return false }
-        reserved += count
+        state.withLock { $0.reserved += count }
         return true
     }
 
     /// Appends `chunk`, reserving what it adds past the reservation; false when that would pass the limit.
-    mutating func append(_ chunk: ByteBuffer) -> Bool {
-        let needed = bytes.count + chunk.readableBytes - reserved
-        if needed > 0 {
-            guard pending.reserve(needed) else { return false }
-            reserved += needed
+    func append(_ chunk: ByteBuffer) -> Bool {
+        state.withLock { state in
+            let needed = state.bytes.count + chunk.readableBytes - state.reserved
+            if needed > 0 {
+                guard pending.reserve(needed) else { return false }
+                state.reserved += needed
+            }
+            // Room for a declared length at the first chunk.
+            if state.bytes.isEmpty { state.bytes.reserveCapacity(state.reserved) }
+            state.bytes.append(contentsOf: chunk.readableBytesView)
+            return true
         }
-        // Room for a declared length at the first chunk, by whoever appends (not at `reserve`,
-        // whose copy of the empty array would be copied again at the first append).
-        if bytes.isEmpty { bytes.reserveCapacity(reserved) }
-        bytes.append(contentsOf: chunk.readableBytesView)
-        return true
     }
 
     /// Gives the reservation back (the bytes stay readable).
-    mutating func release() {
+    func release() {
+        let reserved = state.withLock { state in
+            defer { state.reserved = 0 }
+            return state.reserved
+        }
         pending.release(reserved)
-        reserved = 0
     }
 }

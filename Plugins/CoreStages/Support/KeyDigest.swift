@@ -10,20 +10,21 @@ struct KeyDigest: Hashable {
 
     /// The digest of `value` (a string as its characters, anything else as its JSON text).
     init(_ value: JSONValue) {
-        var bytes: [UInt8] = []
-        if case .string(let text) = value {
-            bytes.append(contentsOf: text.utf8)
+        if case .string(var text) = value {
+            (high, low) = text.withUTF8 { Self.digest(UnsafeRawBufferPointer($0)) }  // no copy of the text
         } else {
-            bytes.append(0)  // no JSON text starts with NUL: a value never digests like a string
+            var bytes: [UInt8] = [0]  // no JSON text starts with NUL: a value never digests like a string
             JSONWriter.write(value, into: &bytes)
+            (high, low) = bytes.withUnsafeBytes(Self.digest)
         }
-        (high, low) = bytes.withUnsafeBytes { raw in
-            var first = Hasher(), second = Hasher()
-            first.combine(UInt8(1))
-            second.combine(UInt8(2))
-            first.combine(bytes: raw)
-            second.combine(bytes: raw)
-            return (UInt64(bitPattern: Int64(first.finalize())), UInt64(bitPattern: Int64(second.finalize())))
-        }
+    }
+
+    private static func digest(_ raw: UnsafeRawBufferPointer) -> (UInt64, UInt64) {
+        var first = Hasher(), second = Hasher()
+        first.combine(UInt8(1))
+        second.combine(UInt8(2))
+        first.combine(bytes: raw)
+        second.combine(bytes: raw)
+        return (UInt64(bitPattern: Int64(first.finalize())), UInt64(bitPattern: Int64(second.finalize())))
     }
 }
