@@ -50,6 +50,13 @@ struct FileSourceTests {
         #expect(errors == 2)
     }
 
+    @Test("a byte order mark at the start of a file is skipped; one inside the file is a bad line, counted")
+    func byteOrderMark() async throws {
+        let (numbers, errors) = try await numbersRead(from: "\u{FEFF}{\"n\":0}\n\u{FEFF}{\"n\":1}\n{\"n\":2}\n")
+        #expect(numbers == [0, 2])
+        #expect(errors == 1)
+    }
+
     @Test("a read of very many short and blank lines: decoded in groups as it is split, every event in order")
     func manyShortLines() async throws {
         // 40,000 events between 40,000 blank lines: several groups of 8,192 lines in one read.

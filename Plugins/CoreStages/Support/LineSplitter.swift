@@ -8,6 +8,8 @@ import Darwin
 ///
 /// A line longer than `maxLineBytes` is never held in memory: from the moment it passes
 /// the limit its bytes are skipped up to its newline, and `overlong` is told where it began.
+/// A UTF-8 byte order mark at the very start of the stream is not part of the first line
+/// (RFC 8259 lets a parser ignore it; Windows tools write one).
 struct LineSplitter {
     /// The default of the sources' `max_line_bytes`.
     static let defaultMaxLineBytes = 1 << 20
@@ -53,10 +55,11 @@ struct LineSplitter {
                     overlong(lineCount, chunkOffset + Int64(start) - Int64(pending.count))
                     pending = []
                 } else if pending.isEmpty {
-                    body(chunk[start..<newline], lineCount)
+                    body(Self.withoutByteOrderMark(chunk[start..<newline], at: chunkOffset + Int64(start)), lineCount)
                 } else {
+                    let lineStart = chunkOffset + Int64(start) - Int64(pending.count)
                     pending.append(contentsOf: chunk[start..<newline])
-                    body(pending[...], lineCount)
+                    body(Self.withoutByteOrderMark(pending[...], at: lineStart), lineCount)
                     pending = []
                 }
             }
@@ -81,8 +84,16 @@ struct LineSplitter {
         skipped = nil
         guard !pending.isEmpty else { return }
         lineCount += 1
-        body(pending[...], lineCount)
+        body(Self.withoutByteOrderMark(pending[...], at: streamOffset - Int64(pending.count)), lineCount)
         pending = []
+    }
+
+    /// `line` without a UTF-8 byte order mark (EF BB BF) when it starts the stream.
+    private static func withoutByteOrderMark(_ line: ArraySlice<UInt8>, at offset: Int64) -> ArraySlice<UInt8> {
+        guard offset == 0, line.count >= 3 else { return line }
+        let start = line.startIndex
+        guard line[start] == 0xEF, line[start + 1] == 0xBB, line[start + 2] == 0xBF else { return line }
+        return line.dropFirst(3)
     }
 
     /// Forgets a held-back partial line and starts again at `offset` (after a seek or a truncation).
