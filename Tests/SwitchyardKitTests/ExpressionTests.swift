@@ -327,6 +327,28 @@ struct RemapAndTemplateTests {
         #expect(throws: Never.self) { try RemapProgram(Array(repeating: ".b = " + String(repeating: "1 + ", count: 600) + "1", count: 3).joined(separator: "\n")) }
     }
 
+    @Test("+, replace and join refuse to build a string past 64 MiB: the event is refused, not the memory exhausted")
+    func builtStringLimit() throws {
+        let megabyte = JSONValue.string(String(repeating: "a", count: 1 << 20))
+        var value: JSONValue = ["x": megabyte, "parts": .array(Array(repeating: megabyte, count: 40))]
+        // Under the limit, each builds what it is asked.
+        try RemapProgram(".y = .x + .x\n.z = join(.parts)\n.w = replace(.x, \"aaaa\", \"aaaaa\")").run(on: &value)
+        #expect(value["y"].map { ValueOperations.text($0).utf8.count } == 2 << 20)
+        #expect(value["z"].map { ValueOperations.text($0).utf8.count } == 40 << 20)
+        #expect(value["w"].map { ValueOperations.text($0).utf8.count } == (1 << 20) / 4 * 5)
+        // Doubling a field in a program stops at the limit instead of going on.
+        let program = try RemapProgram(Array(repeating: ".x = .x + .x", count: 30).joined(separator: "\n"))
+        for (text, operation) in [("replace(.x, \"a\", .x)", "replace"), ("join(.parts, .x)", "join"), (".z + .z", "+")] {
+            #expect {
+                var event = value
+                try RemapProgram(".out = " + text).run(on: &event)
+            } throws: { error in
+                "\(error)".contains("\(operation) would build a string of") && "\(error)".contains("the most is 67108864 (64 MiB)")
+            }
+        }
+        #expect(throws: EvaluationError.self) { try program.run(on: &value) }
+    }
+
     @Test("a template that would render past 4096 bytes is an error (the event is refused), not a huge path or URI")
     func templateLimit() throws {
         let template = try Template("out/{{ .a }}.ndjson")

@@ -52,8 +52,6 @@ extension BuiltinFunction {
             typeTest("is_bool") { if case .bool = $0 { true } else { false } },
             typeTest("is_array") { if case .array = $0 { true } else { false } },
             typeTest("is_object") { if case .object = $0 { true } else { false } },
-            // By UTF-8 bytes (code points), not by characters: the same answer for any text a
-            // pipeline sees in practice, without grapheme breaking on every call.
             // By UTF-8 bytes (code points), not by characters. With a literal second argument the
             // parser makes these an `affix` node instead of a call.
             predicate("starts_with") { Affix.prefix.test($0, Array($1.utf8)) },
@@ -91,13 +89,27 @@ extension BuiltinFunction {
             BuiltinFunction("join", [.array, .string], required: 1, returns: .string) { (arguments) throws(EvaluationError) in
                 guard case .array(let elements) = arguments[0] else { throw fail("join needs an array, found \(arguments[0].typeName)") }
                 let separator = arguments.count > 1 ? try string(arguments[1], "join") : ""
-                return .string(elements.map(ValueOperations.text).joined(separator: separator))
+                var joined = ""
+                for (index, element) in elements.enumerated() {
+                    let text = ValueOperations.text(element)
+                    let added = (index == 0 ? 0 : separator.utf8.count) + text.utf8.count
+                    try ValueOperations.checkBuiltString(joined.utf8.count + added, "join")
+                    if index > 0 { joined += separator }
+                    joined += text
+                }
+                return .string(joined)
             },
             BuiltinFunction("replace", [.string, .string, .string], returns: .string) { (arguments) throws(EvaluationError) in
                 let text = try string(arguments[0], "replace")
                 let target = try string(arguments[1], "replace")
+                let replacement = try string(arguments[2], "replace")
                 guard !target.isEmpty else { throw fail("replace needs a non-empty string to replace") }
-                return .string(text.replacing(target, with: try string(arguments[2], "replace")))
+                let growth = replacement.utf8.count - target.utf8.count
+                if growth > 0, text.utf8.count + text.utf8.count / target.utf8.count * growth > ValueOperations.maxBuiltStringBytes {
+                    // Only a bound so far: count the matches for the exact length.
+                    try ValueOperations.checkBuiltString(text.utf8.count + text.ranges(of: target).count * growth, "replace")
+                }
+                return .string(text.replacing(target, with: replacement))
             },
             BuiltinFunction("to_string", [.any], returns: .string) { arguments in .string(ValueOperations.text(arguments[0])) },
             BuiltinFunction("to_number", [[.string, .integer, .float, .bool]], returns: .number) { (arguments) throws(EvaluationError) in

@@ -2,6 +2,19 @@
 enum ValueOperations {
     static func fail(_ message: String) -> EvaluationError { EvaluationError(offset: 0, message) }
 
+    /// The longest string (in UTF-8 bytes) that `+`, `replace` and `join` may build. Each
+    /// multiplies what it is given (`replace(.x, "a", .x)` on a 1 MB field is a terabyte), so
+    /// past this the evaluation fails and the event is refused and counted, like any
+    /// evaluation error, instead of the process running out of memory.
+    static let maxBuiltStringBytes = 64 << 20
+
+    /// Fails unless a string of `bytes` may be built by `operation`.
+    static func checkBuiltString(_ bytes: Int, _ operation: String) throws(EvaluationError) {
+        guard bytes <= maxBuiltStringBytes else {
+            throw fail("\(operation) would build a string of \(bytes) bytes; the most is \(maxBuiltStringBytes) (64 MiB)")
+        }
+    }
+
     /// A number as Double, when the value is one.
     static func double(_ value: JSONValue) -> Double? {
         switch value {
@@ -34,7 +47,10 @@ enum ValueOperations {
     }
 
     static func arithmetic(_ op: BinaryOperator, _ lhs: JSONValue, _ rhs: JSONValue) throws(EvaluationError) -> JSONValue {
-        if op == .add, case .string(let a) = lhs, case .string(let b) = rhs { return .string(a + b) }
+        if op == .add, case .string(let a) = lhs, case .string(let b) = rhs {
+            try checkBuiltString(a.utf8.count + b.utf8.count, "+")
+            return .string(a + b)
+        }
         if case .int(let a) = lhs, case .int(let b) = rhs, op != .divide {
             let (result, overflow): (Int64, Bool)
             switch op {
