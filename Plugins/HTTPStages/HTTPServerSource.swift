@@ -6,7 +6,8 @@ import SwitchyardAPI
 import SwitchyardKit
 
 /// Receives events over HTTP: answers 200 once they are in the pipeline, 400 for bad input
-/// (nothing of a bad body is taken), 401, 413, and 503 while the pipeline is full.
+/// (nothing of a bad body is taken), 401, 413, 415 for an unknown `Content-Encoding`, and 503
+/// while the pipeline is full. Bodies may come compressed with gzip or deflate.
 public struct HTTPServerSource: Source {
     public struct Configuration: StageConfiguration {
         @Option("Where to listen: HOST:PORT, e.g. 127.0.0.1:8080.")
@@ -17,7 +18,7 @@ public struct HTTPServerSource: Source {
         var decoding = Decoding.ndjson
         @Option("Require `Authorization: Bearer <token>` (401 otherwise; never logged).")
         var auth: Auth?
-        @Option("Larger bodies are refused with 413.")
+        @Option("Larger bodies are refused with 413: the body as sent, and again once decompressed (a gzip body is stopped as soon as it decompresses past this).")
         var max_body_bytes = ConfigByteSize(bytes: 10 << 20)
         @Option("Bytes of request bodies held at once, across connections, while they arrive and are decoded (default: the larger of 64MiB and 4 × max_body_bytes). A request that would pass it is answered 503 with Retry-After: 1 and Connection: close, before its body is read when its Content-Length tells.")
         var max_pending_bytes: ConfigByteSize?

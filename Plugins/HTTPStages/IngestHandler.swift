@@ -20,22 +20,35 @@ struct IngestHandler: Sendable {
             // The body is not read: closing the connection spares reading (and discarding) it.
             return Self.closing(Self.answer(.unauthorized, "missing or wrong bearer token"))
         }
+        let encoding: BodyInflater.Encoding?
+        switch Self.contentEncoding(request.headers) {
+        case .success(let found): encoding = found
+        case .failure(let problem):
+            context.metrics.addErrors(1)
+            return Self.closing(Self.answer(.unsupportedMediaType, problem.message))
+        }
         let limit = configuration.max_body_bytes.bytes
-        func tooLarge() -> Response { Self.closing(Self.answer(.contentTooLarge, "the body is larger than \(ConfigByteSize(bytes: limit))")) }
+        func tooLarge(_ decompressed: Bool = false) -> Response {
+            Self.closing(Self.answer(.contentTooLarge, "the body is larger than \(ConfigByteSize(bytes: limit))\(decompressed ? " once decompressed" : "")"))
+        }
         // A declared length past the limit is refused before a byte of the body is waited for.
         let declared = request.headers[.contentLength].flatMap { Int($0) }.map { max(0, $0) }
         if let declared, declared > limit { return tooLarge() }
         let body = ReservedBody(pending: pending)
         defer { body.release() }
         if let declared, !body.reserve(declared) { return busy() }
-        switch await collectBody(request, limit: limit, into: body) {
+        if encoding != nil, !body.reserveWorkspace(BodyInflater.workingBytes) { return busy() }
+        switch await collectBody(request, encoding: encoding, limit: limit, into: body) {
         case .success: break
-        case .failure(.tooLarge):
-            return tooLarge()
+        case .failure(.tooLarge(let decompressed)):
+            return tooLarge(decompressed)
         case .failure(.timedOut):
             return Self.closing(Self.answer(.requestTimeout, "the body did not arrive within \(bodyTimeout)"))
         case .failure(.busy):
             return busy()
+        case .failure(.undecodable(let message)):
+            context.metrics.addErrors(1)
+            return Self.closing(Self.answer(.badRequest, message))
         }
         let bytes = body.bytes
         let events: [Event]
@@ -121,28 +134,69 @@ struct IngestHandler: Sendable {
     }
 
     private enum BodyProblem: Error {
-        case tooLarge
+        /// Past `max_body_bytes`, as sent or once decompressed.
+        case tooLarge(decompressed: Bool)
         case timedOut
         /// Reserving its bytes would pass `max_pending_bytes`.
         case busy
+        /// Compressed data that does not decompress.
+        case undecodable(String)
     }
 
-    /// Reads the whole body into `body`, unless it is larger than `limit`, slower than the
-    /// body timeout, or would pass `max_pending_bytes`.
-    private func collectBody(_ request: Request, limit: Int, into body: ReservedBody) async -> Result<Void, BodyProblem> {
+    /// The body's `Content-Encoding`: nil when there is none (or `identity`); a problem naming
+    /// what is accepted for any other.
+    static func contentEncoding(_ headers: HTTPFields) -> Result<BodyInflater.Encoding?, Problem> {
+        let codings = headers[values: .contentEncoding]
+            .flatMap { $0.split(separator: ",") }
+            .map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            .filter { $0 != "identity" && !$0.isEmpty }
+        switch codings {
+        case []: return .success(nil)
+        case ["gzip"], ["x-gzip"]: return .success(.gzip)
+        case ["deflate"]: return .success(.deflate)
+        default:
+            return .failure(Problem(message: "Content-Encoding \(codings.joined(separator: ", ")) is not supported: send the body as is, or with gzip or deflate"))
+        }
+    }
+
+    /// Reads the whole body into `body`, decompressing it if `encoding` says so, unless it is
+    /// larger than `limit` (as sent or decompressed), slower than the body timeout, would pass
+    /// `max_pending_bytes`, or does not decompress.
+    private func collectBody(_ request: Request, encoding: BodyInflater.Encoding?, limit: Int,
+                             into body: ReservedBody) async -> Result<Void, BodyProblem> {
         let timeout = bodyTimeout
         return await withTaskGroup(of: Result<Void, BodyProblem>.self) { group in
             group.addTask {
                 do {
+                    let inflater = try encoding.map { encoding throws(BodyInflater.Failure) in try BodyInflater(encoding) }
                     var received = 0
+                    var decompressed = 0
                     for try await chunk in request.body {
                         received += chunk.readableBytes
-                        guard received <= limit else { return .failure(.tooLarge) }
-                        guard body.append(chunk) else { return .failure(.busy) }
+                        guard received <= limit else { return .failure(.tooLarge(decompressed: false)) }
+                        guard let inflater else {
+                            guard body.append(chunk) else { return .failure(.busy) }
+                            continue
+                        }
+                        var problem = BodyProblem.busy
+                        let taken = try chunk.withUnsafeReadableBytes { compressed in
+                            try inflater.feed(compressed) { piece in
+                                decompressed += piece.count
+                                guard decompressed <= limit else {
+                                    problem = .tooLarge(decompressed: true)
+                                    return false
+                                }
+                                return body.append(piece)
+                            }
+                        }
+                        guard taken else { return .failure(problem) }
                     }
+                    try inflater?.finish()
                     return .success(())
+                } catch let failure as BodyInflater.Failure {
+                    return .failure(.undecodable(failure.description))
                 } catch {
-                    return .failure(Task.isCancelled ? .timedOut : .tooLarge)
+                    return .failure(Task.isCancelled ? .timedOut : .tooLarge(decompressed: false))
                 }
             }
             group.addTask {

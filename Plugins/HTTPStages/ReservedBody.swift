@@ -9,6 +9,8 @@ final class ReservedBody: Sendable {
         var bytes: [UInt8] = []
         /// Reserved so far: the declared length up front, or each chunk as it comes.
         var reserved = 0
+        /// Reserved for working memory besides the body (a decompressor's).
+        var workspace = 0
     }
 
     private let pending: PendingBytes
@@ -26,17 +28,30 @@ final class ReservedBody: Sendable {
         return true
     }
 
+    /// Reserves `count` bytes of working memory that the body's bytes do not use up; false
+    /// when that would pass the limit.
+    func reserveWorkspace(_ count: Int) -> Bool {
+        guard pending.reserve(count) else { return false }
+        state.withLock { $0.workspace += count }
+        return true
+    }
+
     /// Appends `chunk`, reserving what it adds past the reservation; false when that would pass the limit.
-    func append(_ chunk: ByteBuffer) -> Bool {
+    func append(_ chunk: ByteBuffer) -> Bool { append(chunk.readableBytesView) }
+
+    /// Appends `piece` (a decompressed part of the body), reserving as for a chunk.
+    func append(_ piece: UnsafeBufferPointer<UInt8>) -> Bool { append(piece[...]) }
+
+    private func append(_ chunk: some Collection<UInt8>) -> Bool {
         state.withLock { state in
-            let needed = state.bytes.count + chunk.readableBytes - state.reserved
+            let needed = state.bytes.count + chunk.count - state.reserved
             if needed > 0 {
                 guard pending.reserve(needed) else { return false }
                 state.reserved += needed
             }
             // Room for a declared length at the first chunk.
             if state.bytes.isEmpty { state.bytes.reserveCapacity(state.reserved) }
-            state.bytes.append(contentsOf: chunk.readableBytesView)
+            state.bytes.append(contentsOf: chunk)
             return true
         }
     }
@@ -44,8 +59,8 @@ final class ReservedBody: Sendable {
     /// Gives the reservation back (the bytes stay readable).
     func release() {
         let reserved = state.withLock { state in
-            defer { state.reserved = 0 }
-            return state.reserved
+            defer { (state.reserved, state.workspace) = (0, 0) }
+            return state.reserved + state.workspace
         }
         pending.release(reserved)
     }

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import CompressNIO
 import CoreStages
 import Foundation
 import HTTPStages
@@ -86,6 +87,61 @@ struct HTTPServerSourceTests {
         try await run.value
         #expect(Self.harness.collector.events(out).map { $0.value["a"] } == [1, 2], "nothing of the bad or refused bodies")
         #expect(pipeline.metrics["ingest"]?.errors == 1)
+    }
+
+    /// POSTs `body` with `Content-Encoding: encoding`; the status and the answer's text.
+    static func post(_ port: Int, _ body: ByteBuffer, encoding: String) async throws -> (Int, String) {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/events")
+        request.method = .POST
+        request.body = .bytes(body)
+        request.headers.add(name: "Content-Encoding", value: encoding)
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        return (Int(response.status.code), String(buffer: try await response.body.collect(upTo: 1 << 20)))
+    }
+
+    @Test("gzip and deflate bodies are decompressed as they arrive, bounded by max_body_bytes once decompressed; corrupt, truncated or unknown encodings are refused")
+    func compressedBodies() async throws {
+        let port = Self.freePort()
+        let out = "http-\(UUID())"
+        let (pipeline, run) = try await Self.start("""
+            sources:
+              ingest: { type: http_server, address: 127.0.0.1:\(port), max_body_bytes: 1MB }
+            sinks:
+              out: { type: collect, inputs: [ingest], name: \(out) }
+            """, port: port)
+        func lines(_ range: Range<Int>) -> ByteBuffer {
+            ByteBuffer(string: range.map { #"{"n":\#($0),"pad":"\#(String(repeating: "p", count: 100))"}"# + "\n" }.joined())
+        }
+        func compressed(_ range: Range<Int>, _ algorithm: CompressionAlgorithm) throws -> ByteBuffer {
+            var plain = lines(range)
+            return try plain.compress(with: algorithm)
+        }
+        // 3,000 lines (350 KB decompressed, many pieces); zlib's deflate; two gzip members in a row.
+        #expect(try await Self.post(port, try compressed(0..<3_000, .gzip()), encoding: "gzip") == (200, "accepted 3000 events\n"))
+        #expect(try await Self.post(port, try compressed(3_000..<3_010, .zlib()), encoding: "deflate").0 == 200)
+        var members = try compressed(3_010..<3_020, .gzip())
+        var second = try compressed(3_020..<3_030, .gzip())
+        members.writeBuffer(&second)
+        #expect(try await Self.post(port, members, encoding: "x-gzip").0 == 200)
+
+        // Nothing is taken from any of these.
+        var truncated = try compressed(5_000..<5_100, .gzip())
+        truncated.moveWriterIndex(to: truncated.writerIndex - 8)
+        let cut = try await Self.post(port, truncated, encoding: "gzip")
+        #expect(cut.0 == 400 && cut.1.contains("truncated"))
+        let corrupt = try await Self.post(port, ByteBuffer(string: #"{"n":5000}"#), encoding: "gzip")
+        #expect(corrupt.0 == 400 && corrupt.1.contains("gzip data is corrupt"))
+        // 64 MB of zeros is 64 KB compressed: stopped once 1 MB came out.
+        var zeros = ByteBuffer(repeating: 0, count: 64 << 20)
+        let bomb = try await Self.post(port, try zeros.compress(with: .gzip()), encoding: "gzip")
+        #expect(bomb == (413, "the body is larger than 1MB once decompressed\n"))
+        #expect(try await Self.post(port, try compressed(5_000..<5_001, .gzip()), encoding: "br")
+            == (415, "Content-Encoding br is not supported: send the body as is, or with gzip or deflate\n"))
+
+        pipeline.stop()
+        try await run.value
+        #expect(Self.harness.collector.events(out).map { $0.value["n"] } == (0..<3_030).map { .int(Int64($0)) })
+        #expect(pipeline.metrics["ingest"]?.errors == 3)
     }
 
     @Test("json decoding takes an object or an array of objects")
