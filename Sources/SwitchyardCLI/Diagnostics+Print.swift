@@ -5,10 +5,18 @@ import Glibc
 import Darwin
 #endif
 
-/// Prints diagnostics to standard error, one `FILE:LINE:COLUMN: message` per line.
+/// The most diagnostics printed for one check; a generated file gone wrong can have 50,000,
+/// and the first ones tell what the rest are.
+let printedDiagnosticsLimit = 100
+
+/// Prints diagnostics to standard error, one `FILE:LINE:COLUMN: message` per line, at most
+/// ``printedDiagnosticsLimit`` of them and then how many more there are.
 func printDiagnostics(_ diagnostics: [Diagnostic]) {
-    for diagnostic in diagnostics {
+    for diagnostic in diagnostics.prefix(printedDiagnosticsLimit) {
         StandardError.write(diagnostic.description + "\n")
+    }
+    if diagnostics.count > printedDiagnosticsLimit {
+        StandardError.write("... and \(diagnostics.count - printedDiagnosticsLimit) more (the first \(printedDiagnosticsLimit) are shown)\n")
     }
 }
 

@@ -33,8 +33,34 @@ struct HostileInputTests {
             let result = try SwitchyardProcess.run([command, file])
             #expect(result.status == 1)
             #expect(result.stderr.contains("\(file):"), "\(command): the error names the file")
-            #expect(result.stderr.contains("alias expansion too large"), "\(command): \(result.stderr.prefix(300))")
+            #expect(result.stderr.contains("more than 100000 YAML nodes once its aliases are expanded"), "\(command): \(result.stderr.prefix(300))")
+            #expect(!result.stderr.contains("expected"), "\(command): the refused rest of the document adds no errors")
         }
+    }
+
+    @Test("a generated pipeline gone wrong: one error for a document too large, and at most 100 errors printed, then how many more")
+    func floodsOfErrors() throws {
+        let sinks = { (count: Int, input: (Int) -> String) in
+            "sources:\n  g: { type: generator, count: 1, lines: [x] }\nsinks:\n"
+                + (0..<count).map { "  s\($0): { type: blackhole, inputs: [\(input($0))] }\n" }.joined()
+        }
+        let huge = try directory() + "/huge.yaml"
+        try sinks(20_000) { _ in "g" }.write(toFile: huge, atomically: true, encoding: .utf8)
+        let tooLarge = try SwitchyardProcess.run(["validate", huge])
+        #expect(tooLarge.status == 1)
+        #expect(tooLarge.stderr.split(separator: "\n").count == 1, "\(tooLarge.stderr.prefix(500))")
+        #expect(tooLarge.stderr.contains("the document is too large: more than 100000 YAML nodes"))
+        #expect(tooLarge.stdout.contains("invalid (1 error)"))
+
+        let wrong = try directory() + "/wrong.yaml"
+        try sinks(300) { "q\($0)" }.write(toFile: wrong, atomically: true, encoding: .utf8)
+        let many = try SwitchyardProcess.run(["validate", wrong])
+        let lines = many.stderr.split(separator: "\n")
+        #expect(lines.count == 101)
+        #expect(lines.first?.hasSuffix("sinks.s0: unknown input 'q0'; did you mean 'g'?") == true)
+        // 300 errors and a warning (g feeds no stage).
+        #expect(lines.last == "... and 201 more (the first 100 are shown)")
+        #expect(many.stdout.contains("invalid (300 errors)"))
     }
 
     @Test("a pipeline file that never ends (/dev/zero) is refused by size, not read forever")

@@ -37,7 +37,9 @@ struct ConfigNodeBuilder {
             return nil
         }
         guard let node else { return ConfigNode(.null, at: SourceLocation(file: file, line: 1, column: 1)) }
-        return convert(node)
+        let root = convert(node)
+        // Past the limit the rest is nulls: checking it would only add false errors.
+        return nodeCount > Self.maximumNodes ? nil : root
     }
 
     private func location(_ mark: Mark?) -> SourceLocation {
@@ -49,7 +51,7 @@ struct ConfigNodeBuilder {
         guard nodeCount <= Self.maximumNodes else {
             if nodeCount == Self.maximumNodes + 1 {
                 diagnostics.append(Diagnostic(at: location(node.mark),
-                    "alias expansion too large: the document expands to more than \(Self.maximumNodes) nodes here (aliases of aliases?)"))
+                    "the document is too large: more than \(Self.maximumNodes) YAML nodes once its aliases are expanded (a pipeline has hundreds; aliases of aliases multiply)"))
             }
             return ConfigNode(.null, at: location(node.mark))
         }
