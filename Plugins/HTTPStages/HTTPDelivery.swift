@@ -34,6 +34,8 @@ final class HTTPDelivery: Sendable {
             case .bearer: headers.replaceOrAdd(name: "Authorization", value: "Bearer \(auth.token ?? "")")
             case .basic:
                 let credentials = Data("\(auth.user ?? ""):\(auth.password ?? "")".utf8).base64EncodedString()
+                // The password's encoded form, as a server echoing the request would show it.
+                SecretRedactor.shared.registerLiteral(credentials)
                 headers.replaceOrAdd(name: "Authorization", value: "Basic \(credentials)")
             }
         }

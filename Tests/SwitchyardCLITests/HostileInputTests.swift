@@ -139,6 +139,47 @@ struct HostileInputTests {
         #expect(checked > 100, "every option of every stage type was tried")
     }
 
+    @Test("secrets written literally (bearer token, API key header, basic password, a URL's password and token) are not printed, even when a server echoes the request")
+    func literalSecretsEchoed() throws {
+        let script = SwitchyardProcess.repositoryRoot.appendingPathComponent("Tests/SwitchyardCLITests/Scripts/echo_server.py").path
+        let server = try SwitchyardProcess(["python3", script], executable: "/usr/bin/env")
+        defer {
+            // SIGKILL: the test process blocks SIGTERM, and a child inherits that mask.
+            server.signal(SIGKILL)
+            _ = server.finish()
+        }
+        let port = server.firstLine()
+        let secrets = ["pw-literal-1", "qs-literal-2", "tok-literal-3", "key-literal-4", "pw-literal-5",
+                       Data("bob:pw-literal-1".utf8).base64EncodedString(), Data("amy:pw-literal-5".utf8).base64EncodedString()]
+        let file = try directory() + "/p.yaml"
+        try """
+            sources:
+              gen: { type: generator, count: 1, lines: [x] }
+            sinks:
+              bearer:
+                type: http
+                inputs: [gen]
+                uri: http://bob:pw-literal-1@127.0.0.1:\(port)/in?access_token=qs-literal-2&page=1
+                auth: { strategy: bearer, token: tok-literal-3 }
+                headers: { X-Api-Key: key-literal-4 }
+              basic:
+                type: http
+                inputs: [gen]
+                uri: http://127.0.0.1:\(port)/basic
+                auth: { strategy: basic, user: amy, password: pw-literal-5 }
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        let run = try SwitchyardProcess.run(["run", file])
+        #expect(run.stderr.contains("refused /in?access_token=<redacted>&page=1 with"), "\(run.stderr)")
+        #expect(run.stderr.contains("'X-Api-Key': '<redacted>'"), "\(run.stderr)")
+        #expect(run.stderr.contains("refused /basic with"), "\(run.stderr)")
+        for command in [["validate", file], ["graph", file]] {
+            let result = try SwitchyardProcess.run(command)
+            #expect(result.status == 0, "\(result.stderr)")
+            for secret in secrets { #expect(!result.stdout.contains(secret) && !result.stderr.contains(secret), "\(command[0]): \(secret)") }
+        }
+        for secret in secrets { #expect(!run.stderr.contains(secret) && !run.stdout.contains(secret), "run: \(secret)") }
+    }
+
     @Test("at run time, a secret in a file sink path is not printed when the write fails; the error is one line")
     func secretAtRunTime() throws {
         let directory = try directory()

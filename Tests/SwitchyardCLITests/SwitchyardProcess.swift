@@ -59,6 +59,15 @@ struct SwitchyardProcess {
 
     func write(_ text: String) { stdinPipe.fileHandleForWriting.write(Data(text.utf8)) }
 
+    /// Reads standard output up to its first newline (blocks).
+    func firstLine() -> String {
+        var line = Data()
+        while case let byte = stdoutPipe.fileHandleForReading.readData(ofLength: 1), !byte.isEmpty, byte.first != 0x0A {
+            line.append(byte)
+        }
+        return String(decoding: line, as: UTF8.self)
+    }
+
     func closeInput() { try? stdinPipe.fileHandleForWriting.close() }
 
     func signal(_ number: Int32) { kill(process.processIdentifier, number) }

@@ -332,7 +332,7 @@ struct RemapAndTemplateTests {
         let megabyte = JSONValue.string(String(repeating: "a", count: 1 << 20))
         var value: JSONValue = ["x": megabyte, "parts": .array(Array(repeating: megabyte, count: 40))]
         // Under the limit, each builds what it is asked.
-        try RemapProgram(".y = .x + .x\n.z = join(.parts)\n.w = replace(.x, \"aaaa\", \"aaaaa\")").run(on: &value)
+        _ = try RemapProgram(".y = .x + .x\n.z = join(.parts)\n.w = replace(.x, \"aaaa\", \"aaaaa\")").run(on: &value)
         #expect(value["y"].map { ValueOperations.text($0).utf8.count } == 2 << 20)
         #expect(value["z"].map { ValueOperations.text($0).utf8.count } == 40 << 20)
         #expect(value["w"].map { ValueOperations.text($0).utf8.count } == (1 << 20) / 4 * 5)
@@ -341,7 +341,7 @@ struct RemapAndTemplateTests {
         for (text, operation) in [("replace(.x, \"a\", .x)", "replace"), ("join(.parts, .x)", "join"), (".z + .z", "+")] {
             #expect {
                 var event = value
-                try RemapProgram(".out = " + text).run(on: &event)
+                _ = try RemapProgram(".out = " + text).run(on: &event)
             } throws: { error in
                 "\(error)".contains("\(operation) would build a string of") && "\(error)".contains("the most is 67108864 (64 MiB)")
             }

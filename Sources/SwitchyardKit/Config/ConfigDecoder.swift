@@ -175,6 +175,9 @@ struct ConfigNodeDecoder: Decoder {
 
     /// Decodes a child node, attaching its position to any plain `DecodingError`.
     func decodeChild<T: Decodable>(_ type: T.Type, node child: ConfigNode, key: any CodingKey) throws -> T {
+        if let text = child.scalar, child.interpolatedVariables.isEmpty {
+            LiteralSecrets.register(text, key: key.stringValue)
+        }
         let childDecoder = ConfigNodeDecoder(node: child, session: session, codingPath: codingPath + [key]).decoding(type)
         if type == JSONValue.self { return child.jsonValue as! T }
         do {
