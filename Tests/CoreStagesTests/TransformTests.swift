@@ -26,6 +26,29 @@ struct TransformTests {
         #expect(metrics["sensors"]?.dropped == 0)
     }
 
+    @Test("a filter that keeps few events passes them on with text of their own, not slices of the read chunk they came in")
+    func sparseOutputsDetached() async throws {
+        let directory = try Fixture.directory()
+        try Fixture.append((0..<1_000).map { "{\"n\":\($0)}\n" }.joined(), to: "\(directory)/in.ndjson")
+        let (rare, all) = (Fixture.unique("rare"), Fixture.unique("all"))
+        _ = try await harness.run("""
+            sources:
+              in: { type: file, path: \(directory)/in.ndjson }
+            transforms:
+              rare: { type: filter, inputs: [in], condition: '.n == 500' }
+              all: { type: filter, inputs: [in], condition: '.n >= 0' }
+            sinks:
+              out_rare: { type: collect, inputs: [rare], name: \(rare) }
+              out_all: { type: collect, inputs: [all], name: \(all) }
+            """)
+        // Kept 1 of 1,000: its text is a buffer of its own (a slice of the whole of it), so
+        // holding it does not hold the chunk. Kept all: still slices of the chunk, no copy.
+        let kept = try #require(harness.collector.events(rare).first?.rawJSON)
+        #expect(kept.startIndex == 0 && Array(kept) == Array(#"{"n":500}"#.utf8))
+        let shared = try #require(harness.collector.events(all).first { $0.value["n"] == 500 }?.rawJSON)
+        #expect(shared.startIndex > 0)
+    }
+
     @Test("an evaluation error drops and counts the event by default")
     func errorsDropped() async throws {
         let out = Fixture.unique("out")

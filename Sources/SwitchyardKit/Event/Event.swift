@@ -125,6 +125,20 @@ public struct Event: Sendable, Equatable {
         return edited
     }
 
+    /// Copies the event's text out of the buffer it may share with other events (a 1 MiB
+    /// read chunk, a request body) into one of its own, so that keeping this event does not
+    /// keep the whole buffer alive.
+    mutating func detachText() {
+        switch payload {
+        case .json(let text, let uniqueKeys, let rootKeys):
+            payload = .json(ArraySlice(Array(text)), uniqueKeys: uniqueKeys, rootKeys: rootKeys)
+        case .parsed(let value, let text):
+            payload = .parsed(value, ArraySlice(Array(text)))
+        case .value:
+            break
+        }
+    }
+
     /// Appends the event's compact JSON text to `buffer`, re-using the original text when it has one.
     public func writeJSON(into buffer: inout [UInt8]) {
         switch payload {

@@ -186,19 +186,22 @@ public final class Pipeline: Sendable {
         let namedPorts = Dictionary(uniqueKeysWithValues: stage.namedOutputs.map { ($0, ports[$0]!) })
 
         // What a transform makes of a batch carries the batch's acknowledgement token on.
-        func deliver(_ output: consuming TransformOutput, acknowledgement: Acknowledgement? = nil) async {
+        func deliver(_ output: consuming TransformOutput, of received: Int = 0, acknowledgement: Acknowledgement? = nil) async {
             stageMetrics.addDiscarded(output.discarded)
             stageMetrics.addOut(output.events.count)
             let named = output.named
+            var events = (consume output).events
+            Self.detachSparse(&events, of: received)
             // Handed on without a copy kept here, so the next stage may own the events outright.
-            await defaultPort.deliver(EventBatch((consume output).events, acknowledgement: acknowledgement))
-            for (name, events) in named {
+            await defaultPort.deliver(EventBatch(events, acknowledgement: acknowledgement))
+            for (name, var events) in named {
                 guard let port = namedPorts[name], !port.edges.isEmpty else {
                     // Nobody consumes this output (validate warned): not silent, counted as dropped.
                     stageMetrics.addDropped(events.count)
                     continue
                 }
                 stageMetrics.addOut(events.count)
+                Self.detachSparse(&events, of: received)
                 await port.deliver(EventBatch(events, acknowledgement: acknowledgement))
             }
         }
@@ -206,6 +209,7 @@ public final class Pipeline: Sendable {
         do {
             while let batch = await channel.receive() {
                 stageMetrics.addIn(batch.count)
+                let received = batch.count
                 let acknowledgement = batch.acknowledgement
                 var output = TransformOutput()
                 do {
@@ -216,7 +220,7 @@ public final class Pipeline: Sendable {
                     acknowledgement?.release()
                     throw error
                 }
-                await deliver(consume output, acknowledgement: acknowledgement)
+                await deliver(consume output, of: received, acknowledgement: acknowledgement)
                 acknowledgement?.release()
             }
             var output = TransformOutput()
@@ -226,6 +230,17 @@ public final class Pipeline: Sendable {
             stageMetrics.addDropped(channel.consumerFailed())
             fail(stage, error)
         }
+    }
+
+    /// A transform that keeps fewer than 1 in ``sparseFraction`` of a batch's events (a filter for
+    /// rare errors) passes on events whose text would each keep a whole shared buffer alive:
+    /// 2,000 of them waiting for a slow sink held 2,000 read chunks of 1 MiB. Their text is
+    /// copied out instead, which costs at most 1/32 of the batch's bytes.
+    static let sparseFraction = 32
+
+    private static func detachSparse(_ events: inout [Event], of received: Int) {
+        guard !events.isEmpty, events.count * sparseFraction < received else { return }
+        for index in events.indices { events[index].detachText() }
     }
 
     private func runSink(_ sink: any Sink, stage: PlannedStage, channel: any StageInputBuffer, metrics: StageMetrics) async {
