@@ -129,6 +129,36 @@ struct RuntimeTests {
         #expect(numbers(out) == Array(1...20))
     }
 
+    @Test("a memory buffer's max_size bounds the bytes it holds: past it, drop_newest drops and counts; /health shows both")
+    func memoryBufferMaxSize() async throws {
+        let (out, gate) = (unique("out"), unique("gate"))
+        let pipeline = try harness.pipeline("""
+            sources:
+              src: { type: memory, events: [{ pad: "\(String(repeating: "x", count: 400))" }], repeat: 50, batch_size: 1 }
+            sinks:
+              out:
+                type: collect
+                inputs: [src]
+                name: \(out)
+                gate: \(gate)
+                buffer: { max_size: 2KiB, when_full: drop_newest }
+            """)
+        let run = Task { try await pipeline.run() }
+        while pipeline.metrics["src"]!.eventsOut < 50 { try await Task.sleep(for: .milliseconds(5)) }
+        let health = pipeline.healthReport().stages.first { $0.id == "out" }?.details
+        #expect(health?["buffer_type"] == "memory")
+        #expect(health?["buffer_max_bytes"] == 2048)
+        let held = harness.collector.events(out).count
+        harness.gates.open(gate)
+        try await run.value
+        // Each event is about 420 bytes: 4 fit in 2 KiB (the sink may have taken one more
+        // before its gate), though max_events would allow 2,000.
+        let delivered = harness.collector.events(out).count
+        #expect(held == 0)
+        #expect((4...5).contains(delivered), "\(delivered)")
+        #expect(pipeline.metrics["out"]!.dropped == 50 - delivered)
+    }
+
     @Test("a failing stage is reported by id; the rest of the graph still drains")
     func stageFailure() async throws {
         let (bad, good) = (unique("bad"), unique("good"))

@@ -23,10 +23,10 @@ public struct BufferPolicy: Sendable, Hashable {
     /// about 11 MiB. At 2,000, W2's peak memory fell from about 70 to 51 MB at the same speed;
     /// a buffer still holds a whole read chunk's batch, so stages keep overlapping.
     public static let defaultMaxEvents = 2_000
-    /// The most bytes of events a memory buffer holds, whatever `max_events` allows: 2,000
-    /// events of 1 MiB lines would otherwise hold 2 GiB (measured: a 2.7 GB file of 900 KB
-    /// lines into a slow HTTP sink peaked at 2.1 GB). A batch always fits into an empty
-    /// buffer, so one larger than this still passes.
+    /// The default of the most bytes of events a memory buffer holds, whatever `max_events`
+    /// allows: 2,000 events of 1 MiB lines would otherwise hold 2 GiB (measured: a 2.7 GB
+    /// file of 900 KB lines into a slow HTTP sink peaked at 2.1 GB). A batch always fits into
+    /// an empty buffer, so one larger than this still passes.
     public static let memoryMaxBytes = 64 << 20
     /// The default size of a disk buffer.
     public static let defaultMaxBytes: Int64 = 1 << 30
@@ -35,17 +35,18 @@ public struct BufferPolicy: Sendable, Hashable {
     public var type: Kind
     /// Events a memory buffer holds.
     public var maxEvents: Int
-    /// Bytes a disk buffer holds.
+    /// Bytes a buffer holds: on disk, or of its events' text in memory.
     public var maxBytes: Int64
     /// What a producer does when the buffer is full.
     public var whenFull: WhenFull
 
-    /// A buffer of the given kind and size.
+    /// A buffer of the given kind and size; `maxBytes` defaults to ``memoryMaxBytes`` in
+    /// memory and ``defaultMaxBytes`` on disk.
     public init(type: Kind = .memory, maxEvents: Int = BufferPolicy.defaultMaxEvents,
-                maxBytes: Int64 = BufferPolicy.defaultMaxBytes, whenFull: WhenFull = .block) {
+                maxBytes: Int64? = nil, whenFull: WhenFull = .block) {
         self.type = type
         self.maxEvents = maxEvents
-        self.maxBytes = maxBytes
+        self.maxBytes = maxBytes ?? (type == .disk ? Self.defaultMaxBytes : Int64(Self.memoryMaxBytes))
         self.whenFull = whenFull
     }
 }
@@ -56,8 +57,8 @@ struct BufferConfiguration: StageConfiguration {
     var type = BufferPolicy.Kind.memory
     @Option("type memory: events the buffer holds.", minimum: 1)
     var max_events = BufferPolicy.defaultMaxEvents
-    @Option("type disk: bytes the buffer holds on disk (at least 1MiB).")
-    var max_size = ConfigByteSize(bytes: Int(BufferPolicy.defaultMaxBytes))
+    @Option("Bytes the buffer holds. type memory: of its events' text, whichever of max_events and max_size comes first (default 64MiB; a batch larger than this still passes when the buffer is empty). type disk: on disk (default 1GiB, at least 1MiB).")
+    var max_size: ConfigByteSize?
     @Option("block: backpressure up to the sources. drop_newest: drop the incoming batch, counted.")
     var when_full = BufferPolicy.WhenFull.block
 
@@ -66,14 +67,14 @@ struct BufferConfiguration: StageConfiguration {
     func problems() -> [OptionProblem] {
         var problems: [OptionProblem] = []
         if max_events < 1 { problems.append(OptionProblem(option: "max_events", "must be at least 1")) }
-        if max_size.bytes < 1 << 20 { problems.append(OptionProblem(option: "max_size", "must be at least 1MiB")) }
+        if let max_size, type == .disk, max_size.bytes < 1 << 20 { problems.append(OptionProblem(option: "max_size", "must be at least 1MiB for type: disk")) }
+        if let max_size, max_size.bytes < 1 { problems.append(OptionProblem(option: "max_size", "must be at least 1 byte")) }
         if type == .disk, $max_events.isWritten { problems.append(OptionProblem(option: "max_events", "is for type: memory; a disk buffer is bounded by max_size")) }
-        if type != .disk, $max_size.isWritten { problems.append(OptionProblem(option: "max_size", "is for type: disk; a memory buffer is bounded by max_events")) }
         return problems
     }
 
     var policy: BufferPolicy {
-        BufferPolicy(type: type, maxEvents: max_events, maxBytes: Int64(max_size.bytes), whenFull: when_full)
+        BufferPolicy(type: type, maxEvents: max_events, maxBytes: max_size.map { Int64($0.bytes) }, whenFull: when_full)
     }
 }
 

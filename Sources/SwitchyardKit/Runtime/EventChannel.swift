@@ -67,6 +67,9 @@ final class EventChannel: StageInputBuffer {
     /// Events currently buffered.
     var bufferedEvents: Int { state.withLock { $0.bufferedEvents } }
 
+    /// Bytes of events currently buffered (their text, as ``Event/approximateBytes`` counts it).
+    var bufferedBytes: Int { state.withLock { $0.bufferedBytes } }
+
     /// Whether nothing is buffered right now.
     var isEmpty: Bool { state.withLock { $0.isEmpty } }
 

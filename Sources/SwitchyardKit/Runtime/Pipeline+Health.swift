@@ -31,7 +31,11 @@ extension Pipeline {
             if let buffer = slots[stage.id]?.channel {
                 details["buffer_events"] = .int(Int64(buffer.bufferedEvents))
                 details["buffer_capacity"] = .int(Int64(buffer.capacity))
-                if let disk = buffer as? DiskBuffer {
+                if let memory = buffer as? EventChannel {
+                    details["buffer_type"] = "memory"
+                    details["buffer_bytes"] = .int(Int64(memory.bufferedBytes))
+                    details["buffer_max_bytes"] = .int(Int64(memory.maxBytes))
+                } else if let disk = buffer as? DiskBuffer {
                     details["buffer_type"] = "disk"
                     details["buffer_bytes"] = .int(disk.sizeBytes)
                     details["buffer_max_bytes"] = .int(disk.maxBytes)

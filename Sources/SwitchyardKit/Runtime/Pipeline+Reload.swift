@@ -121,7 +121,7 @@ extension Pipeline {
             } else if stage.buffer.type == .disk || old.stage.buffer.type == .disk {
                 throw ReloadError.refused("its buffer changed to or from type: disk; that takes a restart")
             } else {
-                let fresh = EventChannel(capacity: stage.buffer.maxEvents, producers: 1)
+                let fresh = EventChannel(capacity: stage.buffer.maxEvents, producers: 1, maxBytes: Int(stage.buffer.maxBytes))
                 change.heldBuffers.append(fresh)
                 channel = fresh
             }
@@ -140,7 +140,7 @@ extension Pipeline {
         switch (stage.kind, stage.buffer.type) {
         case (.source, _): break
         case (_, .memory):
-            channel = EventChannel(capacity: stage.buffer.maxEvents, producers: 1)
+            channel = EventChannel(capacity: stage.buffer.maxEvents, producers: 1, maxBytes: Int(stage.buffer.maxBytes))
         case (_, .disk):
             let directory = (dataDirectory ?? ".") + "/\(stage.id)/buffer"
             var bufferLogger = logger

@@ -193,7 +193,7 @@ public final class Pipeline: Sendable {
             var events = (consume output).events
             Self.detachSparse(&events, of: received)
             // Handed on without a copy kept here, so the next stage may own the events outright.
-            await defaultPort.deliver(EventBatch(events, acknowledgement: acknowledgement))
+            await defaultPort.deliver(EventBatch(consume events, acknowledgement: acknowledgement))
             for (name, var events) in named {
                 guard let port = namedPorts[name], !port.edges.isEmpty else {
                     // Nobody consumes this output (validate warned): not silent, counted as dropped.
@@ -202,7 +202,7 @@ public final class Pipeline: Sendable {
                 }
                 stageMetrics.addOut(events.count)
                 Self.detachSparse(&events, of: received)
-                await port.deliver(EventBatch(events, acknowledgement: acknowledgement))
+                await port.deliver(EventBatch(consume events, acknowledgement: acknowledgement))
             }
         }
 
