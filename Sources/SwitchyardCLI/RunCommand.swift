@@ -48,6 +48,15 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         printDiagnostics(plan.warnings)
+        // Held until the process ends (the kernel lets it go then, however it ends).
+        let dataDirectoryLock: DataDirectoryLock?
+        do {
+            dataDirectoryLock = try plan.dataDirectory.map { directory throws(DataDirectoryLock.Failure) in try DataDirectoryLock(directory: directory) }
+        } catch {
+            logger.error("\(error)")
+            throw ExitCode(1)
+        }
+        defer { withExtendedLifetime(dataDirectoryLock) {} }
 
         // Stage counters, and any metric a stage makes with swift-metrics, land in one registry
         // that /metrics serves.

@@ -273,4 +273,32 @@ struct CrashTests {
         run.received = (try? String(contentsOfFile: received, encoding: .utf8)) ?? ""
         return run
     }
+
+    @Test("a second process on the same data_dir is refused at once, naming the first; after the first is killed -9 it starts")
+    func dataDirectoryLock() throws {
+        let directory = try makeDirectory()
+        let file = "\(directory)/p.yaml"
+        try """
+            data_dir: \(directory)/state
+            sources:
+              gen: { type: generator, interval: 50ms, event: { a: 1 } }
+            sinks:
+              out: { type: file, inputs: [gen], path: \(directory)/out.ndjson }
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        let first = try SwitchyardProcess(["run", file], stderrFile: "\(directory)/first.log")
+        #expect(waitUntil { FileManager.default.contents(atPath: "\(directory)/out.ndjson")?.isEmpty == false })
+        let second = try SwitchyardProcess.run(["run", file])
+        #expect(second.status == 1)
+        #expect(second.stderr.contains("data_dir \(directory)/state is in use by another switchyard process (pid \(first.processIdentifier))"),
+                "\(second.stderr)")
+        first.signal(SIGKILL)
+        _ = first.finish()
+        // The kernel let the lock go with the process: no stale lock after a crash.
+        let third = try SwitchyardProcess(["run", file], stderrFile: "\(directory)/third.log")
+        let lines = { (FileManager.default.contents(atPath: "\(directory)/out.ndjson") ?? Data()).count { $0 == 0x0A } }
+        let before = lines()
+        #expect(waitUntil { lines() > before })
+        third.signal(SIGTERM)
+        #expect(third.finish().status == 0)
+    }
 }

@@ -72,6 +72,9 @@ struct SwitchyardProcess {
 
     func signal(_ number: Int32) { kill(process.processIdentifier, number) }
 
+    /// The child's pid.
+    var processIdentifier: Int32 { process.processIdentifier }
+
     /// Reads all output and waits for the exit. Blocks (on purpose: no task of the shared pool is needed).
     func finish() -> (status: Int32, stdout: String, stderr: String) {
         // Read stderr on another thread so that a full stderr pipe cannot block the child.
