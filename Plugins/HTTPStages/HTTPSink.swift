@@ -86,6 +86,11 @@ public struct HTTPSink: Sink {
         // A refused or failed connection fails the request at once, to be retried (and logged) on
         // the sink's own schedule, not silently inside the client until its connect timeout.
         clientConfiguration.connectionPool.retryConnectionEstablishment = false
+        // A redirected POST keeps its method and body on 301 and 302 too (RFC 9110 allows either):
+        // turned into a GET without its body, as browsers do, the batch would be lost yet count
+        // as delivered once the GET succeeded. A 303 means the server took it.
+        clientConfiguration.redirectConfiguration = .follow(configuration: .init(
+            max: 5, allowCycles: false, retainHTTPMethodAndBodyOn301: true, retainHTTPMethodAndBodyOn302: true))
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
         let delivery = HTTPDelivery(configuration: configuration, client: client, context: context)
         let limit = ConcurrencyLimit(configuration.request.concurrency)

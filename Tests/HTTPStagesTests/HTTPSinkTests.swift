@@ -123,6 +123,23 @@ struct HTTPSinkTests {
         }
     }
 
+    @Test("a redirect is followed with the method and body kept (a 301 or 302 to a POST made a GET without the body, counted delivered)")
+    func redirectsKeepTheBody() async throws {
+        let receiver = TestReceiver()
+        receiver.plan([.redirect(301), .redirect(302), .redirect(307), .redirect(308), .redirect(303)])
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            let port = await receiver.start(in: &group)
+            let metrics = try await Self.harness.run(Self.pipeline(port: port, count: 50, sinkOptions: """
+                    batch: { max_events: 10 }
+                    request: { concurrency: 1 }
+                """))
+            #expect(Self.numbers(receiver) == Array(1...50), "every batch taken once, at the redirect's target (or at a 303)")
+            #expect(metrics["out"]?.eventsOut == 50)
+            #expect(metrics["out"]?.errors == 0)
+            group.cancelAll()
+        }
+    }
+
     @Test("connection refused is retried until the receiver comes up")
     func connectionRefused() async throws {
         let receiver = TestReceiver()

@@ -16,6 +16,9 @@ final class TestReceiver: Sendable {
         case slow(Duration)
         /// Answer `status` with a body of `bytes` bytes.
         case large(status: Int, bytes: Int)
+        /// Answer `status` with `Location: /moved`, where every POST is taken (and every GET
+        /// answered 200). A 303 means the POST was taken here.
+        case redirect(Int)
     }
 
     struct Received: Sendable {
@@ -38,6 +41,15 @@ final class TestReceiver: Sendable {
 
     func run(port: Int = 0, ready: @escaping @Sendable (Int) -> Void) async throws {
         let router = Router()
+        router.get("/moved") { _, _ -> Response in Response(status: .ok) }
+        router.post("/moved") { request, _ -> Response in
+            let text = String(buffer: try await request.body.collect(upTo: 64 << 20))
+            self.received.withLock {
+                $0.requests += 1
+                $0.accepted.append(text)
+            }
+            return Response(status: .ok)
+        }
         router.post("/ingest") { request, _ -> Response in
             var body = try await request.body.collect(upTo: 64 << 20)
             if request.headers[.contentEncoding] == "gzip" { body = try body.decompress(with: .gzip()) }
@@ -50,6 +62,9 @@ final class TestReceiver: Sendable {
                 $0.headers.append(headers)
             }
             switch answer {
+            case .redirect(let code):
+                if code == 303 { self.received.withLock { $0.accepted.append(text) } }
+                return Response(status: .init(code: code), headers: [.location: "/moved"])
             case .slow(let delay):
                 try await Task.sleep(for: delay)
             case .large(let code, let bytes):

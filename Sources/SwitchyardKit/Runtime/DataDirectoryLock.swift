@@ -10,6 +10,7 @@ import Foundation
 public final class DataDirectoryLock: Sendable {
     /// Why the lock was not taken.
     public struct Failure: Error, CustomStringConvertible {
+        /// What is in the way, and what to do.
         public let description: String
     }
 
