@@ -29,7 +29,7 @@ public struct HTTPSink: Sink {
         @Option("Connection errors, timeouts, 408, 429 and 5xx are retried with doubling backoff and jitter; `Retry-After` is honoured (seconds or a date). `max_duration: 0s` retries forever.")
         var retry = HTTPSinkOptions.Retry()
         @Option("`{ path }`: batches that get another 4xx, or run out of retries, are appended there as NDJSON (replayable with a `file` source). Without it the status and body are logged and the events counted as dropped.")
-        var dead_letter: HTTPSinkOptions.DeadLetter?
+        var dead_letter: DeadLetterOptions?
 
         public init() {}
 

@@ -73,12 +73,4 @@ struct HTTPSinkOptions {
 
         init() {}
     }
-
-    /// `dead_letter: { path }`.
-    struct DeadLetter: OptionGroup {
-        @Option("The NDJSON file undeliverable events are appended to.")
-        var path: String
-
-        init() {}
-    }
 }

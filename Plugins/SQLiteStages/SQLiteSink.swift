@@ -27,6 +27,8 @@ public struct SQLiteSink: Sink {
         var synchronous = Synchronous.normal
         @Option("How long SQLite waits on a locked database; after that the transaction is retried, again and again, until it commits. Nothing is dropped because another process reads or writes the database.")
         var busy_timeout = ConfigDuration(.seconds(5))
+        @Option("Events whose row the table refuses (a NOT NULL, UNIQUE or CHECK constraint, a datatype mismatch) are appended here; the rest of their transaction is written. Without it they are dropped, counted and logged.")
+        var dead_letter: DeadLetterOptions?
 
         public init() {}
 
@@ -124,6 +126,9 @@ public struct SQLiteSink: Sink {
         let metrics = context.metrics
         var rows: [SQLValue] = []
         rows.reserveCapacity(maxEvents * columns.count)
+        // The event of each row, for a row the table refuses.
+        var rowEvents: [Event] = []
+        let refusals = RefusedRows(deadLetter: configuration.dead_letter.map { DeadLetterFile(path: $0.path) }, context: context)
         var firstRowAt = ContinuousClock.now
         // One transaction in flight while the next batch's rows are computed: SQLite and the
         // expression work overlap. Transactions still commit in order, one at a time.
@@ -133,11 +138,15 @@ public struct SQLiteSink: Sink {
         // acknowledged once it (and so every earlier one) has committed.
         func commit(_ receipt: DeliveryReceipt? = nil) async throws {
             try await inFlight?.value
-            let batch = rows
+            let (batch, events) = (rows, rowEvents)
             rows.removeAll(keepingCapacity: true)
+            rowEvents.removeAll(keepingCapacity: true)
             let width = columns.count
             inFlight = Task {
-                if !batch.isEmpty { try await table.insert(batch, width: width, metrics: metrics) }
+                if !batch.isEmpty {
+                    let refused = try await table.insert(batch, width: width, metrics: metrics)
+                    if !refused.isEmpty { refusals.handle(refused, of: events) }
+                }
                 receipt?.acknowledge()
             }
         }
@@ -150,6 +159,7 @@ public struct SQLiteSink: Sink {
                     // One reader for the row: a column's field is found from its sibling's place.
                     var reader = EventReader(event)
                     for column in columns { rows.append(try column.value.sqlValue(for: event, reader: &reader)) }
+                    rowEvents.append(event)
                 } catch {
                     rows.removeSubrange(rowStart...)  // none of a row that cannot be computed whole
                     context.problems.drop(because: "cannot compute a row: \(error)")
@@ -203,4 +213,24 @@ enum SQLIdentifier {
     }
 
     static func quoted(_ name: String) -> String { "\"\(name)\"" }
+}
+
+/// Rows the table refused: appended to the dead-letter file when there is one, else dropped;
+/// counted and logged either way.
+struct RefusedRows: Sendable {
+    let deadLetter: DeadLetterFile?
+    let context: StageContext
+
+    func handle(_ refused: [(row: Int, reason: String)], of events: [Event]) {
+        guard let deadLetter else {
+            for (_, reason) in refused { context.problems.drop(because: "the table refused a row: \(reason)") }
+            return
+        }
+        do {
+            try deadLetter.append(refused.map { events[$0.row] })
+            for (_, reason) in refused { context.problems.reject("the table refused a row: \(reason); the event went to \(deadLetter.path)") }
+        } catch {
+            context.problems.drop(refused.count, because: "the table refused rows (\(refused[0].reason)) and the dead-letter file failed: \(error)")
+        }
+    }
 }

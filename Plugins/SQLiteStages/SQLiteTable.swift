@@ -75,52 +75,71 @@ final class SQLiteTable: Sendable {
     }
 
     /// Inserts rows (`values` holds `width` values a row) in one transaction, binding through
-    /// SQLite's C API; a busy or locked database is retried until the rows are in.
-    func insert(_ values: [SQLValue], width: Int, metrics: StageMetrics) async throws {
+    /// SQLite's C API; a busy or locked database is retried until the rows are in. A row the
+    /// table refuses (a constraint such as NOT NULL or UNIQUE, a datatype mismatch, a value too
+    /// big) is left out and returned with the reason, and the rest of the batch is written:
+    /// one bad event must not stop the sink, nor come back after every restart.
+    func insert(_ values: [SQLValue], width: Int, metrics: StageMetrics) async throws -> [(row: Int, reason: String)] {
         let sql = insertSQL
         let rowCount = values.count / max(1, width)
-        try await whileBusy("a transaction of \(rowCount) rows") {
-            try await self.database.writeWithoutTransaction { db in
+        let refused = try await whileBusy("a transaction of \(rowCount) rows") {
+            try await self.database.writeWithoutTransaction { db -> [(row: Int, reason: String)] in
+                var refused: [(row: Int, reason: String)] = []
                 try db.inTransaction(.immediate) {
                     let statement = try db.cachedStatement(sql: sql)
                     let handle = statement.sqliteStatement
                     var index = 0
-                    while index < values.count {
+                    rows: while index < values.count {
+                        defer { index += width }
                         sqlite3_reset(handle)
                         for column in 0..<width {
                             let code = values[index + column].bind(to: handle, at: Int32(column + 1))
+                            if Self.refusesRow(code) {
+                                refused.append((index / width, "\(String(cString: sqlite3_errstr(code))) (column \(column + 1))"))
+                                continue rows
+                            }
                             guard code == SQLITE_OK else { throw DatabaseError(resultCode: ResultCode(rawValue: code), message: "binding a value") }
                         }
                         let code = sqlite3_step(handle)
+                        if Self.refusesRow(code) {
+                            // The statement's own changes are undone; the transaction goes on.
+                            refused.append((index / width, String(cString: sqlite3_errmsg(db.sqliteConnection))))
+                            continue
+                        }
                         guard code == SQLITE_DONE else {
                             throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
                         }
-                        index += width
                     }
                     sqlite3_reset(handle)
                     return .commit
                 }
+                return refused
             }
         }
-        metrics.addOut(rowCount)
+        metrics.addOut(rowCount - refused.count)
+        return refused
     }
 
-    private func whileBusy(_ what: String, _ operation: () async throws -> Void) async throws {
+    /// Whether a result code refuses one row (its values), not the transaction.
+    private static func refusesRow(_ code: Int32) -> Bool {
+        [SQLITE_CONSTRAINT, SQLITE_MISMATCH, SQLITE_TOOBIG].contains(code & 0xFF)
+    }
+
+    private func whileBusy<T>(_ what: String, _ operation: () async throws -> T) async throws -> T {
         try await Self.retryWhileBusy(what, path: path, context: context, operation)
     }
 
     /// Runs `operation` again (with a growing pause) for as long as the database is busy or
     /// locked, and, until the pipeline is stopping, while the disk is full (SQLITE_FULL: the
     /// transaction was rolled back; 1 s, doubling to 30 s, the input held back meanwhile).
-    private static func retryWhileBusy(_ what: String, path: String, context: StageContext,
-                                       _ operation: () async throws -> Void) async throws {
+    private static func retryWhileBusy<T>(_ what: String, path: String, context: StageContext,
+                                          _ operation: () async throws -> T) async throws -> T {
         let logger = context.logger
         var attempt = 0
         var fullPause = Duration.seconds(1)
         while true {
             do {
-                try await operation()
-                return
+                return try await operation()
             } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
                 attempt += 1
                 let delay = Duration.milliseconds(min(1000, 50 << min(attempt, 5)))

@@ -165,6 +165,34 @@ struct SQLiteSinkTests {
         }
     }
 
+    @Test("a row the table refuses (NOT NULL, UNIQUE, CHECK) is left out and the rest of its transaction written: dropped and counted, or appended to dead_letter")
+    func refusedRows() async throws {
+        let directory = try Self.directory()
+        for deadLetter in [false, true] {
+            let db = "\(directory)/r-\(deadLetter).db"
+            try await DatabaseQueue(path: db).write {
+                try $0.execute(sql: "CREATE TABLE t (n INTEGER NOT NULL UNIQUE CHECK (n < 100), v TEXT)")
+            }
+            let option = deadLetter ? ", dead_letter: { path: \(directory)/dead.ndjson }" : ""
+            let pipeline = try Self.harness.pipeline("""
+                sources:
+                  src: { type: memory, events: [{ k: 1 }, { k: null }, { k: 2 }, { k: 1 }, { k: 500 }, { k: 3 }] }
+                sinks:
+                  db: { type: sqlite, inputs: [src], path: \(db), table: t, create_table: false, columns: { n: .k, v: . }\(option) }
+                """)
+            try await pipeline.run()
+            let stored = try await DatabaseQueue(path: db).read { try Int.fetchAll($0, sql: "SELECT n FROM t ORDER BY rowid") }
+            #expect(stored == [1, 2, 3], "one transaction, three rows refused, the rest written")
+            #expect(pipeline.metrics["db"]?.eventsOut == 3)
+            #expect(pipeline.metrics["db"]?.errors == 3)
+            #expect(pipeline.metrics["db"]?.dropped == (deadLetter ? 0 : 3))
+            if deadLetter {
+                let lines = try String(contentsOfFile: "\(directory)/dead.ndjson", encoding: .utf8).split(separator: "\n")
+                #expect(lines.map { (try? JSONParser().parse(String($0)))?["k"] } == [JSONValue.null, 1, 500])
+            }
+        }
+    }
+
     @Test("invalid table or column names are load errors")
     func invalidNames() {
         for stage in ["{ type: sqlite, inputs: [src], path: x.db, table: \"bad name\" }",

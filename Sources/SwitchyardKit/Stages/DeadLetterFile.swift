@@ -1,16 +1,18 @@
 import Foundation
 import Synchronization
-import SwitchyardKit
 
-/// Where the HTTP sink puts batches it could not deliver: their events as NDJSON lines,
-/// so that a `file` source can replay them.
-final class DeadLetterFile: Sendable {
-    let path: String
+/// Where a sink puts events it could not deliver (an HTTP batch refused, a row the table
+/// refused): as NDJSON lines, appended, so that a `file` source can replay them.
+public final class DeadLetterFile: Sendable {
+    /// The file appended to; made, with its directory, at the first append.
+    public let path: String
     private let lock = Mutex(())
 
-    init(path: String) { self.path = path }
+    /// A dead-letter file at `path`.
+    public init(path: String) { self.path = path }
 
-    func append(_ events: [Event]) throws {
+    /// Appends `events`, one JSON line each.
+    public func append(_ events: [Event]) throws {
         var bytes: [UInt8] = []
         for event in events {
             event.writeJSON(into: &bytes)
@@ -26,4 +28,13 @@ final class DeadLetterFile: Sendable {
             try handle.write(contentsOf: Data(bytes))
         }
     }
+}
+
+/// A sink's `dead_letter: { path }` option.
+public struct DeadLetterOptions: OptionGroup {
+    /// The NDJSON file undeliverable events are appended to.
+    @Option("The NDJSON file undeliverable events are appended to.")
+    public var path: String
+
+    public init() {}
 }
