@@ -43,4 +43,11 @@ public struct NATSMessage: Sendable {
             headers.append((String(line[..<colon]), String(value)))
         }
     }
+
+    /// The bytes the server counts against its `max_payload`: the payload and, when there are
+    /// headers, their block.
+    public var sizeOnTheWire: Int {
+        guard !headers.isEmpty else { return payload.count }
+        return payload.count + headers.reduce(12) { $0 + $1.name.utf8.count + $1.value.utf8.count + 4 }
+    }
 }

@@ -22,6 +22,8 @@ public struct NATSSink: Sink, NATSStage {
         var tls: NATSTLSOptions?
         @Option("Reconnection after a lost or refused connection.")
         var reconnect = NATSReconnectOptions()
+        @Option("Events the server or the stream refuses for good (larger than the server's max_payload or the stream's max_msg_size, a JetStream error 400) are appended here; without it they are dropped, counted and logged. Refusals that may pass (no stream yet, a timeout, a lost connection) are retried.")
+        var dead_letter: DeadLetterOptions?
 
         public init() {}
     }
@@ -67,23 +69,33 @@ public struct NATSSink: Sink, NATSStage {
                     context.problems.drop(because: "cannot make the message: \(error)")
                 }
             }
-            try await store(messages, connector: connector)
-            context.metrics.addOut(messages.count)
+            let refused = try await store(messages, connector: connector)
+            if !refused.isEmpty { refuse(refused) }
+            context.metrics.addOut(messages.count - refused.count)
             input.receipt().acknowledge()
         }
         input.receipt().acknowledge()
     }
 
-    /// Publishes until the stream acknowledged every message; what failed is sent again after
-    /// a backoff (on a new connection if the old one failed). When the pipeline is stopping,
-    /// it gives up after a few rounds, so that shutdown ends; the events then count as failed.
-    private func store(_ messages: [NATSMessage], connector: NATSConnector) async throws {
+    /// Publishes until the stream acknowledged every message it will ever take; what failed is
+    /// sent again after a backoff (on a new connection if the old one failed). Returns the
+    /// messages refused for good with the reason: sending them again would fail again, and
+    /// hold every event behind them (a message over `max_payload` also closes the connection).
+    /// When the pipeline is stopping, it gives up after a few rounds, so that shutdown ends;
+    /// the events then count as failed.
+    private func store(_ messages: [NATSMessage], connector: NATSConnector) async throws -> [(NATSMessage, String)] {
         var pending = messages[...]
+        var refused: [(NATSMessage, String)] = []
         var backoff = configuration.reconnect.backoff
         var rounds = 0
         while !pending.isEmpty {
             let connection = try await connector.connection(attempts: context.isStopping ? 3 : .max)
             let jetStream = JetStream(connection: connection)
+            let maximum = connection.maximumPayload
+            for message in pending where message.sizeOnTheWire > maximum {
+                refused.append((message, "\(message.sizeOnTheWire) bytes is more than the server's max_payload (\(maximum))"))
+            }
+            pending = pending.filter { $0.sizeOnTheWire <= maximum }[...]
             var failed: [NATSMessage] = []
             var lastError: NATSError?
             while !pending.isEmpty {
@@ -98,13 +110,16 @@ public struct NATSSink: Sink, NATSStage {
                 }
                 health.pendingAcks(-window.count)
                 for (message, result) in zip(window, results) {
-                    if case .failure(let error) = result {
+                    switch result {
+                    case .success: break
+                    case .failure(.jetStream(400, let description)): refused.append((message, "the stream refused it: \(description)"))
+                    case .failure(let error):
                         failed.append(message)
                         lastError = error
                     }
                 }
             }
-            guard let lastError else { return }
+            guard let lastError else { return refused }
             rounds += 1
             pending = failed[...]
             if case .closed = lastError { await connector.discard(connection, because: lastError) }
@@ -114,6 +129,23 @@ public struct NATSSink: Sink, NATSStage {
             context.logger.warning("\(failed.count) events not stored: \(lastError); sending them again in \(wait)")
             if context.isStopping, rounds >= 3 { throw lastError }
             try await Task.sleep(for: wait)
+        }
+        return refused
+    }
+
+    /// Messages refused for good: to the dead-letter file when there is one, else dropped;
+    /// counted and logged either way.
+    private func refuse(_ refused: [(NATSMessage, String)]) {
+        guard let path = configuration.dead_letter?.path else {
+            for (_, reason) in refused { context.problems.drop(because: "not stored: \(reason)") }
+            return
+        }
+        do {
+            // The payload is the event's JSON text, as written above.
+            try DeadLetterFile(path: path).append(refused.map { Event(validatedJSON: $0.0.payload[...]) })
+            for (_, reason) in refused { context.problems.reject("not stored: \(reason); the event went to \(path)") }
+        } catch {
+            context.problems.drop(refused.count, because: "not stored (\(refused[0].1)) and the dead-letter file failed: \(error)")
         }
     }
 }

@@ -18,8 +18,8 @@ struct NATSStagesTests {
         return PipelineHarness(registry: registry)
     }
 
-    /// Makes stream `name` taking `subjects`, with a duplicate window.
-    static func createStream(_ name: String, subjects: [String], on server: NATSServerProcess) async throws {
+    /// Makes stream `name` taking `subjects`, with a duplicate window (and a largest message, if given).
+    static func createStream(_ name: String, subjects: [String], maxMessageSize: Int? = nil, on server: NATSServerProcess) async throws {
         let connection = try await server.connect()
         defer { connection.close() }
         var config = JSONObject()
@@ -27,6 +27,7 @@ struct NATSStagesTests {
         config["subjects"] = .array(subjects.map { .string($0) })
         config["storage"] = "file"
         config["duplicate_window"] = .int(120_000_000_000)
+        if let maxMessageSize { config["max_msg_size"] = .int(Int64(maxMessageSize)) }
         try await JetStream(connection: connection).call("STREAM.CREATE.\(name)", .object(config))
     }
 
@@ -73,6 +74,29 @@ struct NATSStagesTests {
         }
         #expect(sequences.count == count)
         #expect(Set(sequences).count == count && sequences.min() == 1 && sequences.max() == Int64(count))
+    }
+
+    @Test("a message refused for good (over the server's max_payload, over the stream's max_msg_size) goes to dead_letter and the rest are stored; it used to be sent again forever")
+    func refusedForGood() async throws {
+        let server = try NATSServerProcess()
+        try await Self.createStream("SIZED", subjects: ["sized.>"], maxMessageSize: 2_000, on: server)
+        let directory = NSTemporaryDirectory() + "switchyard-nats-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let lines = [#"{"k":1}"#, #"{"k":2,"pad":"\#(String(repeating: "x", count: 5_000))"}"#, #"{"k":3}"#,
+                     #"{"k":4,"pad":"\#(String(repeating: "y", count: 1_100_000))"}"#, #"{"k":5}"#]
+        try (lines.joined(separator: "\n") + "\n").write(toFile: "\(directory)/in.ndjson", atomically: true, encoding: .utf8)
+        let metrics = try await Self.harness.run("""
+            sources:
+              in: { type: file, path: \(directory)/in.ndjson, max_line_bytes: 4MB }
+            sinks:
+              out: { type: nats, inputs: [in], url: "\(server.url)", subject: "sized.x", dead_letter: { path: \(directory)/dead.ndjson } }
+            """)
+        #expect(try await Self.messageCount("SIZED", on: server) == 3)
+        #expect(metrics["out"]?.eventsOut == 3)
+        #expect(metrics["out"]?.errors == 2)
+        #expect(metrics["out"]?.dropped == 0)
+        let dead = try String(contentsOfFile: "\(directory)/dead.ndjson", encoding: .utf8).split(separator: "\n")
+        #expect(Set(dead.map { (try? JSONParser().parse(String($0)))?["k"] }) == [2, 4])
     }
 
     @Test("nats-server restarted while publishing (SIGTERM, 3 s down, same store): the sink reconnects, nothing lost or doubled")
