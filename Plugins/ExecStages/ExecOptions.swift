@@ -12,10 +12,15 @@ struct RestartOptions: OptionGroup {
 
 /// Checks shared by the exec stages' options.
 enum ExecOptionChecks {
+    /// The most lines a program may have in flight.
+    static let maximumWindow = 100_000
+
     static func problems(command: [String], window: Int?, maxLineBytes: ConfigByteSize) -> [OptionProblem] {
         var problems: [OptionProblem] = []
         if command.isEmpty || command[0].isEmpty { problems.append(OptionProblem(option: "command", "needs the program, e.g. [python3, enrich.py]")) }
         if let window, window < 1 { problems.append(OptionProblem(option: "window", "must be at least 1")) }
+        // The pipe buffers are sized from it (4 KiB a line): a window near Int.max overflowed.
+        if let window, window > maximumWindow { problems.append(OptionProblem(option: "window", "must be at most \(maximumWindow)")) }
         if maxLineBytes.bytes < 2 { problems.append(OptionProblem(option: "max_line_bytes", "must be at least 2 bytes")) }
         return problems
     }

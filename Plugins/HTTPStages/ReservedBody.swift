@@ -49,8 +49,9 @@ final class ReservedBody: Sendable {
                 guard pending.reserve(needed) else { return false }
                 state.reserved += needed
             }
-            // Room for a declared length at the first chunk.
-            if state.bytes.isEmpty { state.bytes.reserveCapacity(state.reserved) }
+            // Room for a declared length at the first chunk (up to 64 MiB: past that the array
+            // grows as bytes come, so a lie in Content-Length costs nothing up front).
+            if state.bytes.isEmpty { state.bytes.reserveCapacity(min(state.reserved, 64 << 20)) }
             state.bytes.append(contentsOf: chunk)
             return true
         }

@@ -125,7 +125,8 @@ public struct SQLiteSink: Sink {
         let timeout = configuration.batch.timeout.duration
         let metrics = context.metrics
         var rows: [SQLValue] = []
-        rows.reserveCapacity(maxEvents * columns.count)
+        // Room for a typical batch; a huge max_events grows the array as rows come, never ahead.
+        rows.reserveCapacity(min(maxEvents, 4_096) * columns.count)
         // The event of each row, for a row the table refuses.
         var rowEvents: [Event] = []
         let refusals = RefusedRows(deadLetter: configuration.dead_letter.map { DeadLetterFile(path: $0.path) }, context: context)
@@ -164,7 +165,7 @@ public struct SQLiteSink: Sink {
                     rows.removeSubrange(rowStart...)  // none of a row that cannot be computed whole
                     context.problems.drop(because: "cannot compute a row: \(error)")
                 }
-                if rows.count >= maxEvents * columns.count { try await commit() }
+                if rowEvents.count >= maxEvents { try await commit() }
             }
             if !rows.isEmpty, input.isIdle || ContinuousClock.now - firstRowAt >= timeout {
                 try await commit(input.receipt())

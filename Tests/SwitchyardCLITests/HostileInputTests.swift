@@ -63,6 +63,24 @@ struct HostileInputTests {
         #expect(many.stdout.contains("invalid (300 errors)"))
     }
 
+    @Test("integer options near Int.max run or are refused with the bound, never crash the process (found: dedupe, sqlite, exec)")
+    func hugeIntegersAtRunTime() throws {
+        let directory = try directory()
+        let most = "9223372036854775807"
+        let stages = [
+            "transforms:\n  t: { type: dedupe, inputs: [g], fields: [.a], cache_size: \(most) }\nsinks:\n  o: { type: blackhole, inputs: [t] }",
+            "sinks:\n  o: { type: sqlite, inputs: [g], path: \(directory)/o.db, table: t, batch: { max_events: \(most) } }",
+            "sinks:\n  o: { type: exec, inputs: [g], command: [cat], window: \(most), acknowledgements: true }",
+        ]
+        for (index, stage) in stages.enumerated() {
+            let file = "\(directory)/p\(index).yaml"
+            try "sources:\n  g: { type: generator, count: 3, event: { a: 1 } }\n\(stage)\n".write(toFile: file, atomically: true, encoding: .utf8)
+            let result = try SwitchyardProcess.run(["run", file])
+            #expect(result.status == 0 || (result.status == 1 && result.stderr.contains("must be at most")), "\(stage): \(result.stderr.prefix(300))")
+            #expect(!result.stderr.contains("Swift runtime failure"), "\(stage)")
+        }
+    }
+
     @Test("a pipeline file that never ends (/dev/zero) is refused by size, not read forever")
     func endlessConfig() throws {
         let result = try SwitchyardProcess.run(["validate", "/dev/zero"])

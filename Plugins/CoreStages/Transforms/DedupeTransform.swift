@@ -54,8 +54,14 @@ struct RecentKeys {
     private var order: [(key: KeyDigest, tick: Int)] = []
     private var head = 0
     private var tick = 0
+    /// `order` is compacted past this many entries: 4 × capacity + 1024, saturated (a
+    /// `cache_size` near Int.max must not overflow).
+    private let compactionThreshold: Int
 
-    init(capacity: Int) { self.capacity = capacity }
+    init(capacity: Int) {
+        self.capacity = capacity
+        compactionThreshold = capacity > (Int.max - 1024) / 4 ? Int.max : capacity * 4 + 1024
+    }
 
     /// Records `key`; returns true when it was not among the recent keys.
     mutating func insert(_ key: KeyDigest) -> Bool {
@@ -73,7 +79,7 @@ struct RecentKeys {
             head = 0
         }
         // Stale entries of keys seen again pile up in `order`; compact when it grows far beyond capacity.
-        if order.count - head > capacity * 4 + 1024 {
+        if order.count - head > compactionThreshold {
             order = order[head...].filter { lastSeen[$0.key] == $0.tick }
             head = 0
         }

@@ -34,7 +34,7 @@ public struct ConfigByteSize: Sendable, Hashable, Decodable, CustomStringConvert
         }
         let text = try container.decode(String.self)
         guard let parsed = ConfigByteSize(parsing: text) else {
-            throw DecodingError.dataCorruptedError(in: container, debugDescription: "expected a size such as 512KB, 1MB or 10MB, found \"\(text)\"")
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "expected a size such as 512KB, 1MB or 10MB (units B, KB, MB, GB, or KiB, MiB, GiB; at most 1048576GB), found \"\(text)\"")
         }
         self = parsed
     }
