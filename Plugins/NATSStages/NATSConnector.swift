@@ -20,14 +20,17 @@ actor NATSConnector {
     }
 
     /// The open connection, connecting (and waiting between attempts) as long as it takes;
-    /// throws only when the task is cancelled or after `attempts` failed tries.
-    func connection(attempts: Int = .max) async throws -> NATSConnection {
+    /// throws only when the task is cancelled, after `attempts` failed tries, or after 3 more
+    /// once `isStopping` says the pipeline is stopping (so that a stop ends while the server
+    /// stays down).
+    func connection(attempts: Int = .max, isStopping: @Sendable () -> Bool = { false }) async throws -> NATSConnection {
         if let connection, !connection.isClosed { return connection }
         if connection != nil {
             health.connected(false)
             connection = nil
         }
         var tried = 0
+        var triedWhileStopping = 0
         while true {
             try Task.checkCancellation()
             do {
@@ -44,7 +47,8 @@ actor NATSConnector {
                 health.failed("\(error)")
                 let wait = backoff.next()
                 logger.warning("\(error); retrying in \(wait)")
-                if tried >= attempts { throw error }
+                if isStopping() { triedWhileStopping += 1 }
+                if tried >= attempts || triedWhileStopping >= 3 { throw error }
                 try await Task.sleep(for: wait)
             }
         }

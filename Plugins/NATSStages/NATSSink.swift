@@ -89,7 +89,8 @@ public struct NATSSink: Sink, NATSStage {
         var backoff = configuration.reconnect.backoff
         var rounds = 0
         while !pending.isEmpty {
-            let connection = try await connector.connection(attempts: context.isStopping ? 3 : .max)
+            let context = self.context
+            let connection = try await connector.connection(isStopping: { context.isStopping })
             let jetStream = JetStream(connection: connection)
             let maximum = connection.maximumPayload
             for message in pending where message.sizeOnTheWire > maximum {

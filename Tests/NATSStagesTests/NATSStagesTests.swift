@@ -99,6 +99,32 @@ struct NATSStagesTests {
         #expect(Set(dead.map { (try? JSONParser().parse(String($0)))?["k"] }) == [2, 4])
     }
 
+    @Test("a stop while the server stays down ends: the sink gives up after a few more attempts and fails, its events unacknowledged")
+    func stopWhileServerDown() async throws {
+        let pipeline = try Self.harness.pipeline("""
+            sources:
+              gen: { type: generator, count: 3, event: { a: 1 } }
+            sinks:
+              out: { type: nats, inputs: [gen], url: "nats://127.0.0.1:1", subject: "x", reconnect: { initial: 50ms, max: 100ms } }
+            """)
+        let run = Task { try await pipeline.run() }
+        while pipeline.metrics["out"]?.eventsIn ?? 0 < 3 { try await Task.sleep(for: .milliseconds(20)) }
+        pipeline.stop()
+        // Before, the sink tried to connect forever and the stop never ended.
+        let ended = await withTaskGroup(of: Bool.self) { group in
+            group.addTask { (try? await run.value) == nil }
+            group.addTask {
+                try? await Task.sleep(for: .seconds(60))
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+        #expect(ended, "the run ended, with the sink's failure")
+        #expect(pipeline.metrics["out"]?.eventsOut == 0)
+    }
+
     @Test("nats-server restarted while publishing (SIGTERM, 3 s down, same store): the sink reconnects, nothing lost or doubled")
     func serverRestart() async throws {
         let server = try NATSServerProcess()
