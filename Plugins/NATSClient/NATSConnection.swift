@@ -211,9 +211,7 @@ public final class NATSConnection: Sendable {
         if headers.isEmpty {
             bytes += Array("PUB \(subject)\(reply) \(payload.count)\r\n".utf8)
         } else {
-            var block = "NATS/1.0\r\n"
-            for (name, value) in headers { block += "\(name): \(value)\r\n" }
-            block += "\r\n"
+            let block = NATSMessage.headerBlock(headers)
             let headerBytes = block.utf8.count
             bytes += Array("HPUB \(subject)\(reply) \(headerBytes) \(headerBytes + payload.count)\r\n\(block)".utf8)
         }

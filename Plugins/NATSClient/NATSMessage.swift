@@ -47,7 +47,13 @@ public struct NATSMessage: Sendable {
     /// The bytes the server counts against its `max_payload`: the payload and, when there are
     /// headers, their block.
     public var sizeOnTheWire: Int {
-        guard !headers.isEmpty else { return payload.count }
-        return payload.count + headers.reduce(12) { $0 + $1.name.utf8.count + $1.value.utf8.count + 4 }
+        headers.isEmpty ? payload.count : payload.count + Self.headerBlock(headers).utf8.count
+    }
+
+    /// The header block of an `HPUB`: `NATS/1.0`, one `name: value` line each, a blank line.
+    static func headerBlock(_ headers: [(name: String, value: String)]) -> String {
+        var block = "NATS/1.0\r\n"
+        for (name, value) in headers { block += "\(name): \(value)\r\n" }
+        return block + "\r\n"
     }
 }

@@ -41,6 +41,7 @@ public struct NATSSink: Sink, NATSStage {
     private let configuration: Configuration
     private let connectionOptions: NATSConnection.Options
     private let context: StageContext
+    private let deadLetter: DeadLetterFile?
     let health = NATSHealth()
 
     /// Reads the nkey seed file and checks the CA file: a wrong path fails the pipeline at startup.
@@ -48,6 +49,7 @@ public struct NATSSink: Sink, NATSStage {
         self.configuration = configuration
         self.connectionOptions = try configuration.auth.connectionOptions(url: configuration.url, tls: configuration.tls)
         self.context = context
+        self.deadLetter = configuration.dead_letter.map { DeadLetterFile(path: $0.path) }
     }
 
     public func run(input: SinkInput) async throws {
@@ -70,7 +72,9 @@ public struct NATSSink: Sink, NATSStage {
                 }
             }
             let refused = try await store(messages, connector: connector)
-            if !refused.isEmpty { refuse(refused) }
+            // A refused message's payload is its event's JSON text, as written above.
+            context.problems.refuse(refused.map { (Event(validatedJSON: $0.0.payload[...]), "not stored: \($0.1)") },
+                                    deadLetter: deadLetter)
             context.metrics.addOut(messages.count - refused.count)
             input.receipt().acknowledge()
         }
@@ -88,15 +92,16 @@ public struct NATSSink: Sink, NATSStage {
         var refused: [(NATSMessage, String)] = []
         var backoff = configuration.reconnect.backoff
         var rounds = 0
+        let context = self.context
         while !pending.isEmpty {
-            let context = self.context
             let connection = try await connector.connection(isStopping: { context.isStopping })
             let jetStream = JetStream(connection: connection)
             let maximum = connection.maximumPayload
-            for message in pending where message.sizeOnTheWire > maximum {
-                refused.append((message, "\(message.sizeOnTheWire) bytes is more than the server's max_payload (\(maximum))"))
-            }
-            pending = pending.filter { $0.sizeOnTheWire <= maximum }[...]
+            pending = pending.filter { message in
+                let size = message.sizeOnTheWire
+                if size > maximum { refused.append((message, "\(size) bytes is more than the server's max_payload (\(maximum))")) }
+                return size <= maximum
+            }[...]
             var failed: [NATSMessage] = []
             var lastError: NATSError?
             while !pending.isEmpty {
@@ -132,21 +137,5 @@ public struct NATSSink: Sink, NATSStage {
             try await Task.sleep(for: wait)
         }
         return refused
-    }
-
-    /// Messages refused for good: to the dead-letter file when there is one, else dropped;
-    /// counted and logged either way.
-    private func refuse(_ refused: [(NATSMessage, String)]) {
-        guard let path = configuration.dead_letter?.path else {
-            for (_, reason) in refused { context.problems.drop(because: "not stored: \(reason)") }
-            return
-        }
-        do {
-            // The payload is the event's JSON text, as written above.
-            try DeadLetterFile(path: path).append(refused.map { Event(validatedJSON: $0.0.payload[...]) })
-            for (_, reason) in refused { context.problems.reject("not stored: \(reason); the event went to \(path)") }
-        } catch {
-            context.problems.drop(refused.count, because: "not stored (\(refused[0].1)) and the dead-letter file failed: \(error)")
-        }
     }
 }

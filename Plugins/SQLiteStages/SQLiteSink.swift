@@ -129,7 +129,8 @@ public struct SQLiteSink: Sink {
         rows.reserveCapacity(min(maxEvents, 4_096) * columns.count)
         // The event of each row, for a row the table refuses.
         var rowEvents: [Event] = []
-        let refusals = RefusedRows(deadLetter: configuration.dead_letter.map { DeadLetterFile(path: $0.path) }, context: context)
+        let deadLetter = configuration.dead_letter.map { DeadLetterFile(path: $0.path) }
+        let problems = context.problems
         var firstRowAt = ContinuousClock.now
         // One transaction in flight while the next batch's rows are computed: SQLite and the
         // expression work overlap. Transactions still commit in order, one at a time.
@@ -146,7 +147,9 @@ public struct SQLiteSink: Sink {
             inFlight = Task {
                 if !batch.isEmpty {
                     let refused = try await table.insert(batch, width: width, metrics: metrics)
-                    if !refused.isEmpty { refusals.handle(refused, of: events) }
+                    if !refused.isEmpty {
+                        problems.refuse(refused.map { (events[$0.row], "the table refused a row: \($0.reason)") }, deadLetter: deadLetter)
+                    }
                 }
                 receipt?.acknowledge()
             }
@@ -214,24 +217,4 @@ enum SQLIdentifier {
     }
 
     static func quoted(_ name: String) -> String { "\"\(name)\"" }
-}
-
-/// Rows the table refused: appended to the dead-letter file when there is one, else dropped;
-/// counted and logged either way.
-struct RefusedRows: Sendable {
-    let deadLetter: DeadLetterFile?
-    let context: StageContext
-
-    func handle(_ refused: [(row: Int, reason: String)], of events: [Event]) {
-        guard let deadLetter else {
-            for (_, reason) in refused { context.problems.drop(because: "the table refused a row: \(reason)") }
-            return
-        }
-        do {
-            try deadLetter.append(refused.map { events[$0.row] })
-            for (_, reason) in refused { context.problems.reject("the table refused a row: \(reason); the event went to \(deadLetter.path)") }
-        } catch {
-            context.problems.drop(refused.count, because: "the table refused rows (\(refused[0].reason)) and the dead-letter file failed: \(error)")
-        }
-    }
 }

@@ -41,6 +41,23 @@ public final class DropReporter: Sendable {
         log(reason)
     }
 
+    /// Events a sink's destination refused for good, each with the reason: appended to
+    /// `deadLetter` when there is one (counted as errors: nothing was lost), else dropped.
+    /// Should the dead-letter file fail, they are dropped, counted, with its error.
+    public func refuse(_ refused: [(event: Event, reason: String)], deadLetter: DeadLetterFile?) {
+        guard !refused.isEmpty else { return }
+        guard let deadLetter else {
+            for (_, reason) in refused { drop(because: reason) }
+            return
+        }
+        do {
+            try deadLetter.append(refused.map(\.event))
+            for (_, reason) in refused { reject("\(reason); the event went to \(deadLetter.path)") }
+        } catch {
+            drop(refused.count, because: "\(refused.first?.reason ?? "refused"), and the dead-letter file failed: \(error)")
+        }
+    }
+
     private func log(_ message: () -> String) {
         let now = ContinuousClock.now
         let (shouldLog, suppressedBefore, isLast) = state.withLock { state -> (Bool, Int, Bool) in
