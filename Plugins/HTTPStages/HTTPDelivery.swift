@@ -169,18 +169,20 @@ final class HTTPDelivery: Sendable {
     /// Writes `events` to the dead-letter file if there is one; returns whether that made them durable.
     private func giveUp(_ events: [Event], uri: String, reason: String) async -> Bool {
         context.metrics.addErrors(1)
-        if let deadLetter {
-            do {
-                try deadLetter.append(events)
-                context.logger.error("\(reason); \(events.count) events written to the dead-letter file", metadata: ["path": "\(deadLetter.path)"])
-                return true
-            } catch {
-                context.logger.error("cannot write the dead-letter file: \(error)")
-            }
+        guard let deadLetter else {
+            context.metrics.addDropped(events.count)
+            context.logger.error("\(reason); \(events.count) events dropped (no dead_letter configured)")
+            return false
         }
-        context.metrics.addDropped(events.count)
-        context.logger.error("\(reason); \(events.count) events dropped (no dead_letter configured)")
-        return false
+        do {
+            try deadLetter.append(events)
+            context.logger.error("\(reason); \(events.count) events written to the dead-letter file", metadata: ["path": "\(deadLetter.path)"])
+            return true
+        } catch {
+            context.metrics.addDropped(events.count)
+            context.logger.error("\(reason); \(events.count) events dropped: the dead-letter file failed: \(error)")
+            return false
+        }
     }
 
     /// A request error as a reason to log: a refused connection names where it was refused.

@@ -180,23 +180,7 @@ final class OpenFiles {
         var info = stat()
         guard fstat(descriptor, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_size > 0 else { return }
         let size = Int64(info.st_size)
-        let reader = Glibc.open(path, O_RDONLY | O_CLOEXEC)
-        guard reader >= 0 else { throw WriteError(target: path, errno: errno) }
-        defer { _ = Glibc.close(reader) }
-        var end = size
-        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-        var keep: Int64 = 0
-        search: while end > 0 {
-            let start = max(0, end - Int64(chunk.count))
-            let count = Int(end - start)
-            let read = chunk.withUnsafeMutableBytes { pread(reader, $0.baseAddress, count, off_t(start)) }
-            guard read == count else { throw WriteError(target: path, errno: read < 0 ? errno : EIO) }
-            for index in stride(from: count - 1, through: 0, by: -1) where chunk[index] == 0x0A {
-                keep = start + Int64(index) + 1
-                break search
-            }
-            end = start
-        }
+        let keep = Int64(try WholeLines.length(ofFileAt: path))
         guard keep < size else { return }
         guard ftruncate(descriptor, off_t(keep)) == 0 else { throw WriteError(target: path, errno: errno) }
         repairedPartialLines += 1

@@ -1,0 +1,135 @@
+#!/usr/bin/env python3
+"""Writes a trimmed copy of Foundation's ICU data for the shipped binary.
+
+The static Swift toolchain links all of ICU's data (34 MB: every locale, collation,
+converter and break dictionary) into any program that imports Foundation, as one symbol,
+`icudtNN_dat`, alone in one member of `lib_FoundationICU.a`. Switchyard uses ICU only
+through Foundation: regular expressions, an HTTP date parsed in `en_US_POSIX`, error
+texts. This script reads the toolchain's data, keeps what that needs and what costs
+little, and writes an assembler file defining `__wrap_icudtNN_dat` over the smaller data.
+Linked with `--wrap=icudtNN_dat`, ICU's one reference to its data names this symbol
+instead, so the archive's member is never pulled in. It prints the symbol's name, and
+the sizes on stderr.
+
+Kept: every item that is not locale data (normalization, properties, names, time zones,
+plural rules, the converter aliases, break rules, the collation root, ...), the `root`
+and English locales, and single-byte converters. Left out: the locale data of other
+languages (ICU then falls back to `root`, as for any locale it does not know),
+multi-byte converters (Shift-JIS, GB 18030, ...), and the dictionaries for word breaks
+in Chinese, Japanese, Thai, Khmer, Lao and Burmese (those texts then break by rules).
+
+usage: trim_icu_data.py ARCHIVE OUT.S    (ARCHIVE: the toolchain's lib_FoundationICU.a)
+"""
+import os
+import re
+import struct
+import subprocess
+import sys
+import tempfile
+
+LOCALES_KEPT = {"root", "en", "en_US", "en_US_POSIX", "en_001"}
+LOCALE_ITEM = re.compile(r"^([a-z]{2,3}(?:_[A-Za-z0-9]*)*)\.res$")
+LARGEST_CONVERTER = 16 * 1024
+ALIGNMENT = 16
+
+
+def packaged_data(archive):
+    """Returns the symbol name and the bytes of the archive's packaged ICU data."""
+    with tempfile.TemporaryDirectory() as scratch:
+        members = subprocess.run(["ar", "t", archive], check=True, capture_output=True,
+                                 text=True).stdout.split()
+        member = next(m for m in members if m.startswith("icu_packaged_data"))
+        subprocess.run(["ar", "x", archive, member], check=True, cwd=scratch)
+        obj = os.path.join(scratch, member)
+        symbols = subprocess.run(["nm", obj], check=True, capture_output=True,
+                                 text=True).stdout.split()
+        symbol = next(s for s in symbols if re.fullmatch(r"icudt\d+_dat", s))
+        raw = os.path.join(scratch, "data")
+        subprocess.run(["objcopy", "-O", "binary", "--only-section=.rodata", obj, raw],
+                       check=True)
+        with open(raw, "rb") as f:
+            return symbol, f.read()
+
+
+def items(data):
+    """Splits ICU common data into its header and (name, bytes) items, in TOC order."""
+    header_size = struct.unpack_from("<H", data, 0)[0]
+    if data[2:4] != b"\xda\x27":
+        sys.exit("error: not ICU common data (no magic number)")
+    count = struct.unpack_from("<I", data, header_size)[0]
+    entries = []
+    for i in range(count):
+        name_at, data_at = struct.unpack_from("<II", data, header_size + 4 + 8 * i)
+        start = header_size + name_at
+        name = data[start:data.index(b"\0", start)].decode("ascii")
+        entries.append((name, header_size + data_at))
+    result = []
+    for i, (name, at) in enumerate(entries):
+        end = entries[i + 1][1] if i + 1 < count else len(data)
+        result.append((name, data[at:end]))
+    return data[:header_size], result
+
+
+def wanted(name, size):
+    """Whether an item (`icudt76l/zone/de.res`) stays in the shipped data."""
+    base = name.rsplit("/", 1)[-1]
+    if base.endswith(".cnv"):
+        return size <= LARGEST_CONVERTER
+    if base.endswith(".dict"):
+        return False
+    locale = LOCALE_ITEM.match(base)
+    if locale and not base.startswith(("pool.", "root.")):
+        return locale.group(1).rstrip("_") in LOCALES_KEPT
+    return True
+
+
+def pack(header, kept):
+    """Builds common data: the header, then the TOC (count, name and data offsets, names),
+    then the items, each at a multiple of 16 bytes, as ICU's pkgdata lays them out."""
+    names = b"".join(name.encode("ascii") + b"\0" for name, _ in kept)
+    toc_size = 4 + 8 * len(kept)
+    first_item = toc_size + len(names)
+    first_item += -(len(header) + first_item) % ALIGNMENT
+    toc = bytearray(struct.pack("<I", len(kept)))
+    body = bytearray()
+    name_at = toc_size
+    for name, blob in kept:
+        toc += struct.pack("<II", name_at, first_item + len(body))
+        name_at += len(name) + 1
+        body += blob
+        body += b"\0" * (-len(body) % ALIGNMENT)
+    padding = b"\0" * (first_item - toc_size - len(names))
+    return header + bytes(toc) + names + padding + bytes(body)
+
+
+def main():
+    if len(sys.argv) != 3:
+        sys.exit(__doc__.strip().splitlines()[-1])
+    archive, output = sys.argv[1], sys.argv[2]
+    symbol, data = packaged_data(archive)
+    header, everything = items(data)
+    kept = [(name, blob) for name, blob in everything if wanted(name, len(blob))]
+    trimmed = pack(header, kept)
+    blob_path = output + ".dat"
+    with open(blob_path, "wb") as f:
+        f.write(trimmed)
+    wrapped = "__wrap_" + symbol
+    with open(output, "w") as f:
+        f.write(f"""// Generated by Scripts/trim_icu_data.py from {os.path.basename(archive)}.
+// Link with --wrap={symbol}: ICU's reference then names this data.
+    .section .rodata.{symbol},"a"
+    .globl {wrapped}
+    .type {wrapped},@object
+    .balign {ALIGNMENT}
+{wrapped}:
+    .incbin "{os.path.abspath(blob_path)}"
+    .size {wrapped}, . - {wrapped}
+    .section .note.GNU-stack,"",@progbits
+""")
+    print(f"ICU data: {len(kept)} of {len(everything)} items, "
+          f"{len(data) / 1e6:.1f} -> {len(trimmed) / 1e6:.1f} MB", file=sys.stderr)
+    print(symbol)
+
+
+if __name__ == "__main__":
+    main()
