@@ -66,7 +66,11 @@ sinks:
 YAML
 profile http-server run receiver.yaml &
 RECEIVER=$!
-until python3 -c "import socket; socket.create_connection(('127.0.0.1', $PORT), 1)" 2>/dev/null; do sleep 0.5; done
+for attempt in $(seq 120); do
+    python3 -c "import socket; socket.create_connection(('127.0.0.1', $PORT), 1)" 2>/dev/null && break
+    [ "$attempt" = 120 ] && { echo "error: the profiled http_server did not listen within 60 s" >&2; exit 1; }
+    sleep 0.5
+done
 W4_INPUT=events.ndjson W4_URI="http://127.0.0.1:$PORT/ingest" profile http run "$(pwd)/pipelines/file-to-http.yaml"
 pkill -TERM -f "callgrind-out-file=$OUT/http-server.callgrind" || true
 wait "$RECEIVER"

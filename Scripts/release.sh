@@ -31,30 +31,37 @@ mkdir -p "$SCRATCH"
 # Foundation's ICU data, trimmed (34 -> 6.6 MB). ICU's one reference to its data is wrapped to
 # name this object's, so the toolchain's archive member is never linked.
 STATIC_LIBS="$(dirname "$(dirname "$(readlink -f "$(command -v swift)")")")/lib/swift_static/linux"
-ICU_SYMBOL=$(python3 Scripts/trim_icu_data.py "$STATIC_LIBS/lib_FoundationICU.a" "$SCRATCH/icu_data.S")
-clang -c "$SCRATCH/icu_data.S" -o "$SCRATCH/icu_data.o"
+ICU_LINK=()
+if ICU_SYMBOL=$(python3 Scripts/trim_icu_data.py "$STATIC_LIBS/lib_FoundationICU.a" "$SCRATCH/icu_data.S") \
+    && clang -c "$SCRATCH/icu_data.S" -o "$SCRATCH/icu_data.o"; then
+    ICU_LINK=(-Xlinker --wrap="$ICU_SYMBOL" -Xlinker "$ROOT/$SCRATCH/icu_data.o")
+else
+    echo "warning: this toolchain's ICU data could not be trimmed: it is linked whole (about 27 MB more on disk)" >&2
+fi
 
 ORDER="$ROOT/$SCRATCH/symbol-order.txt"
 BUILD=(swift build -c release --product switchyard --static-swift-stdlib --scratch-path "$SCRATCH"
     -Xswiftc -Xfrontend -Xswiftc -function-sections -Xcc -ffunction-sections
     -Xswiftc -use-ld=lld -Xlinker --no-export-dynamic "${RELR[@]}"
-    -Xlinker --wrap="$ICU_SYMBOL" -Xlinker "$ROOT/$SCRATCH/icu_data.o"
+    "${ICU_LINK[@]}"
     -Xlinker --symbol-ordering-file="$ORDER" -Xlinker --no-warn-symbol-ordering)
 touch "$ORDER"
 "${BUILD[@]}"
-if command -v valgrind >/dev/null; then
-    # Profile a copy without debug information (valgrind cannot read Swift's), then link again
-    # in the order found; removing the binary is what makes SwiftPM link it again.
-    objcopy --strip-debug "$SCRATCH/release/switchyard" "$SCRATCH/switchyard-profiled"
-    rm -rf "$SCRATCH/profiles"
-    Scripts/profile_release.sh "$SCRATCH/switchyard-profiled" "$SCRATCH/profiles"
+# Profile a copy without debug information (valgrind cannot read Swift's), then link again in
+# the order found; removing the binary is what makes SwiftPM link it again. Without valgrind,
+# or should profiling fail, the code stays in build order: the binary is the same, only larger
+# when resident.
+objcopy --strip-debug "$SCRATCH/release/switchyard" "$SCRATCH/switchyard-profiled"
+rm -rf "$SCRATCH/profiles"
+if command -v valgrind >/dev/null && Scripts/profile_release.sh "$SCRATCH/switchyard-profiled" "$SCRATCH/profiles"; then
     python3 Scripts/symbol_order.py "$SCRATCH/switchyard-profiled" "$ORDER" \
         "$SCRATCH"/profiles/{idle,file,filter-remap,sqlite,http,http-server}.callgrind
-    rm "$SCRATCH/release/switchyard"
-    "${BUILD[@]}"
 else
-    echo "warning: valgrind is not installed, so the code is linked in build order (about 6 MB more resident)" >&2
+    echo "warning: no profile (valgrind missing or failed): the code is linked in build order, about 6 MB more resident" >&2
+    : > "$ORDER"
 fi
+rm "$SCRATCH/release/switchyard"
+"${BUILD[@]}"
 mkdir -p "$(dirname "$OUTPUT")"
 objcopy --strip-all "$SCRATCH/release/switchyard" "$OUTPUT"
 
