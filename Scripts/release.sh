@@ -51,9 +51,10 @@ touch "$ORDER"
 # the order found; removing the binary is what makes SwiftPM link it again. Without valgrind,
 # or should profiling fail, the code stays in build order: the binary is the same, only larger
 # when resident.
-objcopy --strip-debug "$SCRATCH/release/switchyard" "$SCRATCH/switchyard-profiled"
 rm -rf "$SCRATCH/profiles"
-if command -v valgrind >/dev/null && Scripts/profile_release.sh "$SCRATCH/switchyard-profiled" "$SCRATCH/profiles"; then
+if command -v valgrind >/dev/null \
+    && objcopy --strip-debug "$SCRATCH/release/switchyard" "$SCRATCH/switchyard-profiled" \
+    && Scripts/profile_release.sh "$SCRATCH/switchyard-profiled" "$SCRATCH/profiles"; then
     python3 Scripts/symbol_order.py "$SCRATCH/switchyard-profiled" "$ORDER" \
         "$SCRATCH"/profiles/{idle,file,filter-remap,sqlite,http,http-server}.callgrind
 else
