@@ -5,7 +5,8 @@ import SwitchyardKit
 ///
 /// The reader pushes, one forwarder task takes. When full, `block` makes the
 /// reader wait (it stops reading the socket); `drop_oldest` keeps the reader
-/// going and drops the oldest waiting events, returning how many.
+/// going and drops the oldest waiting events. Every drop is reported to `dropped`,
+/// including events pushed after the source stopped (a connection still closing).
 final class InboundBuffer: Sendable {
     private struct State {
         var events: [Event] = []
@@ -18,16 +19,19 @@ final class InboundBuffer: Sendable {
 
     let capacity: Int
     let whenFull: WebSocketWhenFull
+    private let dropped: @Sendable (Int) -> Void
     private let state = Mutex(State())
 
-    init(capacity: Int, whenFull: WebSocketWhenFull) {
+    /// `dropped` is called with the count of each drop, outside the buffer's lock.
+    init(capacity: Int, whenFull: WebSocketWhenFull, dropped: @escaping @Sendable (Int) -> Void) {
         self.capacity = max(1, capacity)
         self.whenFull = whenFull
+        self.dropped = dropped
     }
 
-    /// Adds events; returns how many older events were dropped to make room.
-    func push(_ incoming: [Event]) async -> Int {
-        guard !incoming.isEmpty else { return 0 }
+    /// Adds events (with `drop_oldest`, dropping the oldest waiting ones past the capacity).
+    func push(_ incoming: [Event]) async {
+        guard !incoming.isEmpty else { return }
         if whenFull == .block {
             // Wait for room; a cancelled reader (the connection is ending) still hands over what it read.
             while !Task.isCancelled, state.withLock({ $0.count >= capacity }) {
@@ -50,6 +54,8 @@ final class InboundBuffer: Sendable {
             }
         }
         let (dropped, forwarder, handed) = state.withLock { state -> (Int, CheckedContinuation<[Event]?, Never>?, [Event]?) in
+            // The forwarder has ended or is about to: nobody would take these.
+            if state.closed { return (incoming.count, nil, nil) }
             if let forwarder = state.forwarder, state.count == 0 {
                 state.forwarder = nil
                 return (0, forwarder, incoming)
@@ -67,7 +73,7 @@ final class InboundBuffer: Sendable {
             return (dropped, nil, nil)
         }
         forwarder?.resume(returning: handed)
-        return dropped
+        if dropped > 0 { self.dropped(dropped) }
     }
 
     /// Everything waiting (waits when empty); nil once closed and drained.

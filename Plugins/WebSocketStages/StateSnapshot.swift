@@ -22,6 +22,6 @@ struct StateSnapshot: Sendable {
                 "time_fired": fired,
             ], metadata: metadata)
         }
-        _ = await buffer.push(events)
+        await buffer.push(events)
     }
 }

@@ -52,11 +52,7 @@ struct WebSocketReader {
             }
             guard !events.isEmpty else { continue }
             health.received(events.count)
-            let dropped = await buffer.push(events)
-            if dropped > 0 {
-                metrics.addDropped(dropped)
-                health.update { $0.dropped += dropped }
-            }
+            await buffer.push(events)
         }
         throw WebSocketSourceError.closed
     }

@@ -1,5 +1,6 @@
 import HTTPTypes
 import Logging
+import NIOCore
 import NIOSSL
 import Synchronization
 import SwitchyardKit
@@ -109,8 +110,12 @@ public struct WebSocketSource: Source, HealthReporting {
     // MARK: - Running
 
     public func run(output: SourceOutput) async throws {
-        let buffer = InboundBuffer(capacity: configuration.max_pending_events,
-                                   whenFull: configuration.when_full)
+        let metrics = context.metrics
+        let health = health
+        let buffer = InboundBuffer(capacity: configuration.max_pending_events, whenFull: configuration.when_full) { count in
+            metrics.addDropped(count)
+            health.update { $0.dropped += count }
+        }
         let tls = try makeTLSConfiguration()
         await withTaskGroup(of: Void.self) { group in
             // The forwarder outlives connections: it hands what any connection read to the pipeline,
@@ -176,12 +181,14 @@ public struct WebSocketSource: Source, HealthReporting {
         }
     }
 
-    /// One connection, start to end. Returns or throws only once everything belonging to it has ended.
+    /// One connection, start to end. Returns or throws once an open connection has closed;
+    /// an attempt that never opened is given up at its deadline or at a stop.
     ///
     /// Every phase has a deadline that closes the socket itself: `connect_timeout` covers the
     /// TCP connection, TLS and the upgrade (the attempt's event loop is shut down, see
-    /// ``ConnectionAttempt``); the conversation's steps have `auth_timeout`; a stop closes a
-    /// connection still connecting at once, an open one after at most ``stopGrace``.
+    /// ``ConnectionAttempt``); the conversation's steps have `auth_timeout`. A stop gives up a
+    /// connection still connecting at once, and closes an open one after at most ``stopGrace``
+    /// (no longer awaited after twice that).
     private func connectOnce(buffer: InboundBuffer, tls: TLSConfiguration?, logger: Logger) async throws {
         // Home Assistant coalesces many messages into one frame: allow large frames (16 MiB).
         var clientConfiguration = WebSocketClientConfiguration(maxFrameSize: 1 << 24, closeTimeout: .milliseconds(500))
@@ -196,37 +203,38 @@ public struct WebSocketSource: Source, HealthReporting {
         if mode == .raw { clientConfiguration.autoPing = .enabled(timePeriod: interval) }
 
         let attempt = ConnectionAttempt()
-        defer { attempt.close() }
         let clientSettings = clientConfiguration
         let connectTimeout = configuration.connect_timeout.duration
-        try await withTaskCancellationHandler {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    try await WebSocketClient.connect(url: configuration.url, configuration: clientSettings,
-                                                      tlsConfiguration: tls, eventLoopGroup: attempt.loops,
-                                                      logger: logger) { inbound, outbound, _ in
-                        guard attempt.markOpen() else { return }
-                        try await session(inbound: inbound, outbound: outbound, buffer: buffer, logger: logger)
-                    }
-                    throw WebSocketSourceError.closed
+        // Unstructured, so that an attempt given up before it opened need not be awaited
+        // (see ``ConnectionAttempt``); one that opened is awaited through its outcome.
+        let connection = Task {
+            do {
+                try await WebSocketClient.connect(url: configuration.url, configuration: clientSettings,
+                                                  tlsConfiguration: tls, eventLoopGroup: attempt.loops,
+                                                  logger: logger) { inbound, outbound, _ in
+                    guard attempt.markOpen() else { return }
+                    try await session(inbound: inbound, outbound: outbound, buffer: buffer, logger: logger)
                 }
-                group.addTask {
-                    try await Task.sleep(for: connectTimeout)
-                    if attempt.expireIfConnecting() {
-                        throw WebSocketSourceError.timeout("connecting took longer than \(connectTimeout)")
-                    }
-                    try await sleepUntilCancelled()
-                }
-                defer { group.cancelAll() }
-                try await group.next()
+                attempt.connectReturned(.failure(WebSocketSourceError.closed))
+            } catch {
+                attempt.connectReturned(.failure(error))
             }
+        }
+        // Never cancelled: it also ends the connect call of an attempt given up at a stop.
+        Task {
+            try? await Task.sleep(for: connectTimeout)
+            attempt.deadlinePassed(WebSocketSourceError.timeout("connecting took longer than \(connectTimeout)"))
+        }
+        try await withTaskCancellationHandler {
+            try await attempt.outcome()
         } onCancel: {
-            if !attempt.isOpen {
-                attempt.close()
-            } else {
+            connection.cancel()
+            if !attempt.giveUpIfConnecting() {
                 Task {
                     try? await Task.sleep(for: Self.stopGrace)
                     attempt.close()
+                    try? await Task.sleep(for: Self.stopGrace)
+                    attempt.abandon()
                 }
             }
         }
@@ -295,6 +303,8 @@ public struct WebSocketSource: Source, HealthReporting {
     private func makeTLSConfiguration() throws -> TLSConfiguration? {
         guard configuration.url.hasPrefix("wss://") else { return nil }
         var tls = TLSConfiguration.makeClientConfiguration()
+        // A stop waits for the server's close_notify at most this long (NIO's default is 5 s).
+        tls.shutdownTimeout = .milliseconds(500)
         if let caFile = configuration.tls?.ca_file {
             tls.trustRoots = .file(caFile)
         }

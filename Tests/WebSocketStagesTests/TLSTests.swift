@@ -56,4 +56,56 @@ struct TLSTests {
             #expect(pipeline.healthReport().ready == false)
         }
     }
+
+    /// Stops `pipeline` and waits for `run`, at most `limit`; false if it did not end by then.
+    private static func stopEnds(_ pipeline: Pipeline, _ run: Task<Void, any Error>, within limit: Duration) async -> Bool {
+        pipeline.stop()
+        return await withTaskGroup(of: Bool.self) { group in
+            group.addTask { _ = try? await run.value; return true }
+            group.addTask { try? await Task.sleep(for: limit); return false }
+            let ended = await group.next()!
+            group.cancelAll()
+            return ended
+        }
+    }
+
+    @Test("a stop at any moment of connecting (TCP, TLS handshake, upgrade, auth) ends the source; no attempt hangs it")
+    func stopWhileConnecting() async throws {
+        let (_, caFile, serverTLS) = try Self.makeCertificates()
+        let server = FakeHomeAssistant(tls: serverTLS)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            try await server.start(in: &group)
+            // Stops land 0-39 ms after the start: in every phase of the fast handshake cycles
+            // (without the CA each attempt fails its handshake and retries after 20-200 ms).
+            for attempt in 0..<80 {
+                let trusted = attempt % 2 == 0
+                let pipeline = try WebSocketSourceTests.harness.pipeline(WebSocketSourceTests.pipelineYAML(
+                    url: server.url, collector: "wss-stop-\(UUID())", extra: trusted ? "    tls: { ca_file: \(caFile) }" : ""))
+                let run = Task { try await pipeline.run() }
+                try await Task.sleep(for: .milliseconds(attempt / 2))
+                let ended = await Self.stopEnds(pipeline, run, within: .seconds(10))
+                #expect(ended, "stop \(attempt) (\(trusted ? "trusted" : "untrusted")) left the source running")
+                if !ended { break }
+            }
+            #expect(server.snapshot.maxOpenConnections <= 1, "never two connections open")
+            group.cancelAll()
+        }
+    }
+
+    @Test("an open wss connection closes promptly at a stop, even if the server never answers close_notify")
+    func stopWhileOpen() async throws {
+        let (_, caFile, serverTLS) = try Self.makeCertificates()
+        let server = FakeHomeAssistant(tls: serverTLS)
+        let collector = "wss-\(UUID())"
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            try await server.start(in: &group)
+            let pipeline = try WebSocketSourceTests.harness.pipeline(WebSocketSourceTests.pipelineYAML(
+                url: server.url, collector: collector, extra: "    tls: { ca_file: \(caFile) }"))
+            let run = Task { try await pipeline.run() }
+            #expect(await WebSocketSourceTests.eventually { pipeline.healthReport().ready })
+            // NIO's default TLS shutdown wait is 5 s; the source allows 500 ms.
+            #expect(await Self.stopEnds(pipeline, run, within: .seconds(3)), "the stop waited for the server")
+            group.cancelAll()
+        }
+    }
 }
