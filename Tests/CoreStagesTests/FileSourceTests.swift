@@ -21,15 +21,15 @@ struct FileSourceTests {
         #expect(metrics["in"]?.eventsOut == 3)
     }
 
-    /// Reads `text` with a file source; returns the `n` of each event, in order, and the
-    /// source's error count.
-    private func numbersRead(from text: String) async throws -> (numbers: [Int], errors: Int?) {
+    /// Reads `text` with a file source (with `options`); returns the `n` of each event, in
+    /// order, and the source's error count.
+    private func numbersRead(from text: String, options: String = "") async throws -> (numbers: [Int], errors: Int?) {
         let directory = try Fixture.directory()
         let out = Fixture.unique("out")
         try Fixture.append(text, to: "\(directory)/in.ndjson")
         let metrics = try await Fixture.harness.run("""
             sources:
-              in: { type: file, path: \(directory)/in.ndjson }
+              in: { type: file, path: \(directory)/in.ndjson\(options) }
             sinks:
               out: { type: collect, inputs: [in], name: \(out) }
             """)
@@ -42,12 +42,36 @@ struct FileSourceTests {
 
     @Test("a large read is checked in two halves at once: every event in file order, bad lines in both halves counted")
     func largeReadsInOrder() async throws {
-        // About 1 MB: reads of up to 1 MiB, each well over the size checked on two tasks.
+        // About 1 MB: reads of up to 256 KiB (read_size), each well over the size checked on two tasks.
         let padding = String(repeating: "p", count: 180)
         let lines = (0..<5_000).map { $0 == 10 || $0 == 4_000 ? "{broken \($0)" : #"{"n":\#($0),"pad":"\#(padding)"}"# }
         let (numbers, errors) = try await numbersRead(from: lines.joined(separator: "\n") + "\n")
         #expect(numbers == (0..<5_000).filter { $0 != 10 && $0 != 4_000 })
         #expect(errors == 2)
+    }
+
+    @Test("read_size: lines longer than a read, and lines cut by reads, arrive whole and in order")
+    func smallReads() async throws {
+        // Lines of 10 B to 20 KB against reads of 4 KiB: most reads end inside a line, and
+        // the longest lines span five reads.
+        let lines = (0..<300).map { #"{"n":\#($0),"pad":"\#(String(repeating: "p", count: ($0 * 67) % 20_000))"}"# }
+        let (numbers, errors) = try await numbersRead(from: lines.joined(separator: "\n") + "\n", options: ", read_size: 4KiB")
+        #expect(numbers == Array(0..<300))
+        #expect(errors == 0)
+    }
+
+    @Test("read_size outside 4KiB-64MiB is refused at load, naming the option")
+    func readSizeBounds() throws {
+        for size in ["1KiB", "65MiB"] {
+            #expect {
+                try Fixture.harness.pipeline("""
+                    sources:
+                      in: { type: file, path: /tmp/in.ndjson, read_size: \(size) }
+                    sinks:
+                      out: { type: collect, inputs: [in], name: x }
+                    """)
+            } throws: { "\($0)".contains("read_size") && "\($0)".contains("between 4KiB and 64MiB") }
+        }
     }
 
     @Test("a byte order mark at the start of a file is skipped; one inside the file is a bad line, counted")

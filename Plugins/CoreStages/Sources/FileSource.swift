@@ -15,12 +15,18 @@ public struct FileSource: Source {
         var follow = false
         @Option("A longer line is skipped up to its newline without ever being held in memory (a file with no newline at all, such as binary data, costs nothing), counted (`errors=`, `dropped=`) and logged with `path:line` and its byte offset.")
         var max_line_bytes = ConfigByteSize(bytes: LineSplitter.defaultMaxLineBytes)
+        @Option("Bytes read at a time; the lines of one read travel as one batch, and a batch's events share its memory until the last of them is delivered. Larger reads cost fewer batches, smaller ones less memory (lines longer than this are still read whole).")
+        var read_size = ConfigByteSize(bytes: ChunkReader.defaultReadSize)
 
         public init() {}
 
         public func problems() -> [OptionProblem] {
-            if max_line_bytes.bytes < 1 { return [OptionProblem(option: "max_line_bytes", "must be at least 1 byte")] }
-            return []
+            var problems: [OptionProblem] = []
+            if max_line_bytes.bytes < 1 { problems.append(OptionProblem(option: "max_line_bytes", "must be at least 1 byte")) }
+            if !ChunkReader.readSizes.contains(read_size.bytes) {
+                problems.append(OptionProblem(option: "read_size", "must be between 4KiB and 64MiB"))
+            }
+            return problems
         }
     }
 
@@ -52,6 +58,7 @@ public struct FileSource: Source {
 
     public func run(output: SourceOutput) async throws {
         let follow = configuration.follow
+        let readSize = configuration.read_size.bytes
         var reader = try await open(waiting: follow)
         let keeper = context.dataDirectory.map { CheckpointKeeper(directory: $0, logger: context.logger) }
         var state = ReadState(decoder: LineDecoder(format: configuration.format, context: context,
@@ -72,7 +79,7 @@ public struct FileSource: Source {
         state.splitter.reset(at: reader.offset)
 
         while !Task.isCancelled {
-            let chunk = try reader.readChunk()
+            let chunk = try reader.readChunk(maximum: readSize)
             if !chunk.isEmpty {
                 await state.consume(chunk)
                 await state.send(to: output, reader: &reader)
@@ -95,7 +102,7 @@ public struct FileSource: Source {
             case .replaced:
                 // Rotation: drain what was written to the old file before the rename, then switch.
                 while true {
-                    let chunk = try reader.readChunk()
+                    let chunk = try reader.readChunk(maximum: readSize)
                     if chunk.isEmpty { break }
                     await state.consume(chunk)
                     await state.send(to: output, reader: &reader)
@@ -160,7 +167,7 @@ private struct ReadState {
         }
     }
 
-    /// Sends what was decoded so far as one batch (a read chunk of up to 1 MiB makes one batch),
+    /// Sends what was decoded so far as one batch (one read of up to `read_size` makes one batch),
     /// tracked for the checkpoint: once acknowledged, the file is done up to the last whole line.
     mutating func send(to output: SourceOutput, reader: inout FileReader, lineFinished: Bool = false) async {
         let acknowledgement = keeper?.track(reader.checkpoint(pendingBytes: lineFinished ? 0 : splitter.pendingBytes))

@@ -48,7 +48,7 @@ public struct StdinSource: Source {
                 try await Task.sleep(for: .milliseconds(20))
                 continue
             }
-            let chunk = try ChunkReader.read(STDIN_FILENO, maximum: 1 << 20, name: "stdin")
+            let chunk = try ChunkReader.read(STDIN_FILENO, maximum: ChunkReader.defaultReadSize, name: "stdin")
             var events: [Event] = []
             let metadata = EventMetadata(sourceID: context.id, receivedAt: Date().timeIntervalSince1970)
             let decode = { (line: ArraySlice<UInt8>, number: Int) in

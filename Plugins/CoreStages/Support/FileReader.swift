@@ -88,7 +88,7 @@ struct FileReader: ~Copyable {
     }
 
     /// Reads the next chunk of up to `maximum` bytes; empty at the end of the file.
-    mutating func readChunk(maximum: Int = 1 << 20) throws -> [UInt8] {
+    mutating func readChunk(maximum: Int) throws -> [UInt8] {
         let chunk = try ChunkReader.read(descriptor, maximum: maximum, name: path)
         offset += Int64(chunk.count)
         return chunk
@@ -115,6 +115,10 @@ struct ReadError: Error, CustomStringConvertible {
 
 /// Reads chunks from a file descriptor into arrays that events can share.
 enum ChunkReader {
+    /// The bytes read at a time unless configured (the file source's `read_size`).
+    static let defaultReadSize = 256 << 10
+    /// The read sizes a configuration may ask for.
+    static let readSizes = (4 << 10)...(64 << 20)
     /// Below this size a chunk is copied into an exact-size array, so that
     /// events cut from a small read do not keep a large buffer alive.
     static let compactBelow = 64 * 1024
