@@ -42,7 +42,7 @@ struct FileSourceTests {
 
     @Test("a large read is checked in two halves at once: every event in file order, bad lines in both halves counted")
     func largeReadsInOrder() async throws {
-        // About 1 MB: reads of up to 256 KiB (read_size), each well over the size checked on two tasks.
+        // About 1 MB: reads of up to 512 KiB (read_size), each well over the size checked on two tasks.
         let padding = String(repeating: "p", count: 180)
         let lines = (0..<5_000).map { $0 == 10 || $0 == 4_000 ? "{broken \($0)" : #"{"n":\#($0),"pad":"\#(padding)"}"# }
         let (numbers, errors) = try await numbersRead(from: lines.joined(separator: "\n") + "\n")

@@ -116,7 +116,7 @@ struct ReadError: Error, CustomStringConvertible {
 /// Reads chunks from a file descriptor into arrays that events can share.
 enum ChunkReader {
     /// The bytes read at a time unless configured (the file source's `read_size`).
-    static let defaultReadSize = 256 << 10
+    static let defaultReadSize = 512 << 10
     /// The read sizes a configuration may ask for.
     static let readSizes = (4 << 10)...(64 << 20)
     /// Below this size a chunk is copied into an exact-size array, so that
