@@ -49,8 +49,6 @@ final class ConnectionAttempt: Sendable {
         }
     }
 
-    var isOpen: Bool { state.withLock { if case .open = $0.phase { true } else { false } } }
-
     /// The connect call returned: it failed, or its connection closed. Its loop has nothing
     /// left to do and is shut down.
     func connectReturned(_ result: Result<Void, any Error>) {
