@@ -54,7 +54,7 @@ final class ConnectionAttempt: Sendable {
     func connectReturned(_ result: Result<Void, any Error>) {
         state.withLock { $0.connectReturned = true }
         finish(result)
-        shutDownLoops()
+        close()
     }
 
     /// Waits for the attempt's outcome: the connect call's end, or the attempt given up.
@@ -83,7 +83,7 @@ final class ConnectionAttempt: Sendable {
             }
         }
         if expired { finish(.failure(error)) }
-        if expired || stranded { shutDownLoops() }
+        if expired || stranded { close() }
     }
 
     /// The source is stopping. An attempt still connecting is given up (its connect call,
@@ -97,11 +97,6 @@ final class ConnectionAttempt: Sendable {
         }
         if givenUp { finish(.failure(CancellationError())) }
         return givenUp
-    }
-
-    /// Closes every channel of the attempt: an open connection's reader sees its socket end.
-    func close() {
-        shutDownLoops()
     }
 
     /// The source is stopping and an open connection did not end in time: it is no longer
@@ -120,7 +115,9 @@ final class ConnectionAttempt: Sendable {
         waiter?.resume(with: result)
     }
 
-    private func shutDownLoops() {
+    /// Closes every channel of the attempt (idempotent): an open connection's reader sees its
+    /// socket end.
+    func close() {
         let first = state.withLock { state -> Bool in
             defer { state.loopsShutDown = true }
             return !state.loopsShutDown
