@@ -1,7 +1,6 @@
 import Hummingbird
 import Logging
 import NIOCore
-import ServiceLifecycle
 import SwitchyardAPI
 import SwitchyardKit
 
@@ -105,12 +104,10 @@ public struct HTTPServerSource: Source {
             },
             logger: ServerLimits.serverLogger(context.logger)
         )
-        // Stop gracefully when the source is stopped: requests in flight are answered first.
-        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: ServerLimits.serverLogger(context.logger)))
-        try await withTaskCancellationHandler {
-            try await group.run()
-        } onCancel: {
-            Task { await group.triggerGracefulShutdown() }
-        }
+        try await GracefulServer(app, stopGrace: Self.stopGrace, logger: ServerLimits.serverLogger(context.logger)).run()
     }
+
+    /// How long a stop waits for requests in flight (those waiting on acknowledgements wait
+    /// ``IngestHandler/stoppingGrace``) before their connections are cancelled.
+    static let stopGrace = IngestHandler.stoppingGrace + .seconds(1)
 }

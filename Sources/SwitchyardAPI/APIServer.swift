@@ -1,7 +1,6 @@
 import Hummingbird
 import Logging
 import Prometheus
-import ServiceLifecycle
 import Synchronization
 import SwitchyardKit
 
@@ -13,7 +12,7 @@ public final class APIServer: Sendable {
     let configuration: APIConfiguration
     let logger: Logger
     let registry: PrometheusCollectorRegistry?
-    private let group = Mutex<ServiceGroup?>(nil)
+    private let server = Mutex<GracefulServer?>(nil)
     private let stopRequested = Mutex(false)
 
     /// Serves `pipeline`'s API where `configuration` says. With `registry` (the process's
@@ -64,21 +63,20 @@ public final class APIServer: Sendable {
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
             logger: ServerLimits.serverLogger(logger)
         )
-        let serviceGroup = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: ServerLimits.serverLogger(logger)))
-        group.withLock { $0 = serviceGroup }
+        let server = GracefulServer(app, stopGrace: Self.stopGrace, logger: ServerLimits.serverLogger(logger))
+        self.server.withLock { $0 = server }
         if stopRequested.withLock({ $0 }) { return }
-        try await withTaskCancellationHandler {
-            try await serviceGroup.run()
-        } onCancel: {
-            Task { await serviceGroup.triggerGracefulShutdown() }
-        }
+        try await server.run()
     }
 
     /// Stops serving gracefully (in-flight requests finish); `run` then returns.
     public func shutdown() async {
         stopRequested.withLock { $0 = true }
-        if let serviceGroup = group.withLock({ $0 }) { await serviceGroup.triggerGracefulShutdown() }
+        await server.withLock({ $0 })?.shutDown()
     }
+
+    /// How long a stop waits for requests in flight (a `/tap` stream, say) before cancelling them.
+    static let stopGrace = Duration.seconds(1)
 
     /// A JSON answer; values from `${VAR}` (in a stage's last error, say) are redacted.
     private static func json(_ value: JSONValue, status: HTTPResponse.Status) -> Response {

@@ -304,6 +304,39 @@ struct HTTPServerSourceTests {
         #expect(Self.harness.collector.events(out).count == 1)
     }
 
+    @Test("a stop during a flood of new connections ends cleanly: the listener closes first, no accepted connection is dropped mid-setup")
+    func stopDuringConnectionFlood() async throws {
+        for _ in 0..<6 {
+            let port = Self.freePort()
+            let out = "http-\(UUID())"
+            let (pipeline, run) = try await Self.start("""
+                sources:
+                  ingest: { type: http_server, address: 127.0.0.1:\(port) }
+                sinks:
+                  out: { type: collect, inputs: [ingest], name: \(out) }
+                """, port: port)
+            #expect(try await Self.post(port, "{\"a\":1}\n").0 == 200)
+            let flood = ConnectionFlood(port: port, limit: 1500)
+            await flood.waitUntil(opened: 200)
+            let openedAtStop = flood.opened
+            pipeline.stop()
+            try await run.value
+            let refusedAfterStop = Self.connectionRefused(port)
+            let opened = await flood.finish()
+            #expect(opened > openedAtStop, "connections kept arriving while the server stopped")
+            #expect(refusedAfterStop, "the listener is closed once the source ended")
+            #expect(Self.harness.collector.events(out).count == 1)
+        }
+    }
+
+    /// True when nothing accepts a connection on `port`.
+    private static func connectionRefused(_ port: Int) -> Bool {
+        let descriptor = ConnectionFlood.connect(port)
+        guard let descriptor else { return true }
+        close(descriptor)
+        return false
+    }
+
     @Test("a declared Content-Length past max_body_bytes is answered 413 (Connection: close) before any body arrives")
     func declaredTooLarge() async throws {
         let port = Self.freePort()
