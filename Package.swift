@@ -223,7 +223,7 @@ let package = Package(
         .testTarget(
             name: "HTTPStagesTests",
             dependencies: [
-                "HTTPStages", "SwitchyardKit", "SwitchyardTesting", "CoreStages",
+                "HTTPStages", "SwitchyardKit", "SwitchyardTesting", "SwitchyardAPI", "CoreStages",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "CompressNIO", package: "compress-nio"),

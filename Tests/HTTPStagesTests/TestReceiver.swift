@@ -3,8 +3,8 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
-import ServiceLifecycle
 import Synchronization
+import SwitchyardAPI
 import SwitchyardKit
 
 /// An HTTP receiver on 127.0.0.1 that fails on demand: scripted statuses, Retry-After, slow answers.
@@ -89,7 +89,8 @@ final class TestReceiver: Sendable {
                               logger: QuietingLogHandler.logger(Logger(label: "receiver"), quieting: [
                                   "Server shutdown error: Already closed", "Waiting on child channel: CancellationError",
                               ]))
-        try await app.runService(gracefulShutdownSignals: [])
+        // Stopped gracefully: cancelled while clients still connect, NIO would stop the test process.
+        try await GracefulServer(app, stopGrace: .seconds(1), logger: app.logger).run()
     }
 
     /// Starts the receiver in `group`; returns its port once it listens.

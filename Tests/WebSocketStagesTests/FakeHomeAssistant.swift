@@ -8,8 +8,8 @@ import Logging
 import NIOSSL
 import NIOCore
 import NIOWebSocket
-import ServiceLifecycle
 import Synchronization
+import SwitchyardAPI
 import SwitchyardKit
 
 /// A WebSocket server on 127.0.0.1 that speaks Home Assistant's protocol and injects faults.
@@ -138,7 +138,8 @@ final class FakeHomeAssistant: Sendable {
                 "Error handling upgrade result",
             ])
         )
-        try await app.runService(gracefulShutdownSignals: [])
+        // Stopped gracefully: cancelled while clients still connect, NIO would stop the test process.
+        try await GracefulServer(app, stopGrace: .seconds(1), logger: app.logger).run()
     }
 
     /// Starts the server in `group`; returns once it listens.
