@@ -43,6 +43,34 @@ struct ScalarRegexTests {
         }
     }
 
+    @Test("the DFA answers as ICU on plain ASCII texts (and on others up to a match), and is built for the common patterns")
+    func dfaAgreesWithNFA() throws {
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = Array("ab0195.-, _\t$xZé\n\r")
+        var built = 0
+        for pattern in Self.patterns {
+            let regex = try #require(ScalarRegex(pattern))
+            guard let dfa = regex.dfa else { continue }
+            built += 1
+            for _ in 0..<500 {
+                var text = String((0..<Int.random(in: 0...12, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! })
+                let answer = text.withUTF8 { dfa.matches($0) }
+                let plain = !text.isEmpty && text.utf8.allSatisfy { $0 < 0x80 && !(0x0A...0x0D).contains($0) }
+                // Other texts get an answer only when a match came before the first byte it cannot read.
+                if plain { #expect(answer != nil, "the DFA answers on plain ASCII: \(text.debugDescription)") }
+                if let answer {
+                    #expect(answer == (try Self.icu(pattern, text)), "pattern \(pattern) on \(text.debugDescription)")
+                }
+            }
+        }
+        #expect(built >= Self.patterns.count - 2, "most patterns get a DFA (\(built) of \(Self.patterns.count))")
+        #expect(try #require(ScalarRegex(#"^-?[0-9]+(\.[0-9]+)?$"#)).dfa != nil)
+        // A DFA that would need too many states is not built; the NFA still answers.
+        let large = try #require(ScalarRegex("[ab]*a[ab]{9}$"))
+        #expect(large.dfa == nil)
+        #expect(large.matches("bbbabbbbbbbbb") && !large.matches("bbbbbbbbbbbbb"))
+    }
+
     @Test("patterns outside the subset are left to ICU (and still work through CompiledPattern)")
     func outsideTheSubset() throws {
         for pattern in ["\\bword", "(?i)abc", "a(?=b)", "(a)\\1", "a++", "[\\p{L}]", "[[:alpha:]]", "a{2000}", "[]a]", "x{3,2}", "[\\d-z]"] {

@@ -112,8 +112,8 @@ enum JSONByteEditor {
         var result = ObjectScan()
         var name = name
         return name.withUTF8 { wanted in
-            let end = walkMembers(of: start, in: bytes) { key, member in
-                guard JSONPathScanner.keyMatches(key, wanted) else { return true }
+            let end = walkMembers(of: start, in: bytes) { key, escaped, member in
+                guard JSONPathScanner.keyMatches(key, wanted, escaped: escaped) else { return true }
                 result.found = member
                 return !uniqueKeys
             }
@@ -127,7 +127,7 @@ enum JSONByteEditor {
     static func members(of start: Int, in bytes: UnsafeBufferPointer<UInt8>) -> (members: [(key: Range<Int>, member: Member)], close: Int) {
         var members: [(key: Range<Int>, member: Member)] = []
         members.reserveCapacity(16)
-        let end = walkMembers(of: start, in: bytes) { key, member in
+        let end = walkMembers(of: start, in: bytes) { key, _, member in
             members.append((member.keyStart + 1..<member.keyStart + 1 + key.count, member))
             return true
         }
@@ -135,17 +135,18 @@ enum JSONByteEditor {
     }
 
     /// Calls `body` with each member of the object starting at `start` (its key's bytes without
-    /// quotes, and where it is) until `body` returns false; returns the member count and the
-    /// closing brace, or nil when stopped.
+    /// quotes, whether it has a backslash, and where it is) until `body` returns false; returns
+    /// the member count and the closing brace, or nil when stopped.
     private static func walkMembers(of start: Int, in bytes: UnsafeBufferPointer<UInt8>,
-                                    _ body: (UnsafeBufferPointer<UInt8>, Member) -> Bool) -> (count: Int, close: Int)? {
+                                    _ body: (UnsafeBufferPointer<UInt8>, Bool, Member) -> Bool) -> (count: Int, close: Int)? {
         var position = JSONPathScanner.skipWhitespace(bytes, start + 1)
         if bytes[position] == UInt8(ascii: "}") { return (0, position) }
         var previousValueEnd: Int?
         var count = 0
         while true {
             let keyStart = position
-            let keyEnd = JSONPathScanner.skipString(bytes, position) - 1
+            var escaped = false
+            let keyEnd = JSONPathScanner.skipString(bytes, position, escaped: &escaped) - 1
             let valueStart = JSONPathScanner.skipWhitespace(bytes, JSONPathScanner.skipWhitespace(bytes, keyEnd + 1) + 1)
             let valueEnd = JSONPathScanner.skipValue(bytes, valueStart)
             let next = JSONPathScanner.skipWhitespace(bytes, valueEnd)
@@ -160,7 +161,7 @@ enum JSONByteEditor {
             }
             count += 1
             let member = Member(keyStart: keyStart, value: valueStart..<valueEnd, cut: cut)
-            guard body(UnsafeBufferPointer(rebasing: bytes[(keyStart + 1)..<keyEnd]), member) else { return nil }
+            guard body(UnsafeBufferPointer(rebasing: bytes[(keyStart + 1)..<keyEnd]), escaped, member) else { return nil }
             if isLast { return (count, next) }
             previousValueEnd = valueEnd
             position = JSONPathScanner.skipWhitespace(bytes, next + 1)

@@ -70,8 +70,9 @@ enum JSONPathScanner {
         return name.withUTF8 { wanted in
             while true {
                 let keyStart = position + 1
-                let keyEnd = skipString(bytes, position) - 1
-                let matches = keyMatches(UnsafeBufferPointer(rebasing: bytes[keyStart..<keyEnd]), wanted)
+                var escaped = false
+                let keyEnd = skipString(bytes, position, escaped: &escaped) - 1
+                let matches = keyMatches(UnsafeBufferPointer(rebasing: bytes[keyStart..<keyEnd]), wanted, escaped: escaped)
                 position = skipWhitespace(bytes, keyEnd + 1) + 1  // past ':'
                 position = skipWhitespace(bytes, position)
                 // The last occurrence wins if a key repeats, as in the parser's objects.
@@ -88,9 +89,22 @@ enum JSONPathScanner {
 
     /// Compares a raw key (perhaps with escapes) with a wanted name.
     static func keyMatches(_ raw: UnsafeBufferPointer<UInt8>, _ wanted: UnsafeBufferPointer<UInt8>) -> Bool {
-        if raw.firstIndex(of: UInt8(ascii: "\\")) == nil {
-            return raw.count == wanted.count && (raw.count == 0 || memcmp(raw.baseAddress!, wanted.baseAddress!, raw.count) == 0)
+        keyMatches(raw, wanted, escaped: raw.firstIndex(of: UInt8(ascii: "\\")) != nil)
+    }
+
+    /// Compares a raw key with a wanted name, knowing whether the key has a backslash (as
+    /// ``skipString(_:_:escaped:)`` tells): without one, its bytes are its name.
+    @inline(__always)
+    static func keyMatches(_ raw: UnsafeBufferPointer<UInt8>, _ wanted: UnsafeBufferPointer<UInt8>, escaped: Bool) -> Bool {
+        guard escaped else {
+            return raw.count == wanted.count
+                && (raw.count == 0 || raw[0] == wanted[0] && memcmp(raw.baseAddress!, wanted.baseAddress!, raw.count) == 0)
         }
+        return escapedKeyMatches(raw, wanted)
+    }
+
+    /// A key with escapes, decoded, against a wanted name.
+    private static func escapedKeyMatches(_ raw: UnsafeBufferPointer<UInt8>, _ wanted: UnsafeBufferPointer<UInt8>) -> Bool {
         var quoted = [UInt8(ascii: "\"")] + Array(raw) + [UInt8(ascii: "\"")]
         guard case .string(let key)? = try? quoted.withUnsafeMutableBufferPointer({ try JSONParser().parse(buffer: UnsafeBufferPointer($0)) })
         else { return false }
@@ -131,6 +145,14 @@ enum JSONPathScanner {
 
     /// The position just past the string that starts (with its quote) at `start`.
     static func skipString(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int) -> Int {
+        var escaped = false
+        return skipString(bytes, start, escaped: &escaped)
+    }
+
+    /// The position just past the string that starts at `start`; sets `escaped` when the
+    /// string has a backslash.
+    @inline(__always)
+    static func skipString(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, escaped: inout Bool) -> Int {
         var position = start + 1
         let count = bytes.count
         while true {
@@ -146,7 +168,9 @@ enum JSONPathScanner {
             guard position < count else { return count }
             switch bytes[position] {
             case UInt8(ascii: "\""): return position + 1
-            case UInt8(ascii: "\\"): position += 2
+            case UInt8(ascii: "\\"):
+                escaped = true
+                position += 2
             default: position += 1
             }
         }

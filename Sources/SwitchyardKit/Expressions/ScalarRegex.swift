@@ -53,6 +53,8 @@ struct ScalarRegex: Sendable {
 
     let states: [State]
     let start: Int
+    /// The same pattern as a DFA over ASCII text, unless it would be too large.
+    private(set) var dfa: RegexDFA?
 
     /// Compiles `pattern`, or nil when it is outside the subset.
     init?(_ pattern: String) {
@@ -63,6 +65,7 @@ struct ScalarRegex: Sendable {
         guard let start = builder.compile(tree, next: matchState), builder.states.count <= Self.maximumStates else { return nil }
         self.states = builder.states
         self.start = start
+        self.dfa = RegexDFA(self)
     }
 
     static func isLineTerminator(_ value: UInt32) -> Bool {
@@ -74,6 +77,7 @@ struct ScalarRegex: Sendable {
         var text = text
         // ASCII text (the usual case) is its own scalars: no array of scalars is made.
         let ascii = text.withUTF8 { utf8 -> Bool? in
+            if let answer = dfa?.matches(utf8) { return answer }
             guard utf8.allSatisfy({ $0 < 0x80 }) else { return nil }
             return run(utf8.lazy.map(UInt32.init))
         }
