@@ -96,6 +96,26 @@ struct ScalarRegexTests {
         #expect(try !late.matches(String(repeating: "hay ", count: 250_000)))
     }
 
+    @Test("=~ on a field of the event's text (matched where it lies) answers as on the tree: ASCII, escapes, non-ASCII, null, absent, other types")
+    func matchOnText() throws {
+        let condition = try Condition(#".s =~ "^-?[0-9]+(\\.[0-9]+)?$""#)
+        let lines = [#"{"s":"21.5"}"#, #"{"s":"-3"}"#, #"{"s":"3."}"#, #"{"s":"x21"}"#, #"{"s":"2\u0031"}"#, #"{"s":"1\n"}"#,
+                     #"{"s":"١٢"}"#, #"{"s":"12é"}"#, #"{"s":null}"#, #"{"t":"1"}"#, #"{"s":""}"#, #"{"s":"7","s2":"x"}"#]
+        for text in lines {
+            let line = Array(text.utf8)
+            let event = try #require(try Event(jsonLine: line[...], metadata: EventMetadata()))
+            var reader = EventReader(event)
+            let tree = try JSONParser().parse(line)
+            #expect(try condition.test(&reader) == (try condition.test(tree)), "\(text)")
+        }
+        for text in [#"{"s":12}"#, #"{"s":[1]}"#] {
+            let line = Array(text.utf8)
+            let event = try #require(try Event(jsonLine: line[...], metadata: EventMetadata()))
+            var reader = EventReader(event)
+            #expect(throws: EvaluationError.self, "a match on a non-string is an error: \(text)") { try condition.test(&reader) }
+        }
+    }
+
     @Test("a condition on a hostile value fails with the budget's error, on the tree and on the text; other values pass")
     func backtrackingInACondition() throws {
         let condition = try Condition(#"matches(.s, "^(\\d+\\b|\\d+)+$")"#)

@@ -75,6 +75,12 @@ struct CompiledPattern: @unchecked Sendable {
         return false
     }
 
+    /// Whether the pattern matches somewhere in the UTF-8 `text`, when its DFA can tell
+    /// (plain ASCII text, see ``RegexDFA``); nil otherwise, for ``matches(_:)`` to answer.
+    func matches(utf8 text: UnsafeBufferPointer<UInt8>) -> Bool? {
+        scalarRegex?.dfa?.matches(text)
+    }
+
     /// The CPU time this thread has used.
     private static func threadCPUTime() -> Duration {
         var now = timespec()

@@ -100,6 +100,11 @@ enum Evaluator {
     /// `subject =~ pattern`: null never matches; anything but a string is an error.
     private static func matches(_ pattern: CompiledPattern, _ subject: ExpressionNode,
                                 _ event: inout EvaluationSubject) throws(EvaluationError) -> Bool {
+        // A field of the event's text is matched where it lies, when the pattern's DFA can read it.
+        if case .path(let path) = subject.kind,
+           let result = event.compareString(at: path, other: nil, { pattern.matches(utf8: $0) }) {
+            return result
+        }
         switch try evaluate(subject, &event) {
         case .null: return false
         case .string(let text): return try pattern.matches(text)
