@@ -103,6 +103,7 @@ struct JSONValidator {
     }
 
     /// After a member or an element: true past a `,` (another follows), false past `closing`.
+    @inline(__always)
     private mutating func next(closing: UInt8) throws(Invalid) -> Bool {
         skipWhitespace()
         guard position < bytes.count else { throw Invalid() }
@@ -119,6 +120,7 @@ struct JSONValidator {
     /// An object with so many keys that the filter saturates would make the exact checks
     /// quadratic (a hostile line of 100k keys): after 16 of them in one object the answer is
     /// "not known to be unique", which only costs lookups their early stop.
+    @inline(__always)
     private mutating func noteKey(_ key: Range<Int>, objectAt objectStart: Int, seen: inout KeyFilter, exactChecks: inout Int) {
         if lastStringHadEscape {
             keysAreUnique = false
@@ -164,6 +166,7 @@ struct JSONValidator {
 
     /// Checks a string starting at its opening quote: eight plain ASCII bytes at a time, the
     /// rest byte by byte; a string with an escape is handed to the reader.
+    @inline(__always)
     private mutating func string() throws(Invalid) {
         let open = position
         position += 1
