@@ -95,7 +95,10 @@ public struct HTTPSink: Sink {
         let delivery = HTTPDelivery(configuration: configuration, client: client, context: context)
         let limit = ConcurrencyLimit(configuration.request.concurrency)
 
-        await withTaskGroup(of: Void.self) { group in
+        // Discarding: a request's task is freed as soon as it ends. A plain task group keeps every
+        // finished child until the group ends, about 21 KB a request: a sink running for days grew
+        // without bound (W4: 54 MB peak for 1M events, most of it finished requests).
+        await withDiscardingTaskGroup { group in
             var pending: [String: PendingBatch] = [:]
 
             func dispatch(_ uri: String) async {
@@ -134,7 +137,6 @@ public struct HTTPSink: Sink {
                 }
             }
             for uri in Array(pending.keys) { await dispatch(uri) }
-            await group.waitForAll()
         }
         try await client.shutdown()
     }

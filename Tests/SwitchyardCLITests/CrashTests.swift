@@ -202,29 +202,6 @@ struct CrashTests {
         var received = ""
     }
 
-    /// A tiny HTTP receiver (python3) that appends every body to `file`.
-    private func startReceiver(port: Int, file: String, directory: String) throws -> Process {
-        let script = "\(directory)/receiver.py"
-        try """
-            import http.server, sys
-            class H(http.server.BaseHTTPRequestHandler):
-                def do_POST(self):
-                    body = self.rfile.read(int(self.headers.get('Content-Length', 0)))
-                    with open(sys.argv[2], 'ab') as f: f.write(body)
-                    self.send_response(200); self.send_header('Content-Length', '0'); self.end_headers()
-                def log_message(self, *a): pass
-            http.server.ThreadingHTTPServer(('127.0.0.1', int(sys.argv[1])), H).serve_forever()
-            """.write(toFile: script, atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script, "\(port)", file]
-        // Not the test's own output: a child holding it open would keep `swift test` waiting.
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        return process
-    }
-
     private func diskBufferRun() throws -> OutageRun {
         var run = OutageRun()
         let directory = try makeDirectory()
@@ -258,7 +235,7 @@ struct CrashTests {
         _ = first.finish()
         // The receiver comes back; the restarted pipeline delivers what the buffer holds.
         let received = "\(directory)/received.ndjson"
-        let receiver = try startReceiver(port: port, file: received, directory: directory)
+        let receiver = try PythonReceiver.start(port: port, file: received, directory: directory)
         defer {
             // SIGKILL: a child spawned from a test thread inherits its blocked signals (SIGTERM among them).
             kill(receiver.processIdentifier, SIGKILL)
