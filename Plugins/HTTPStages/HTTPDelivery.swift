@@ -143,25 +143,33 @@ final class HTTPDelivery: Sendable {
         return String(decoding: start.readableBytesView, as: UTF8.self)
     }
 
+    /// The request body, written once into a buffer of its final size (four requests in flight
+    /// each held a growing array and its copy before).
     private func encode(_ events: [Event]) throws -> ByteBuffer {
-        var bytes: [UInt8] = []
+        var buffer = ByteBufferAllocator().buffer(capacity: events.reduce(2) { $0 + $1.approximateBytes + 1 })
+        // One event's text at a time: the writer appends to arrays, the body is a ByteBuffer.
+        var scratch: [UInt8] = []
+        func append(_ event: Event) {
+            scratch.removeAll(keepingCapacity: true)
+            event.writeJSON(into: &scratch)
+            buffer.writeBytes(scratch)
+        }
         switch configuration.encoding {
         case .ndjson:
             for event in events {
-                event.writeJSON(into: &bytes)
-                bytes.append(0x0A)
+                append(event)
+                buffer.writeInteger(UInt8(0x0A))
             }
         case .json_array:
-            bytes.append(UInt8(ascii: "["))
+            buffer.writeInteger(UInt8(ascii: "["))
             for (index, event) in events.enumerated() {
-                if index > 0 { bytes.append(UInt8(ascii: ",")) }
-                event.writeJSON(into: &bytes)
+                if index > 0 { buffer.writeInteger(UInt8(ascii: ",")) }
+                append(event)
             }
-            bytes.append(UInt8(ascii: "]"))
+            buffer.writeInteger(UInt8(ascii: "]"))
         case .json:
-            events.first?.writeJSON(into: &bytes)
+            if let event = events.first { append(event) }
         }
-        var buffer = ByteBuffer(bytes: bytes)
         if configuration.compression == .gzip { return try buffer.compress(with: .gzip()) }
         return buffer
     }
