@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import SwitchyardKit
 
 /// Lines handed from a reader thread (blocking reads of a pipe) to async code, bounded: when
 /// `capacity` lines wait, the reader thread blocks, the pipe fills, and the program writing it
@@ -68,12 +69,8 @@ final class LineQueue: Sendable {
             state.nextWaiterID += 1
             return state.nextWaiterID
         }
-        let timer = timeout.map { limit in
-            Task { [weak self] in
-                try? await Task.sleep(for: limit)
-                self?.expire(id)
-            }
-        }
+        // Most lines come in time: a deadline is freed when cancelled, a sleeping task is not.
+        let timer = timeout.map { limit in Deadline(after: limit) { [weak self] in self?.expire(id) } }
         defer { timer?.cancel() }
         return await withCheckedContinuation { continuation in
             let ready = state.withLock { state -> Item? in

@@ -164,48 +164,49 @@ struct IngestHandler: Sendable {
     /// `max_pending_bytes`, or does not decompress.
     private func collectBody(_ request: Request, encoding: BodyInflater.Encoding?, limit: Int,
                              into body: ReservedBody) async -> Result<Void, BodyProblem> {
-        let timeout = bodyTimeout
-        return await withTaskGroup(of: Result<Void, BodyProblem>.self) { group in
-            group.addTask {
-                do {
-                    let inflater = try encoding.map { encoding throws(BodyInflater.Failure) in try BodyInflater(encoding) }
-                    var received = 0
-                    var decompressed = 0
-                    for try await chunk in request.body {
-                        received += chunk.readableBytes
-                        guard received <= limit else { return .failure(.tooLarge(decompressed: false)) }
-                        guard let inflater else {
-                            guard body.append(chunk) else { return .failure(.busy) }
-                            continue
-                        }
-                        var problem = BodyProblem.busy
-                        let taken = try chunk.withUnsafeReadableBytes { compressed in
-                            try inflater.feed(compressed) { piece in
-                                decompressed += piece.count
-                                guard decompressed <= limit else {
-                                    problem = .tooLarge(decompressed: true)
-                                    return false
-                                }
-                                return body.append(piece)
-                            }
-                        }
-                        guard taken else { return .failure(problem) }
+        let reading = Task { () -> Result<Void, BodyProblem> in
+            do {
+                let inflater = try encoding.map { encoding throws(BodyInflater.Failure) in try BodyInflater(encoding) }
+                var received = 0
+                var decompressed = 0
+                for try await chunk in request.body {
+                    received += chunk.readableBytes
+                    guard received <= limit else { return .failure(.tooLarge(decompressed: false)) }
+                    guard let inflater else {
+                        guard body.append(chunk) else { return .failure(.busy) }
+                        continue
                     }
-                    try inflater?.finish()
-                    return .success(())
-                } catch let failure as BodyInflater.Failure {
-                    return .failure(.undecodable(failure.description))
-                } catch {
-                    return .failure(Task.isCancelled ? .timedOut : .tooLarge(decompressed: false))
+                    var problem = BodyProblem.busy
+                    let taken = try chunk.withUnsafeReadableBytes { compressed in
+                        try inflater.feed(compressed) { piece in
+                            decompressed += piece.count
+                            guard decompressed <= limit else {
+                                problem = .tooLarge(decompressed: true)
+                                return false
+                            }
+                            return body.append(piece)
+                        }
+                    }
+                    guard taken else { return .failure(problem) }
                 }
+                // Cancelled (the body timeout, or a stop) may also look like the body's end.
+                guard !Task.isCancelled else { return .failure(.timedOut) }
+                try inflater?.finish()
+                return .success(())
+            } catch let failure as BodyInflater.Failure {
+                return .failure(.undecodable(failure.description))
+            } catch {
+                return .failure(Task.isCancelled ? .timedOut : .tooLarge(decompressed: false))
             }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                return .failure(.timedOut)
-            }
-            let first = await group.next() ?? .failure(.timedOut)
-            group.cancelAll()
-            return first
+        }
+        // A deadline, not a sleeping task: most bodies arrive in time, and a cancelled sleep
+        // would hold its timer until the timeout (see ``Deadline``).
+        let deadline = Deadline(after: bodyTimeout) { reading.cancel() }
+        defer { deadline.cancel() }
+        return await withTaskCancellationHandler {
+            await reading.value
+        } onCancel: {
+            reading.cancel()
         }
     }
 

@@ -221,10 +221,7 @@ public final class NATSConnection: Sendable {
 
     /// Waits until the server has processed everything sent before (PING, then its PONG).
     public func flush(timeout: Duration = .seconds(10)) async throws(NATSError) {
-        let deadline = Task { [weak self] in
-            try await Task.sleep(for: timeout)
-            self?.failPongWaiters(.timeout("PING"))
-        }
+        let deadline = Deadline(after: timeout) { [weak self] in self?.failPongWaiters(.timeout("PING")) }
         defer { deadline.cancel() }
         do {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
@@ -279,10 +276,7 @@ public final class NATSConnection: Sendable {
                                headers: message.headers, into: &bytes)
         }
         state.withLock { state in for token in tokens { state.replies[token] = .pending } }
-        let timer = Task { [weak self, tokens] in
-            try await Task.sleep(for: timeout)
-            self?.resolveReplies(tokens, .failure(.timeout("a request")))
-        }
+        let timer = Deadline(after: timeout) { [weak self, tokens] in self?.resolveReplies(tokens, .failure(.timeout("a request"))) }
         defer { timer.cancel() }
         do {
             try write(bytes)

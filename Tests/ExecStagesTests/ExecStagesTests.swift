@@ -194,7 +194,8 @@ struct ExecStagesTests {
         #expect(Self.children().isEmpty)
     }
 
-    /// This process's children (running or zombie), read from /proc.
+    /// This process's children (running or zombie), read from /proc; not the servers and
+    /// binaries other suites start meanwhile (`nats-server`, `switchyard`, `python3`).
     static func children() -> [String] {
         let me = getpid()
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
@@ -203,7 +204,9 @@ struct ExecStagesTests {
                 let close = stat.lastIndex(of: ")")
             else { return nil }
             let fields = stat[stat.index(after: close)...].split(separator: " ")
-            guard fields.count > 2, Int32(fields[1]) == me else { return nil }
+            guard fields.count > 2, Int32(fields[1]) == me,
+                !["(nats-server)", "(switchyard)", "(python3)"].contains(where: { stat.contains($0) })
+            else { return nil }
             return "\(entry) \(stat)"
         }
     }

@@ -11,6 +11,94 @@ struct LongRunTests {
         #expect(growth.late - growth.early < 60 * 1024, "RSS grew from \(growth.early) KB to \(growth.late) KB")
     }
 
+    @Test("http_server: 30,000 requests grow RSS by less than 12 MB (each left its body timeout's timer, ~700 bytes, queued for 30 s before)")
+    func httpServerRequestsLeaveNothing() async throws {
+        let growth = try await offPool { try Self.serverGrowth() }
+        print("http_server: RSS after 3,000 requests \(growth.early / 1024) MB, after 30,000 \(growth.late / 1024) MB")
+        #expect(growth.late - growth.early < 12 * 1024, "RSS grew from \(growth.early) KB to \(growth.late) KB")
+    }
+
+    /// Resident memory (KB) of an `http_server` pipeline after 3,000 and after 30,000 requests.
+    private static func serverGrowth() throws -> (early: Int, late: Int) {
+        let directory = NSTemporaryDirectory() + "switchyard-long-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let port = Int.random(in: 40000...49999)
+        let pipeline = "\(directory)/p.yaml"
+        try """
+            sources:
+              in: { type: http_server, address: 127.0.0.1:\(port) }
+            sinks:
+              out: { type: blackhole, inputs: [in] }
+            """.write(toFile: pipeline, atomically: true, encoding: .utf8)
+        let server = try SwitchyardProcess(["run", pipeline])
+        defer {
+            server.signal(SIGTERM)
+            _ = server.finish()
+        }
+        var connection: Int32 = -1
+        #expect(waitUntil(30) {
+            connection = Self.connect(port)
+            return connection >= 0
+        }, "the server listens")
+        defer { close(connection) }
+        // Pipelined on one kept-alive connection, 500 at a time: one event each.
+        let request = Array("POST /events HTTP/1.1\r\nHost: x\r\nContent-Length: 8\r\n\r\n{\"a\":1}\n".utf8)
+        func send(rounds: Int) {
+            for _ in 0..<rounds {
+                let batch = Array([[UInt8]](repeating: request, count: 500).joined())
+                _ = batch.withUnsafeBytes { Foundation.send(connection, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                Self.readAnswers(500, from: connection)
+            }
+        }
+        send(rounds: 6)
+        let early = residentKB(server.processIdentifier)
+        send(rounds: 54)
+        let late = residentKB(server.processIdentifier)
+        return (early, late)
+    }
+
+    /// Reads until `count` answers ("HTTP/1.1 200") came on `connection` (or it ends, or 30 s pass).
+    private static func readAnswers(_ count: Int, from connection: Int32) {
+        var timeout = timeval(tv_sec: 30, tv_usec: 0)
+        setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var seen = 0
+        var carry: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        let marker = Array("HTTP/1.1 200".utf8)
+        while seen < count {
+            let read = recv(connection, &chunk, chunk.count, 0)
+            guard read > 0 else { return }
+            let text = carry + chunk[0..<read]
+            var index = 0
+            while index + marker.count <= text.count {
+                if text[index..<(index + marker.count)].elementsEqual(marker) {
+                    seen += 1
+                    index += marker.count
+                } else {
+                    index += 1
+                }
+            }
+            carry = Array(text.suffix(marker.count - 1))
+        }
+    }
+
+    /// A connected socket to 127.0.0.1:`port`, or -1.
+    private static func connect(_ port: Int) -> Int32 {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(port).bigEndian
+        let result = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Foundation.connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        if result == 0 { return descriptor }
+        close(descriptor)
+        return -1
+    }
+
     /// Resident memory (KB) of the sender after 500 and after 8,500 delivered requests.
     private static func rssGrowth() throws -> (early: Int, late: Int) {
         let directory = NSTemporaryDirectory() + "switchyard-long-\(UUID().uuidString)"
