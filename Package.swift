@@ -270,8 +270,8 @@ let package = Package(
         .testTarget(
             name: "SwitchyardCLITests",
             dependencies: [
-                "switchyard", "SwitchyardKit", "CoreStages", "WebSocketStages", "HTTPStages", "SQLiteStages", "ExecStages", "WasmStages",
-                "NATSStages",
+                "switchyard", "SwitchyardKit", "SwitchyardTesting", "CoreStages", "WebSocketStages", "HTTPStages", "SQLiteStages",
+                "ExecStages", "WasmStages", "NATSStages",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             exclude: ["Scripts"],

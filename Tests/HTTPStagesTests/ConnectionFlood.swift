@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import SwitchyardTesting
 
 /// Opens connections to a port as fast as one thread can, each sending half a request head
 /// and kept open, until ``finish()`` or `limit` connections.
@@ -15,7 +16,7 @@ final class ConnectionFlood: Sendable {
 
     init(port: Int, limit: Int) {
         Thread { [self] in
-            while let descriptor = Self.connect(port) {
+            while let descriptor = LoopbackSocket.connect(port) {
                 _ = "POST /events HTTP/1.1\r\nHost: x\r\n".withCString { send(descriptor, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
                 let more = state.withLock { state in
                     state.descriptors.append(descriptor)
@@ -56,24 +57,5 @@ final class ConnectionFlood: Sendable {
             state.descriptors.removeAll()
         }
         return opened
-    }
-
-    /// A blocking connect to 127.0.0.1:`port`; nil when refused.
-    static func connect(_ port: Int) -> Int32? {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(port).bigEndian
-        let result = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                Foundation.connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard result == 0 else {
-            close(descriptor)
-            return nil
-        }
-        return descriptor
     }
 }

@@ -258,14 +258,7 @@ struct HTTPServerSourceTests {
 
     /// Opens a TCP connection to 127.0.0.1:`port` and sends `text`; returns the descriptor.
     private static func rawConnection(_ port: Int, sending text: String) -> Int32 {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(port).bigEndian
-        _ = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
+        let descriptor = LoopbackSocket.connect(port) ?? -1
         _ = text.withCString { send(descriptor, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
         return descriptor
     }
@@ -331,7 +324,7 @@ struct HTTPServerSourceTests {
 
     /// True when nothing accepts a connection on `port`.
     private static func connectionRefused(_ port: Int) -> Bool {
-        let descriptor = ConnectionFlood.connect(port)
+        let descriptor = LoopbackSocket.connect(port)
         guard let descriptor else { return true }
         close(descriptor)
         return false

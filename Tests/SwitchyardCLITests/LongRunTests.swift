@@ -1,4 +1,5 @@
 import Foundation
+import SwitchyardTesting
 import Testing
 
 /// What a pipeline holds must not grow with how long it has run.
@@ -37,7 +38,7 @@ struct LongRunTests {
         }
         var connection: Int32 = -1
         #expect(waitUntil(30) {
-            connection = Self.connect(port)
+            connection = LoopbackSocket.connect(port) ?? -1
             return connection >= 0
         }, "the server listens")
         defer { close(connection) }
@@ -80,23 +81,6 @@ struct LongRunTests {
             }
             carry = Array(text.suffix(marker.count - 1))
         }
-    }
-
-    /// A connected socket to 127.0.0.1:`port`, or -1.
-    private static func connect(_ port: Int) -> Int32 {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(port).bigEndian
-        let result = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                Foundation.connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        if result == 0 { return descriptor }
-        close(descriptor)
-        return -1
     }
 
     /// Resident memory (KB) of the sender after 500 and after 8,500 delivered requests.
