@@ -86,6 +86,29 @@ struct RuntimeTests {
         #expect(pipeline.metrics["out"]!.dropped == 0)
     }
 
+    @Test("a cancelled tap is freed: no tap outlives its client (each one kept itself alive before)")
+    func cancelledTapIsFreed() async throws {
+        let (out, gate) = (unique("out"), unique("gate"))
+        let pipeline = try harness.pipeline("""
+            sources:
+              src: { type: memory, events: [{ a: 1 }], repeat: 10, batch_size: 1 }
+            sinks:
+              out: { type: collect, inputs: [src], name: \(out), gate: \(gate) }
+            """)
+        let run = Task { try await pipeline.run() }
+        weak var weakTap: Tap?
+        do {
+            let tap = try pipeline.tap(["src"])
+            weakTap = tap
+            tap.cancel()
+            tap.cancel()  // twice: still detached once
+        }
+        #expect(weakTap == nil, "the tap was freed once cancelled")
+        harness.gates.open(gate)
+        try await run.value
+        #expect(numbers(out) == Array(1...10))
+    }
+
     @Test("a memory buffer is bounded in bytes too: large events fill it before max_events does; an empty one takes any batch")
     func bufferBytes() async throws {
         let channel = EventChannel(capacity: 100, producers: 1, maxBytes: 1000)
