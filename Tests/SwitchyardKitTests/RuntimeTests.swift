@@ -98,7 +98,17 @@ struct RuntimeTests {
         let run = Task { try await pipeline.run() }
         weak var weakTap: Tap?
         do {
-            let tap = try pipeline.tap(["src"])
+            // A stage can be tapped once it has started.
+            var started: Tap?
+            while started == nil {
+                do {
+                    started = try pipeline.tap(["src"])
+                } catch {
+                    #expect(error.description.contains("has not started yet"), "\(error)")
+                    try await Task.sleep(for: .milliseconds(5))
+                }
+            }
+            let tap = try #require(started)
             weakTap = tap
             tap.cancel()
             tap.cancel()  // twice: still detached once

@@ -10,6 +10,9 @@ extension Pipeline {
             return try references.map { reference throws(TapError) in
                 let parsed = InputReference(parsing: reference, at: SourceLocation(file: "tap", line: 1, column: 1))
                 guard let slot = runtime.slots[parsed.stageID] else {
+                    if runtime.plan.stages.contains(where: { $0.id == parsed.stageID }) {
+                        throw TapError(description: "'\(parsed.stageID)' has not started yet; try again in a moment")
+                    }
                     let known = runtime.plan.stages.filter { $0.kind != .sink }.map(\.id)
                     var message = "no stage '\(parsed.stageID)'"
                     if let suggestion = Suggestion.closest(to: parsed.stageID, in: known) { message += "; did you mean '\(suggestion)'?" }
