@@ -330,6 +330,29 @@ struct HTTPServerSourceTests {
         return false
     }
 
+    @Test("a body slower than body_timeout is answered 408 (Connection: close); none of it is taken, and its reserved bytes come back")
+    func slowBody() async throws {
+        let port = Self.freePort()
+        let out = "http-\(UUID())"
+        let (pipeline, run) = try await Self.start("""
+            sources:
+              ingest: { type: http_server, address: 127.0.0.1:\(port), body_timeout: 300ms, max_body_bytes: 1KB, max_pending_bytes: 1KB }
+            sinks:
+              out: { type: collect, inputs: [ingest], name: \(out) }
+            """, port: port)
+        // A whole first line of the 1 KB announced, then nothing: the line must not be taken.
+        let connection = Self.rawConnection(port, sending: "POST /events HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{\"a\":1}\n")
+        defer { close(connection) }
+        let answer = await Self.answer(on: connection, endingWith: "within 300ms\n")
+        #expect(answer.hasPrefix("HTTP/1.1 408"), "\(answer)")
+        #expect(answer.lowercased().contains("connection: close"))
+        // The 1 KB it reserved (all of max_pending_bytes) is free again: a whole body is taken.
+        #expect(try await Self.post(port, "{\"a\":2}\n").0 == 200)
+        #expect(Self.harness.collector.events(out).map { $0.value["a"] } == [.int(2)], "only the complete body's event")
+        pipeline.stop()
+        try await run.value
+    }
+
     @Test("a declared Content-Length past max_body_bytes is answered 413 (Connection: close) before any body arrives")
     func declaredTooLarge() async throws {
         let port = Self.freePort()
