@@ -129,7 +129,13 @@ struct JSONValidator {
         let bits = KeyFilter(hash: KeyFilter.hash(ofKey: key, in: bytes))
         let repeatsBits = seen.contains(bits)
         seen.insert(bits)
-        guard repeatsBits else { return }
+        if repeatsBits { checkRepeat(of: key, objectAt: objectStart, exactChecks: &exactChecks) }
+    }
+
+    /// The rare part of ``noteKey(_:objectAt:seen:exactChecks:)``, kept out of line so that
+    /// the common part inlines into the object walk: the key's bits were all set already.
+    @inline(never)
+    private mutating func checkRepeat(of key: Range<Int>, objectAt objectStart: Int, exactChecks: inout Int) {
         exactChecks += 1
         guard exactChecks <= 16 else {
             keysAreUnique = false
