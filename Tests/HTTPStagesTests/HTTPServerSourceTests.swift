@@ -299,6 +299,8 @@ struct HTTPServerSourceTests {
 
     @Test("a stop during a flood of new connections ends cleanly: the listener closes first, no accepted connection is dropped mid-setup")
     func stopDuringConnectionFlood() async throws {
+        // Connections opened after a stop began, over all rounds: the race was exercised.
+        var openedDuringStops = 0
         for _ in 0..<6 {
             let port = Self.freePort()
             let out = "http-\(UUID())"
@@ -315,11 +317,12 @@ struct HTTPServerSourceTests {
             pipeline.stop()
             try await run.value
             let refusedAfterStop = Self.connectionRefused(port)
-            let opened = await flood.finish()
-            #expect(opened > openedAtStop, "connections kept arriving while the server stopped")
+            openedDuringStops += await flood.finish() - openedAtStop
             #expect(refusedAfterStop, "the listener is closed once the source ended")
             #expect(Self.harness.collector.events(out).count == 1)
         }
+        // One round may see none (the flood's thread not scheduled in time); six rounds do.
+        #expect(openedDuringStops > 0, "connections kept arriving while the servers stopped")
     }
 
     /// True when nothing accepts a connection on `port`.
