@@ -327,8 +327,7 @@ struct HTTPServerSourceTests {
 
     /// True when nothing accepts a connection on `port`.
     private static func connectionRefused(_ port: Int) -> Bool {
-        let descriptor = LoopbackSocket.connect(port)
-        guard let descriptor else { return true }
+        guard let descriptor = LoopbackSocket.connect(port) else { return true }
         close(descriptor)
         return false
     }
