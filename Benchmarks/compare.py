@@ -191,6 +191,8 @@ def tool_cases(workload, work):
             return [BINARY, "run", W2_PIPELINE, "--log-level", "warning"]
         return [
             ("switchyard", switchyard_w2),
+            # The same pipeline on one core: its CPU-seconds against its wall-seconds.
+            ("switchyard --threads 1", lambda i, o: switchyard_w2(i, o) + ["--threads", "1"]),
             ("python json", lambda i, o: [sys.executable, os.path.join(PEERS, "py_w2.py"), i, o]),
             ("jq", lambda i, o: ["sh", os.path.join(PEERS, "jq_w2.sh"), i, o]),
         ]

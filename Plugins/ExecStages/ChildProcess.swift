@@ -45,7 +45,7 @@ final class ChildProcess: Sendable {
         // Nothing else this process has open reaches the program: a descriptor inherited from
         // our own parent (the write end of its pipe, say) would otherwise be held open by the
         // program, and by anything it starts, after this process has exited.
-        Self.closeFrom?(&actions, 3)
+        _ = Self.closeFrom?(&actions, 3)
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }

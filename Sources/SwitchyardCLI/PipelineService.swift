@@ -8,11 +8,14 @@ import SwitchyardKit
 /// sources ran out, or a stage failed) shuts the rest of the group down.
 final class PipelineService: Service {
     let pipeline: Pipeline
+    /// Where the stages run (`--threads`), or nil for Swift's global pool.
+    private let threads: StageThreads?
     private let logger: Logger
     private let failure = Mutex<(any Error)?>(nil)
 
-    init(pipeline: Pipeline, logger: Logger) {
+    init(pipeline: Pipeline, threads: StageThreads? = nil, logger: Logger) {
         self.pipeline = pipeline
+        self.threads = threads
         self.logger = logger
     }
 
@@ -21,9 +24,10 @@ final class PipelineService: Service {
 
     func run() async {
         let pipeline = self.pipeline
+        let threads = self.threads
         do {
             try await withGracefulShutdownHandler {
-                try await pipeline.run()
+                try await pipeline.run(on: threads)
             } onGracefulShutdown: {
                 pipeline.stop()
             }

@@ -27,6 +27,21 @@ struct RunCommand: AsyncParsableCommand {
     @ArgumentParser.Option(name: .long, help: "An info line with events/s per source and sink this often (e.g. 10s, 500ms); 0 turns it off.")
     var progressInterval: String = "10s"
 
+    @ArgumentParser.Option(name: .long, help: ArgumentHelp(
+        "How many threads run the stages (default: Swift's pool, one per core). 1 keeps the pipeline on one core.",
+        valueName: "n"))
+    var threads: Int?
+
+    func validate() throws {
+        if let threads, !(1...Self.maximumThreads).contains(threads) {
+            throw ValidationError("--threads: expected a whole number from 1 to \(Self.maximumThreads), found \(threads)")
+        }
+    }
+
+    /// More stage threads than this would only add switching (and a typo such as 1000 would
+    /// start a thousand threads).
+    static let maximumThreads = 256
+
     func run() async throws {
         let logger = logging.bootstrap()
         let progressEvery: Duration?
@@ -64,7 +79,7 @@ struct RunCommand: AsyncParsableCommand {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let running = Pipeline(plan: plan, logger: logger)
         logger.info("pipeline started", metadata: ["file": "\(files.displayName)", "stages": "\(plan.stages.count)"])
-        let pipelineService = PipelineService(pipeline: running, logger: logger)
+        let pipelineService = PipelineService(pipeline: running, threads: threads.map { StageThreads(count: $0) }, logger: logger)
         let reloader = ConfigurationReloader(files: files, pipeline: running, registry: SwitchyardCommand.registry,
                                              logger: logger, watchInterval: watch ? watchEvery : nil)
         // Shut down in reverse order: helpers first, then the pipeline drains (the API still

@@ -33,6 +33,17 @@ struct CLITests {
         #expect(bad.status != 0 && bad.stderr.contains("--progress-interval"))
     }
 
+    @Test("--threads: a count outside 1...256, or not a number, is refused with usage status 64")
+    func threadsRefused() throws {
+        let directory = try temporaryDirectory()
+        try write("sources:\n  g: { type: generator, count: 1, lines: [x] }\nsinks:\n  o: { type: blackhole, inputs: [g] }\n",
+                  to: "\(directory)/p.yaml")
+        for threads in ["0", "257", "two"] {
+            let refused = try SwitchyardProcess.run(["run", "--threads", threads, "\(directory)/p.yaml"])
+            #expect(refused.status == 64 && refused.stderr.contains("--threads"), "--threads \(threads): \(refused.stderr)")
+        }
+    }
+
     @Test("--log-format json writes one object per line; text puts the message before key=value fields")
     func logFormats() throws {
         let directory = try temporaryDirectory()
@@ -126,8 +137,9 @@ struct CLITests {
         #expect(result.stdout == "{\"a\":1}\n{\"b\":2}\n")
     }
 
-    @Test("SIGTERM: sources stop, the graph drains, sinks flush, exit 0, nothing lost or cut")
-    func sigtermDrains() throws {
+    @Test("SIGTERM: sources stop, the graph drains, sinks flush, exit 0, nothing lost or cut",
+          arguments: [[], ["--threads", "1"]])
+    func sigtermDrains(options: [String]) throws {
         let directory = try temporaryDirectory()
         let file = "\(directory)/p.yaml"
         let output = "\(directory)/out.ndjson"
@@ -137,7 +149,7 @@ struct CLITests {
             sinks:
               out: { type: file, inputs: [gen], path: \(output), flush_interval: 50ms }
             """, to: file)
-        let child = try SwitchyardProcess(["run", file])
+        let child = try SwitchyardProcess(["run", file] + options)
         #expect(waitUntil { lines(output).count >= 20 }, "the pipeline never wrote")
         child.signal(SIGTERM)
         let result = child.finish()
@@ -288,9 +300,10 @@ struct CLITests {
     static let sharedBench = SwitchyardProcess.repositoryRoot.deletingLastPathComponent()
         .appendingPathComponent("shared/bench").path
 
-    @Test("W2 pipeline output passes the shared reference verifier as strict",
-          .enabled(if: FileManager.default.fileExists(atPath: CLITests.sharedBench + "/verify.py")))
-    func w2MatchesReference() throws {
+    @Test("W2 pipeline output passes the shared reference verifier as strict, on the global pool and on one thread",
+          .enabled(if: FileManager.default.fileExists(atPath: CLITests.sharedBench + "/verify.py")),
+          arguments: [[], ["--threads", "1"]])
+    func w2MatchesReference(options: [String]) throws {
         let directory = try temporaryDirectory()
         let input = "\(directory)/in.ndjson"
         let output = "\(directory)/out.ndjson"
@@ -301,7 +314,7 @@ struct CLITests {
         generate.waitUntilExit()
         #expect(generate.terminationStatus == 0)
         let w2 = SwitchyardProcess.repositoryRoot.appendingPathComponent("pipelines/w2-filter-transform.yaml").path
-        let result = try SwitchyardProcess.run(["run", w2], environment: ["W2_INPUT": input, "W2_OUTPUT": output])
+        let result = try SwitchyardProcess.run(["run", w2] + options, environment: ["W2_INPUT": input, "W2_OUTPUT": output])
         #expect(result.status == 0, "\(result.stderr)")
         let verify = Process()
         let pipe = Pipe()

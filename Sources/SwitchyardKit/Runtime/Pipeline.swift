@@ -64,8 +64,9 @@ public final class Pipeline: Sendable {
         if stopSignal.fire() { logger.info("stopping: sources stop, the graph drains") }
     }
 
-    /// Runs the pipeline until it has drained.
-    public func run() async throws {
+    /// Runs the pipeline until it has drained, its stages on `threads` if given (else on
+    /// Swift's global pool).
+    public func run(on threads: StageThreads? = nil) async throws {
         let initial = runtime.withLock { $0.plan }
         do {
             _ = try await apply(initial)
@@ -76,8 +77,10 @@ public final class Pipeline: Sendable {
             jobQueue.finish()
             throw PipelineFailure(failures: [.init(stageID: "-", message: "\(error)")])
         }
-        await withDiscardingTaskGroup { group in
-            for await job in jobs { group.addTask { await job() } }
+        await withTaskExecutorPreference(threads) {
+            await withDiscardingTaskGroup { group in
+                for await job in jobs { group.addTask { await job() } }
+            }
         }
         endTaps()
         let failed = failures.withLock { $0 }
