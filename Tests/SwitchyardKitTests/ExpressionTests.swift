@@ -202,6 +202,36 @@ struct ExpressionTests {
         }
     }
 
+    @Test("number comparisons of a field or to_number(field) in the text give the expression value's answers", arguments: [
+        #"{"s":"21.5"}"#, #"{"s":"20"}"#, #"{"s":"-3e2"}"#, #"{"s":" 21"}"#, #"{"s":"21 "}"#, #"{"s":"abc"}"#, #"{"s":""}"#,
+        #"{"s":"1 2"}"#, #"{"s":"01"}"#, #"{"s":"+5"}"#, #"{"s":"true"}"#, #"{"s":"21"}"#, #"{"s":"99999999999999999999"}"#,
+        #"{"s":"9007199254740993"}"#, #"{"s":21}"#, #"{"s":20.0}"#, #"{"s":-0}"#, #"{"s":1e400}"#, #"{"s":123456789012345678901234}"#,
+        #"{"s":true}"#, #"{"s":null}"#, #"{"s":[21]}"#, #"{"s":{"a":1}}"#, #"{"t":21}"#, #"{"s":"1","s":"30"}"#,
+    ])
+    func numberComparisonOnText(line: String) throws {
+        let event = try #require(try Event(jsonLine: Array(line.utf8)[...], metadata: EventMetadata()))
+        var shared = EventReader(event)
+        for text in ["to_number(.s) > 20", "to_number(.s) <= 20", ".s > 20", ".s >= 20.5", "20 < .s", "21 >= to_number(.s)",
+                     "to_number(.s) > 9007199254740992", ".s < -1 || to_number(.s) > 20", "starts_with(.t, \"x\") || .s > 20"] {
+            let condition = try Condition(text)
+            let tree = try JSONParser().parse(line)
+            // The oracle: the expression's value on the built tree, which no compiled step reads.
+            let fromTree: String
+            do {
+                let value = try Expression(text).evaluate(tree)
+                fromTree = value == .bool(true) ? "true" : value == .bool(false) ? "false" : "\(value)"
+            } catch {
+                fromTree = "\(error)"
+            }
+            let fromText: String
+            do { fromText = "\(try condition.test(event))" } catch { fromText = "\(error)" }
+            #expect(fromText == fromTree, "\(text) on \(line)")
+            let fromShared: String
+            do { fromShared = "\(try condition.test(&shared))" } catch { fromShared = "\(error)" }
+            #expect(fromShared == fromTree, "\(text) on \(line), after the others")
+        }
+    }
+
     @Test("a condition that can never be boolean is rejected at load time")
     func conditionType() {
         #expect(throws: ExpressionSyntaxError.self) { try Condition("length(.a) + 1") }

@@ -50,6 +50,27 @@ struct JSONCodecTests {
         #expect(JSONWriter.string(try parser.parse("0.1")) == "0.1")
     }
 
+    @Test("decimals give strtod's double, bit for bit, on the fast path and off it")
+    func decimalsMatchStrtod() throws {
+        var generator = SystemRandomNumberGenerator()
+        func digits(_ count: Int) -> String { String((0..<count).map { _ in "0123456789".randomElement(using: &generator)! }) }
+        var texts = ["0.1", "-0.0", "0.0", "21.5", "9007199254740992.5", "9007199254740993.0", "0.0000000000000000000001",
+                     "0.00000000000000000000001", "1.7976931348623157", "4503599627370497.5", "-123456789012.34567", "1.5e3",
+                     "18446744073709551616.5", "0.30000000000000004"]
+        for _ in 0..<20_000 {
+            let integer = Int.random(in: 0...3, using: &generator) == 0 ? "0" : String(Int.random(in: 1...9, using: &generator)) + digits(Int.random(in: 0...17, using: &generator))
+            let sign = Bool.random(using: &generator) ? "-" : ""
+            texts.append(sign + integer + "." + digits(Int.random(in: 1...25, using: &generator)))
+        }
+        for text in texts {
+            guard case .double(let parsed) = try JSONParser().parse(text) else {
+                Issue.record("\(text) did not parse as a double")
+                continue
+            }
+            #expect(parsed.bitPattern == Double(text)!.bitPattern, "\(text)")
+        }
+    }
+
     @Test("white space around and inside values is accepted")
     func whitespace() throws {
         #expect(try parser.parse(" \t\r\n{ \"a\" : [ 1 , 2 ] }\n") == ["a": [1, 2]])

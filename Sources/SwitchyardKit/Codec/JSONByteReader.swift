@@ -205,6 +205,21 @@ struct JSONByteReader {
         scratch.append(contentsOf: UTF8.encode(unicode)!)
     }
 
+    /// `mantissa / 10^fractionDigits` when both are exact doubles (mantissa at most 2^53, at
+    /// most 22 digits after the point): the division then rounds once, correctly, so it is
+    /// the double `strtod` gives for the same digits (Clinger's fast path), without making a
+    /// string of them. nil otherwise.
+    @inline(__always)
+    static func exactQuotient(_ mantissa: UInt64, _ fractionDigits: Int, overflow: Bool) -> Double? {
+        guard !overflow, mantissa <= 1 << 53, fractionDigits <= 22 else { return nil }
+        return Double(mantissa) / exactPowersOfTen[fractionDigits]
+    }
+
+    /// 10^0 ... 10^22, every one exact as a double.
+    private static let exactPowersOfTen: [Double] = (0...22).map { exponent in
+        (0..<exponent).reduce(1.0) { value, _ in value * 10 }
+    }
+
     private mutating func readNumber() throws(JSONParseError) -> JSONValue {
         let start = position
         var negative = false
@@ -228,11 +243,26 @@ struct JSONByteReader {
             }
         }
         var isInteger = true
+        // All the digits as one integer, and how many came after the point (for the fast path).
+        var mantissa = magnitude
+        var mantissaOverflow = overflow
+        var fractionDigits = 0
         if position < bytes.count, bytes[position] == UInt8(ascii: ".") {
             isInteger = false
             position += 1
             guard position < bytes.count, Self.isDigit(bytes[position]) else { throw error("expected a digit after '.'") }
-            while position < bytes.count, Self.isDigit(bytes[position]) { position += 1 }
+            while position < bytes.count, Self.isDigit(bytes[position]) {
+                let (times10, o1) = mantissa.multipliedReportingOverflow(by: 10)
+                let (sum, o2) = times10.addingReportingOverflow(UInt64(bytes[position] - UInt8(ascii: "0")))
+                mantissaOverflow = mantissaOverflow || o1 || o2
+                mantissa = sum
+                fractionDigits += 1
+                position += 1
+            }
+            if let quotient = Self.exactQuotient(mantissa, fractionDigits, overflow: mantissaOverflow),
+               position == bytes.count || bytes[position] | 0x20 != UInt8(ascii: "e") {
+                return .double(negative ? -quotient : quotient)
+            }
         }
         if position < bytes.count, bytes[position] == UInt8(ascii: "e") || bytes[position] == UInt8(ascii: "E") {
             isInteger = false

@@ -2,9 +2,11 @@ import Synchronization
 
 /// A condition compiled into a flat list of steps, so that testing an event walks no tree.
 ///
-/// `&&`, `||` and `!` become jumps over one flag, and `starts_with`/`ends_with` of a field
+/// `&&`, `||` and `!` become jumps over one flag, `starts_with`/`ends_with` of a field
 /// and `==`/`!=` between a field and a string literal become steps that compare the field's
-/// bytes where they lie in the event's text. Steps hold only numbers: reading one retains
+/// bytes where they lie in the event's text, and `<`, `<=`, `>`, `>=` between a field (or
+/// `to_number` of one) and a number literal become steps that read the field's number from
+/// its bytes. Steps hold only numbers: reading one retains
 /// nothing, where walking the tree retained every node it passed. Fields are named by a
 /// number shared by every program, so the conditions of a `route` that read the same field
 /// find it once and compare a number to know it.
@@ -20,6 +22,9 @@ struct ConditionProgram: Sendable {
         case affix(Affix, path: Int, literal: Range<Int>)
         /// The field `paths[path]` is the string `literals[literal]`.
         case equal(path: Int, literal: Range<Int>)
+        /// The number of the field `paths[path]` (with `converting`, read as `to_number` reads
+        /// it) compared with `numbers[literal]`.
+        case compareNumber(NumberComparison, path: Int, literal: Int, converting: Bool)
         /// The flag of `nodes[node]`, evaluated.
         case node(Int)
         /// `||`: when the flag is true, skip to `target`.
@@ -36,6 +41,8 @@ struct ConditionProgram: Sendable {
     private var pathNumbers: [Int] = []
     /// The comparing steps' literals, one after another.
     private var literals: [UInt8] = []
+    /// The number literals the number comparisons read (`.int` or `.double`).
+    private var numbers: [JSONValue] = []
     /// The operands evaluated from their nodes.
     private var nodes: [ExpressionNode] = []
 
@@ -68,9 +75,42 @@ struct ConditionProgram: Sendable {
             default:
                 evaluated(node)
             }
+        case .binary(let op, let left, let right):
+            guard let comparison = NumberComparison(op), let operands = Self.numberOperands(left, right) else { return evaluated(node) }
+            let (field, _) = field(operands.path, [])
+            steps.append(.compareNumber(operands.literalFirst ? comparison.flipped : comparison, path: field,
+                                        literal: numbers.count, converting: operands.converting))
+            numbers.append(operands.literal)
         default:
             evaluated(node)
         }
+    }
+
+    /// A field (or `to_number` of one) and a number literal, in either order.
+    private static func numberOperands(_ left: ExpressionNode, _ right: ExpressionNode)
+        -> (path: Path, converting: Bool, literal: JSONValue, literalFirst: Bool)?
+    {
+        func field(_ node: ExpressionNode) -> (Path, Bool)? {
+            switch node.kind {
+            case .path(let path): (path, false)
+            case .call(let function, let arguments) where function.name == "to_number" && arguments.count == 1:
+                if case .path(let path) = arguments[0].kind { (path, true) } else { nil }
+            default: nil
+            }
+        }
+        func number(_ node: ExpressionNode) -> JSONValue? {
+            switch node.kind {
+            case .literal(let value):
+                switch value {
+                case .int, .double: value
+                default: nil
+                }
+            default: nil
+            }
+        }
+        if let (path, converting) = field(left), let literal = number(right) { return (path, converting, literal, false) }
+        if let literal = number(left), let (path, converting) = field(right) { return (path, converting, literal, true) }
+        return nil
     }
 
     /// Adds a field and a literal for a step to compare; their indices.
@@ -109,6 +149,13 @@ struct ConditionProgram: Sendable {
                                 Self.equal($0, literal)
                             }) else { return nil }
                             flag = result
+                        case .compareNumber(let comparison, let path, let literal, let converting):
+                            let literal = numbers[literal]
+                            guard let result = subject.readNumber(at: paths[path], number: pathNumbers[path], converting: converting, {
+                                guard let order = try? ValueOperations.compare($0, literal) else { return nil }
+                                return comparison.holds(order)
+                            }) else { return nil }
+                            flag = result
                         case .node(let node):
                             guard let result = try? Evaluator.flag(nodes[node], &subject) else { return nil }
                             flag = result
@@ -141,6 +188,41 @@ extension ConditionProgram {
     private static func equal(_ string: UnsafeBufferPointer<UInt8>, _ literal: UnsafeBufferPointer<UInt8>) -> Bool? {
         if string.elementsEqual(literal) { return true }
         return string.allSatisfy { $0 < 0x80 } && literal.allSatisfy { $0 < 0x80 } ? false : nil
+    }
+}
+
+/// An ordering operator, as a step compares with it.
+enum NumberComparison: Sendable {
+    case less, lessOrEqual, greater, greaterOrEqual
+
+    init?(_ op: BinaryOperator) {
+        switch op {
+        case .less: self = .less
+        case .lessOrEqual: self = .lessOrEqual
+        case .greater: self = .greater
+        case .greaterOrEqual: self = .greaterOrEqual
+        default: return nil
+        }
+    }
+
+    /// The operator with its operands swapped (`20 < x` is `x > 20`).
+    var flipped: NumberComparison {
+        switch self {
+        case .less: .greater
+        case .lessOrEqual: .greaterOrEqual
+        case .greater: .less
+        case .greaterOrEqual: .lessOrEqual
+        }
+    }
+
+    /// Whether an order (``ValueOperations/compare(_:_:)``: -1, 0, 1) satisfies the operator.
+    func holds(_ order: Int) -> Bool {
+        switch self {
+        case .less: order < 0
+        case .lessOrEqual: order <= 0
+        case .greater: order > 0
+        case .greaterOrEqual: order >= 0
+        }
     }
 }
 

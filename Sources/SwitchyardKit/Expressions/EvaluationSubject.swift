@@ -92,6 +92,39 @@ struct EvaluationSubject {
         }
     }
 
+    /// Reads the number at `path` from its bytes in the text, as a lookup would parse it, and
+    /// hands it to `compare`. With `converting`, a string without escapes is read as
+    /// `to_number` reads it (a JSON number as text, nothing to trim around it). nil means the
+    /// value must decide: a built subject, an absent field, another type, a string that is not
+    /// plainly a number, a number no `Int64` or `Double` holds, or `compare` gave nil.
+    mutating func readNumber(at path: @autoclosure () -> Path, number: Int, converting: Bool,
+                             _ compare: (JSONValue) -> Bool?) -> Bool? {
+        guard built == nil else { return nil }
+        if number != lastPathNumber {
+            _ = range(of: path())
+            lastPathNumber = number
+        }
+        guard let lastRange else { return nil }
+        return text.withUnsafeBufferPointer { bytes -> Bool? in
+            if case .unknown = lastContent { lastContent = Content(of: lastRange, in: bytes) }
+            let numberBytes: Range<Int>
+            switch lastContent {
+            case .plain(let content) where converting && !content.isEmpty
+                && (0x21..<0x80).contains(bytes[content.lowerBound]) && (0x21..<0x80).contains(bytes[content.upperBound - 1]):
+                numberBytes = content
+            case .other where bytes[lastRange.lowerBound] == UInt8(ascii: "-") || JSONByteReader.isDigit(bytes[lastRange.lowerBound]):
+                numberBytes = lastRange
+            default:
+                return nil
+            }
+            guard let value = try? JSONParser().parse(buffer: UnsafeBufferPointer(rebasing: bytes[numberBytes])) else { return nil }
+            switch value {
+            case .int, .double: return compare(value)
+            default: return nil
+            }
+        }
+    }
+
     /// The bytes of the string at `path` where they lie in the text (a slice sharing its
     /// storage, quotes excluded), when the subject is text and the value is a string without
     /// escapes; nil otherwise (absent, null, another type, escapes, or a built value).

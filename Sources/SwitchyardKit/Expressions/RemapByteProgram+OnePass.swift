@@ -18,12 +18,11 @@ extension RemapByteProgram {
         var close: Int
         var bytes: [UInt8] = []
 
-        /// Appends `,"name":value`.
-        mutating func append(name: String, value: Value, from text: UnsafeBufferPointer<UInt8>) {
+        /// Appends `,"name":value`, given `"name":` as JSON (``RemapByteProgram/memberNames``).
+        mutating func append(memberName: [UInt8], value: Value, from text: UnsafeBufferPointer<UInt8>) {
             if bytes.isEmpty { bytes.reserveCapacity(128) }
             bytes.append(UInt8(ascii: ","))
-            JSONWriter.writeString(name, into: &bytes)
-            bytes.append(UInt8(ascii: ":"))
+            bytes += memberName
             switch value {
             case .constant(let json): bytes += json
             case .original(let range): bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[range]))
@@ -35,6 +34,21 @@ extension RemapByteProgram {
     private enum Value {
         case constant([UInt8])
         case original(Range<Int>)
+    }
+
+    /// Each step's target name written as the start of a member (`"name":`), empty for a
+    /// removal: what an insertion writes, encoded once at load.
+    static func memberNames(_ steps: [Step]) -> [[UInt8]] {
+        steps.map { step in
+            switch step {
+            case .set(let to, _), .copy(let to, _), .move(let to, _):
+                var bytes: [UInt8] = []
+                JSONWriter.writeString(to.last!, into: &bytes)
+                return bytes + [UInt8(ascii: ":")]
+            case .remove:
+                return []
+            }
+        }
     }
 
     /// The objects the steps may add a member to (the parents of their targets).
@@ -93,8 +107,7 @@ extension RemapByteProgram {
             // Objects that will get a new member are read whole, once (the name's absence must be
             // seen anyway); the others only up to the member wanted.
             typealias Table = (parent: Int, members: [(key: Range<Int>, member: JSONByteEditor.Member)], close: Int)
-            var tables: [Table] = []
-            tables.reserveCapacity(writtenParents.count)
+            var tables: [Table] = []  // allocated only when an object is read whole
             func member(_ path: [String], _ keys: KeyFilter?) -> (parent: Int, scan: JSONByteEditor.ObjectScan)? {
                 guard let parent = JSONByteEditor.object(at: path.dropLast(), in: bytes, uniqueKeys: true) else { return nil }
                 if path.count == 1, let knownRoot {
@@ -120,12 +133,7 @@ extension RemapByteProgram {
                 }
                 return (parent, JSONByteEditor.ObjectScan(found: found, count: table.members.count, close: table.close))
             }
-            // A missing member or parent leaves nothing to cut, as in the steps one by one.
-            func cut(_ path: [String], _ keys: KeyFilter?) {
-                guard let (_, scan) = member(path, keys), let found = scan.found else { return }
-                splices.append(Splice(range: found.cut, bytes: []))
-            }
-            func set(_ path: [String], _ keys: KeyFilter?, _ value: Value) -> Bool {
+            func set(_ path: [String], _ keys: KeyFilter?, _ memberName: [UInt8], _ value: Value) -> Bool {
                 guard let (parent, scan) = member(path, keys) else { return false }
                 if let existing = scan.found {
                     let replacement: [UInt8] = switch value {
@@ -137,27 +145,30 @@ extension RemapByteProgram {
                 }
                 let index = insertionIndex(parent)
                 insertions[index].insertion.close = scan.close
-                insertions[index].insertion.append(name: path.last!, value: value, from: bytes)
+                insertions[index].insertion.append(memberName: memberName, value: value, from: bytes)
                 return true
             }
-            func value(_ path: [String], _ keys: KeyFilter?) -> Value {
+            // The value at `path`, its member cut too when `cutting` (one scan for both). A
+            // missing member or parent leaves nothing to cut, as in the steps one by one.
+            func value(_ path: [String], _ keys: KeyFilter?, cutting: Bool = false) -> Value {
                 guard let (_, scan) = member(path, keys), let found = scan.found else { return .constant(Self.null) }
+                if cutting { splices.append(Splice(range: found.cut, bytes: [])) }
                 return .original(found.value)
             }
 
-            for (step, keys) in zip(steps, self.rootKeys) {
-                switch step {
+            for index in steps.indices {
+                let keys = self.rootKeys[index]
+                switch steps[index] {
                 case .set(let to, let json):
-                    guard set(to, keys.to, .constant(json)) else { return nil }
+                    guard set(to, keys.to, memberNames[index], .constant(json)) else { return nil }
                 case .copy(let to, let from):
-                    guard set(to, keys.to, value(from, keys.from)) else { return nil }
+                    guard set(to, keys.to, memberNames[index], value(from, keys.from)) else { return nil }
                 case .move(let to, let from):
                     // The value's bytes stay in the original text, which the cut does not change.
-                    let moved = value(from, keys.from)
-                    cut(from, keys.from)
-                    guard set(to, keys.to, moved) else { return nil }
+                    let moved = value(from, keys.from, cutting: true)
+                    guard set(to, keys.to, memberNames[index], moved) else { return nil }
                 case .remove(let path):
-                    cut(path, keys.from)
+                    _ = value(path, keys.from, cutting: true)
                 }
             }
             // Each object's new members go before its closing brace (the splices are sorted below).

@@ -23,6 +23,8 @@ struct RemapByteProgram: Sendable {
     /// Each step's paths as root key filters, where a path is one field with a name the filter
     /// can hold (see ``KeyFilter/init(name:)``).
     let rootKeys: [(to: KeyFilter?, from: KeyFilter?)]
+    /// Each step's target name as the start of a member (`"name":`), for insertions.
+    let memberNames: [[UInt8]]
     /// The root keys the program may add: an edited event's root filter gains them.
     let addedRootKeys: KeyFilter
     /// For a program that only sets root fields to constants: the members it adds, written
@@ -58,6 +60,7 @@ struct RemapByteProgram: Sendable {
         self.independent = Self.stepsAreIndependent(steps)
         self.writtenParents = Self.writtenParents(steps)
         self.rootKeys = steps.map(Self.rootKeys)
+        self.memberNames = Self.memberNames(steps)
         self.addedRootKeys = Self.addedRootKeys(steps)
         self.rootMembers = Self.rootMembers(steps)
     }
