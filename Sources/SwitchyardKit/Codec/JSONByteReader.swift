@@ -220,6 +220,18 @@ struct JSONByteReader {
         (0..<exponent).reduce(1.0) { value, _ in value * 10 }
     }
 
+    /// Reads the digits at `position` onto `value` (times ten plus each digit), noting an overflow.
+    @inline(__always)
+    private mutating func readDigits(into value: inout UInt64, overflow: inout Bool) {
+        while position < bytes.count, Self.isDigit(bytes[position]) {
+            let (times10, o1) = value.multipliedReportingOverflow(by: 10)
+            let (sum, o2) = times10.addingReportingOverflow(UInt64(bytes[position] - UInt8(ascii: "0")))
+            overflow = overflow || o1 || o2
+            value = sum
+            position += 1
+        }
+    }
+
     private mutating func readNumber() throws(JSONParseError) -> JSONValue {
         let start = position
         var negative = false
@@ -234,13 +246,7 @@ struct JSONByteReader {
             position += 1
             if position < bytes.count, Self.isDigit(bytes[position]) { throw error("leading zero in a number") }
         } else {
-            while position < bytes.count, Self.isDigit(bytes[position]) {
-                let (times10, o1) = magnitude.multipliedReportingOverflow(by: 10)
-                let (sum, o2) = times10.addingReportingOverflow(UInt64(bytes[position] - UInt8(ascii: "0")))
-                overflow = overflow || o1 || o2
-                magnitude = sum
-                position += 1
-            }
+            readDigits(into: &magnitude, overflow: &overflow)
         }
         var isInteger = true
         // All the digits as one integer, and how many came after the point (for the fast path).
@@ -251,14 +257,9 @@ struct JSONByteReader {
             isInteger = false
             position += 1
             guard position < bytes.count, Self.isDigit(bytes[position]) else { throw error("expected a digit after '.'") }
-            while position < bytes.count, Self.isDigit(bytes[position]) {
-                let (times10, o1) = mantissa.multipliedReportingOverflow(by: 10)
-                let (sum, o2) = times10.addingReportingOverflow(UInt64(bytes[position] - UInt8(ascii: "0")))
-                mantissaOverflow = mantissaOverflow || o1 || o2
-                mantissa = sum
-                fractionDigits += 1
-                position += 1
-            }
+            let digitsStart = position
+            readDigits(into: &mantissa, overflow: &mantissaOverflow)
+            fractionDigits = position - digitsStart
             if let quotient = Self.exactQuotient(mantissa, fractionDigits, overflow: mantissaOverflow),
                position == bytes.count || bytes[position] | 0x20 != UInt8(ascii: "e") {
                 return .double(negative ? -quotient : quotient)
