@@ -54,14 +54,22 @@ final class HTTPDelivery: Sendable {
 
     /// Delivers `events`; returns whether they are durable: taken by the server (2xx) or
     /// written to the dead-letter file.
+    ///
+    /// When the body is uncompressed NDJSON, it is also what the dead-letter file would get,
+    /// so the events are let go once it is written: they are slices of the source's reads,
+    /// and four requests in flight, retrying perhaps for minutes, kept those reads alive.
     @discardableResult
-    func deliver(_ events: [Event], to uri: String) async -> Bool {
+    func deliver(_ events: consuming [Event], to uri: String) async -> Bool {
+        var events = events
+        let count = events.count
         let body: ByteBuffer
         do {
             body = try encode(events)
         } catch {
-            return await giveUp(events, uri: uri, reason: "cannot encode the body: \(error)")
+            return await giveUp(.events(events), count: count, uri: uri, reason: "cannot encode the body: \(error)")
         }
+        let undelivered: Undelivered = bodyIsDeadLetterLines ? .lines(body) : .events(events)
+        events = []
         let retry = configuration.retry
         let initial = retry.initial_backoff.duration
         let maximum = retry.max_backoff.duration
@@ -74,23 +82,35 @@ final class HTTPDelivery: Sendable {
             let outcome = await send(body, to: uri)
             switch outcome {
             case .delivered:
-                context.metrics.addOut(events.count)
+                context.metrics.addOut(count)
                 return true
             case .rejected(let status, let text):
-                return await giveUp(events, uri: uri, reason: "the server rejected the batch with \(status): \(text)")
+                return await giveUp(undelivered, count: count, uri: uri, reason: "the server rejected the batch with \(status): \(text)")
             case .retry(let reason, let retryAfter):
                 let now = ContinuousClock.now
                 let outOfTime = (maxDuration > .zero && now - started >= maxDuration)
                     || (drainingDeadline().map { now >= $0 } ?? false)
                 if outOfTime {
-                    return await giveUp(events, uri: uri, reason: "still failing after \(attempt) attempts: \(reason)")
+                    return await giveUp(undelivered, count: count, uri: uri, reason: "still failing after \(attempt) attempts: \(reason)")
                 }
                 let wait = retryAfter.map { min($0, maximum) } ?? Self.jittered(delay)
-                context.logger.warning("request failed (\(reason)); retrying in \(wait)", metadata: ["attempt": "\(attempt)", "events": "\(events.count)"])
+                context.logger.warning("request failed (\(reason)); retrying in \(wait)", metadata: ["attempt": "\(attempt)", "events": "\(count)"])
                 try? await Task.sleep(for: wait)
                 delay = min(delay * 2, maximum)
             }
         }
+    }
+
+    /// What the dead-letter file gets for a batch given up: its events, or the body's bytes
+    /// when those are the same lines.
+    private enum Undelivered {
+        case events([Event])
+        case lines(ByteBuffer)
+    }
+
+    /// Whether a body is the dead-letter file's own form: one event's JSON per line.
+    private var bodyIsDeadLetterLines: Bool {
+        configuration.encoding == .ndjson && configuration.compression != .gzip
     }
 
     private enum Outcome {
@@ -175,20 +195,23 @@ final class HTTPDelivery: Sendable {
     }
 
     /// Writes `events` to the dead-letter file if there is one; returns whether that made them durable.
-    private func giveUp(_ events: [Event], uri: String, reason: String) async -> Bool {
+    private func giveUp(_ undelivered: Undelivered, count: Int, uri: String, reason: String) async -> Bool {
         context.metrics.addErrors(1)
         guard let deadLetter else {
-            context.metrics.addDropped(events.count)
-            context.logger.error("\(reason); \(events.count) events dropped (no dead_letter configured)")
+            context.metrics.addDropped(count)
+            context.logger.error("\(reason); \(count) events dropped (no dead_letter configured)")
             return false
         }
         do {
-            try deadLetter.append(events)
-            context.logger.error("\(reason); \(events.count) events written to the dead-letter file", metadata: ["path": "\(deadLetter.path)"])
+            switch undelivered {
+            case .events(let events): try deadLetter.append(events)
+            case .lines(let body): try deadLetter.append(lines: Array(body.readableBytesView))
+            }
+            context.logger.error("\(reason); \(count) events written to the dead-letter file", metadata: ["path": "\(deadLetter.path)"])
             return true
         } catch {
-            context.metrics.addDropped(events.count)
-            context.logger.error("\(reason); \(events.count) events dropped: the dead-letter file failed: \(error)")
+            context.metrics.addDropped(count)
+            context.logger.error("\(reason); \(count) events dropped: the dead-letter file failed: \(error)")
             return false
         }
     }

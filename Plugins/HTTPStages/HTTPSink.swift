@@ -104,10 +104,13 @@ public struct HTTPSink: Sink {
             func dispatch(_ uri: String) async {
                 guard let batch = pending.removeValue(forKey: uri), !batch.events.isEmpty else { return }
                 await limit.acquire()
+                // Handed over, not captured: the request lets the events go once its body is written.
+                let events = HandOff(batch.events)
+                let receipts = batch.receipts
                 group.addTask {
                     defer { limit.release() }
-                    let durable = await delivery.deliver(batch.events, to: uri)
-                    for receipt in batch.receipts {
+                    let durable = await delivery.deliver(events.take(), to: uri)
+                    for receipt in receipts {
                         if durable { receipt.acknowledge() } else { receipt.fail() }
                     }
                 }
@@ -161,3 +164,4 @@ struct PendingBatch {
         }
     }
 }
+

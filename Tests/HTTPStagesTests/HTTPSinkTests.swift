@@ -79,8 +79,11 @@ struct HTTPSinkTests {
         }
     }
 
-    @Test("a non-retryable 4xx sends the batch to the dead-letter file")
-    func deadLetter() async throws {
+    /// The dead-letter lines are written from the request body when it is plain NDJSON (the
+    /// events are let go once it is written), from the events otherwise: the same lines.
+    @Test("a non-retryable 4xx sends the batch to the dead-letter file, one event per line, whatever the body's encoding",
+          arguments: ["encoding: ndjson", "encoding: ndjson\n    compression: gzip", "encoding: json_array"])
+    func deadLetter(encoding: String) async throws {
         let receiver = TestReceiver()
         receiver.plan([.status(400)])
         let directory = NSTemporaryDirectory() + "switchyard-http-\(UUID().uuidString)"
@@ -90,10 +93,16 @@ struct HTTPSinkTests {
                     batch: { max_events: 10 }
                     request: { concurrency: 1 }
                     dead_letter: { path: \(directory)/dead.ndjson }
+                    \(encoding)
                 """))
-            let dead = try String(contentsOfFile: "\(directory)/dead.ndjson", encoding: .utf8).split(separator: "\n")
-            #expect(dead.count == 10)
-            #expect(Self.numbers(receiver) == Array(11...20))
+            let dead = try String(contentsOfFile: "\(directory)/dead.ndjson", encoding: .utf8)
+            #expect(dead.hasSuffix("\n"))
+            let numbers = try dead.split(separator: "\n").map { line -> Int64? in
+                guard case .int(let n)? = try JSONParser().parse(String(line))["n"] else { return nil }
+                return n
+            }
+            #expect(numbers == Array(1...10), "\(dead)")
+            if encoding == "encoding: ndjson" { #expect(Self.numbers(receiver) == Array(11...20)) }
             #expect(metrics["out"]?.eventsOut == 10)
             #expect(metrics["out"]?.errors == 1)
             #expect(metrics["out"]?.dropped == 0, "dead-lettered events are kept, not dropped")

@@ -25,6 +25,13 @@ public final class DeadLetterFile: Sendable {
             event.writeJSON(into: &bytes)
             bytes.append(0x0A)
         }
+        try append(lines: bytes)
+    }
+
+    /// Appends `bytes`, which must be whole JSON lines, each ending in a newline (what
+    /// ``append(_:)`` writes for events); throws ``WriteError`` and leaves the file as it was
+    /// when they cannot all be written.
+    public func append(lines bytes: [UInt8]) throws {
         try checked.withLock { checked in
             let directory = (path as NSString).deletingLastPathComponent
             if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
