@@ -6,8 +6,8 @@ import Synchronization
 /// and `==`/`!=` between a field and a string literal become steps that compare the field's
 /// bytes where they lie in the event's text, and `<`, `<=`, `>`, `>=` between a field (or
 /// `to_number` of one) and a number literal become steps that read the field's number from
-/// its bytes. Steps hold only numbers: reading one retains
-/// nothing, where walking the tree retained every node it passed. Fields are named by a
+/// its bytes. Steps hold only numbers: reading one retains nothing, where walking the tree
+/// retained every node it passed. Fields are named by a
 /// number shared by every program, so the conditions of a `route` that read the same field
 /// find it once and compare a number to know it.
 ///
