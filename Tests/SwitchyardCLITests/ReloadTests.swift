@@ -53,10 +53,11 @@ struct ReloadTests {
         return (try SwitchyardProcess(["run"] + options + [file], stderrFile: log), file, output, log)
     }
 
-    @Test("ten SIGHUP reloads while events flow: every event written exactly once, in order, with the version of its time")
-    func tenReloadsLoseNothing() async throws {
+    @Test("ten SIGHUP reloads while events flow: every event written exactly once, in order, with the version of its time",
+          arguments: [[], ["--threads", "1"]])
+    func tenReloadsLoseNothing(options: [String]) async throws {
         try await offPool {
-            let (child, file, output, log) = try start([])
+            let (child, file, output, log) = try start(options)
             #expect(waitUntil { lines(output).count >= 20 }, "the pipeline never wrote: \(text(log))")
             for version in 1...10 {
                 let before = events(output).count
