@@ -68,7 +68,7 @@ struct StageThreadsTests {
         }
     }
 
-    @Test("jobs queued before shutdown still run; two threads share the work")
+    @Test("with two threads, every job queued before shutdown runs")
     func shutdownRunsQueuedJobs() async throws {
         let threads = StageThreads(count: 2)
         let results = await withTaskGroup(of: Int.self) { group in

@@ -260,19 +260,20 @@ struct JSONByteReader {
             let digitsStart = position
             readDigits(into: &mantissa, overflow: &mantissaOverflow)
             fractionDigits = position - digitsStart
-            if let quotient = Self.exactQuotient(mantissa, fractionDigits, overflow: mantissaOverflow),
-               position == bytes.count || bytes[position] | 0x20 != UInt8(ascii: "e") {
-                return .double(negative ? -quotient : quotient)
-            }
         }
+        var hasExponent = false
         if position < bytes.count, bytes[position] == UInt8(ascii: "e") || bytes[position] == UInt8(ascii: "E") {
             isInteger = false
+            hasExponent = true
             position += 1
             if position < bytes.count, bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-") {
                 position += 1
             }
             guard position < bytes.count, Self.isDigit(bytes[position]) else { throw error("expected a digit in the exponent") }
             while position < bytes.count, Self.isDigit(bytes[position]) { position += 1 }
+        }
+        if !isInteger, !hasExponent, let quotient = Self.exactQuotient(mantissa, fractionDigits, overflow: mantissaOverflow) {
+            return .double(negative ? -quotient : quotient)
         }
         if isInteger, !overflow {
             if !negative, magnitude <= UInt64(Int64.max) { return .int(Int64(magnitude)) }

@@ -77,8 +77,7 @@ struct ConditionProgram: Sendable {
             }
         case .binary(let op, let left, let right):
             guard let comparison = NumberComparison(op), let operands = Self.numberOperands(left, right) else { return evaluated(node) }
-            let (field, _) = field(operands.path, [])
-            steps.append(.compareNumber(operands.literalFirst ? comparison.flipped : comparison, path: field,
+            steps.append(.compareNumber(operands.literalFirst ? comparison.flipped : comparison, path: field(operands.path),
                                         literal: numbers.count, converting: operands.converting))
             numbers.append(operands.literal)
         default:
@@ -117,9 +116,14 @@ struct ConditionProgram: Sendable {
     private mutating func field(_ path: Path, _ literal: [UInt8]) -> (path: Int, literal: Range<Int>) {
         let start = literals.count
         literals += literal
+        return (field(path), start..<literals.count)
+    }
+
+    /// Adds a field for a step to read; its index.
+    private mutating func field(_ path: Path) -> Int {
         paths.append(path)
         pathNumbers.append(PathNumbers.number(of: path))
-        return (paths.count - 1, start..<literals.count)
+        return paths.count - 1
     }
 
     /// A step that evaluates `node`.
