@@ -7,13 +7,18 @@
 #   nothing here needs), with packed relative relocations (DT_RELR): the loader no longer
 #   reads 3.6 MB of relocations and 4 MB of symbol tables at start;
 # - Foundation's ICU data trimmed to what Switchyard uses (Scripts/trim_icu_data.py);
+# - libstdc++ linked in too (the runtime's C++ and ICU use a little of it; the shared library
+#   cost 1.4 MB resident, mostly its symbol tables);
+# - identical functions folded into one (lld --icf=all: generic specializations and thunks that
+#   compiled to the same bytes in different modules), and no unwind tables
+#   (Scripts/discard-unwind-tables.ld says why nothing needs them);
 # - the code a running pipeline uses linked together: every function in its own section, then
 #   ordered by callgrind profiles of typical pipelines (Scripts/profile_release.sh and
 #   Scripts/symbol_order.py; needs valgrind, else the code stays in build order).
 #
 # It runs on a Linux machine without the Swift toolchain; it still needs the system's libc
 # (glibc 2.36 or later for DT_RELR: Debian 12, Ubuntu 22.10; --portable drops DT_RELR for older
-# ones, at 4 MB more resident), libstdc++, libz and libsqlite3 (Debian: libsqlite3-0).
+# ones, at 4 MB more resident), libgcc_s, libz and libsqlite3 (Debian: libsqlite3-0).
 #
 # usage: Scripts/release.sh [--portable] [OUTPUT]        (default: dist/switchyard)
 set -euo pipefail
@@ -28,7 +33,7 @@ fi
 OUTPUT=${1:-dist/switchyard}
 mkdir -p "$SCRATCH"
 
-# Foundation's ICU data, trimmed (34 -> 6.6 MB). ICU's one reference to its data is wrapped to
+# Foundation's ICU data, trimmed (34 -> 2.3 MB). ICU's one reference to its data is wrapped to
 # name this object's, so the toolchain's archive member is never linked.
 STATIC_LIBS="$(dirname "$(dirname "$(readlink -f "$(command -v swift)")")")/lib/swift_static/linux"
 ICU_LINK=()
@@ -36,14 +41,27 @@ if ICU_SYMBOL=$(python3 Scripts/trim_icu_data.py "$STATIC_LIBS/lib_FoundationICU
     && clang -c "$SCRATCH/icu_data.S" -o "$SCRATCH/icu_data.o"; then
     ICU_LINK=(-Xlinker --wrap="$ICU_SYMBOL" -Xlinker "$ROOT/$SCRATCH/icu_data.o")
 else
-    echo "warning: this toolchain's ICU data could not be trimmed: it is linked whole (about 27 MB more on disk)" >&2
+    echo "warning: this toolchain's ICU data could not be trimmed: it is linked whole (about 32 MB more on disk)" >&2
+fi
+
+# libstdc++: the static runtime's link arguments say -lstdc++, and the linker takes the first
+# directory that has the library, so a directory holding only libstdc++.a makes it static.
+CXX_LINK=()
+CXX_ARCHIVE=$(clang -print-file-name=libstdc++.a)
+if [ -f "$CXX_ARCHIVE" ]; then
+    mkdir -p "$SCRATCH/static-libstdc++"
+    ln -sf "$CXX_ARCHIVE" "$SCRATCH/static-libstdc++/libstdc++.a"
+    CXX_LINK=(-Xlinker -L"$ROOT/$SCRATCH/static-libstdc++")
+else
+    echo "warning: no libstdc++.a (Debian: libstdc++-12-dev): libstdc++ is linked as a shared library" >&2
 fi
 
 ORDER="$ROOT/$SCRATCH/symbol-order.txt"
 BUILD=(swift build -c release --product switchyard --static-swift-stdlib --scratch-path "$SCRATCH"
     -Xswiftc -Xfrontend -Xswiftc -function-sections -Xcc -ffunction-sections
     -Xswiftc -use-ld=lld -Xlinker --no-export-dynamic "${RELR[@]}"
-    "${ICU_LINK[@]}"
+    -Xlinker --icf=all -Xlinker -T -Xlinker "$ROOT/Scripts/discard-unwind-tables.ld"
+    "${ICU_LINK[@]}" "${CXX_LINK[@]}"
     -Xlinker --symbol-ordering-file="$ORDER" -Xlinker --no-warn-symbol-ordering)
 touch "$ORDER"
 "${BUILD[@]}"

@@ -11,12 +11,18 @@ Linked with `--wrap=icudtNN_dat`, ICU's one reference to its data names this sym
 instead, so the archive's member is never pulled in. It prints the symbol's name, and
 the sizes on stderr.
 
-Kept: every item that is not locale data (normalization, properties, names, time zones,
-plural rules, the converter aliases, break rules, the collation root, ...), the `root`
-and English locales, and single-byte converters. Left out: the locale data of other
-languages (ICU then falls back to `root`, as for any locale it does not know),
-multi-byte converters (Shift-JIS, GB 18030, ...), and the dictionaries for word breaks
-in Chinese, Japanese, Thai, Khmer, Lao and Burmese (those texts then break by rules).
+Kept: what regular expressions read (character properties and names, normalization,
+case folding, character, word and sentence break rules), the `root` and English locales,
+time zones, calendars and the other supplemental data a `Locale` or `TimeZone` may read,
+and the converter aliases (2.3 of 34 MB). Left out:
+- the locale data of other languages (ICU then falls back to `root`, as for any locale it
+  does not know);
+- what no code path of Switchyard reaches: transliteration, collation (GRDB registers
+  localized collations that only SQL naming them would use; without the data, ICU's
+  collator fails to open and Foundation compares without it), display names of languages,
+  regions, units and currencies, spelled-out numbers, line breaking (and the word break
+  dictionaries), StringPrep profiles, spoofing checks and every charset converter (strings
+  are UTF-8; ICU's UTF converters are code, not data).
 
 usage: trim_icu_data.py ARCHIVE OUT.S    (ARCHIVE: the toolchain's lib_FoundationICU.a)
 """
@@ -29,7 +35,8 @@ import tempfile
 
 LOCALES_KEPT = {"root", "en", "en_US", "en_US_POSIX", "en_001"}
 LOCALE_ITEM = re.compile(r"^([a-z]{2,3}(?:_[A-Za-z0-9]*)*)\.res$")
-LARGEST_CONVERTER = 16 * 1024
+TREES_LEFT_OUT = {"translit", "coll", "lang", "region", "unit", "curr", "rbnf"}
+KINDS_LEFT_OUT = (".cnv", ".dict", ".spp", ".cfu")
 ALIGNMENT = 16
 
 
@@ -70,12 +77,13 @@ def items(data):
     return data[:header_size], result
 
 
-def wanted(name, size):
+def wanted(name):
     """Whether an item (`icudt76l/zone/de.res`) stays in the shipped data."""
-    base = name.rsplit("/", 1)[-1]
-    if base.endswith(".cnv"):
-        return size <= LARGEST_CONVERTER
-    if base.endswith(".dict"):
+    parts = name.split("/")
+    base = parts[-1]
+    if len(parts) > 2 and parts[1] in TREES_LEFT_OUT:
+        return False
+    if base.endswith(KINDS_LEFT_OUT) or (parts[-2:-1] == ["brkitr"] and base.startswith("line")):
         return False
     locale = LOCALE_ITEM.match(base)
     if locale and not base.startswith(("pool.", "root.")):
@@ -108,7 +116,7 @@ def main():
     archive, output = sys.argv[1], sys.argv[2]
     symbol, data = packaged_data(archive)
     header, everything = items(data)
-    kept = [(name, blob) for name, blob in everything if wanted(name, len(blob))]
+    kept = [(name, blob) for name, blob in everything if wanted(name)]
     trimmed = pack(header, kept)
     blob_path = output + ".dat"
     with open(blob_path, "wb") as f:

@@ -219,21 +219,18 @@ final class HTTPDelivery: Sendable {
     /// A request error as a reason to log: a refused connection names where it was refused.
     static func describe(_ error: any Error, uri: String) -> String {
         let text = "\(error)"
-        guard text.localizedCaseInsensitiveContains("connection refused") || text.contains("ECONNREFUSED") else { return text }
+        guard text.lowercased().contains("connection refused") || text.contains("ECONNREFUSED") else { return text }
         let components = URLComponents(string: uri)
         let port = components?.port ?? (components?.scheme == "https" ? 443 : 80)
         return "connection refused to \(components?.host ?? uri):\(port)"
     }
 
-    /// `Retry-After`: seconds, or an HTTP date.
-    static func retryAfter(_ value: String?) -> Duration? {
+    /// `Retry-After`: seconds, or an HTTP date (the wait until then; none once it is past).
+    static func retryAfter(_ value: String?, now: Date = Date()) -> Duration? {
         guard let value = value?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
         if let seconds = Int(value) { return .seconds(max(0, seconds)) }
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-        guard let date = formatter.date(from: value) else { return nil }
-        return .milliseconds(Int64(max(0, date.timeIntervalSinceNow) * 1000))
+        guard let date = HTTPDate.secondsSince1970(value) else { return nil }
+        return .milliseconds(max(0, date * 1000 - Int64(now.timeIntervalSince1970 * 1000)))
     }
 
     static func jittered(_ delay: Duration) -> Duration {

@@ -1,4 +1,6 @@
-import Crypto
+// Ed25519 from swift-nio-ssl's BoringSSL, which TLS links in anyway: a second copy
+// (swift-crypto's) only for this signature cost the shipped binary 1.3 MB.
+import CNIOBoringSSL
 import Foundation
 
 /// A NATS user nkey: an Ed25519 key pair read from its seed (`SU…`), used to sign the nonce a
@@ -6,7 +8,8 @@ import Foundation
 ///
 /// The seed is the secret: this type never prints it (``description`` shows the public key).
 public struct NATSNKey: Sendable, CustomStringConvertible {
-    private let privateKey: Curve25519.Signing.PrivateKey
+    /// The seed and the public key, as BoringSSL's `ED25519_sign` takes them.
+    private let privateKey: [UInt8]
     /// The public key as NATS writes it (`U…`, 56 characters): what the server's config lists.
     public let publicKey: String
 
@@ -21,12 +24,12 @@ public struct NATSNKey: Sendable, CustomStringConvertible {
         guard raw[0] & 0xF8 == NKeyEncoding.seedPrefix else { throw .invalidNKey("it is not a seed (a seed starts with 'S')") }
         let kind = (raw[0] & 0x07) << 5 | (raw[1] & 0xF8) >> 3
         guard kind == NKeyEncoding.userPrefix else { throw .invalidNKey("it is not a user seed (a user seed starts with 'SU')") }
-        do {
-            privateKey = try Curve25519.Signing.PrivateKey(rawRepresentation: raw[2..<34])
-        } catch {
-            throw .invalidNKey("its key is not a valid Ed25519 seed")
-        }
-        publicKey = NKeyEncoding.encode(prefix: NKeyEncoding.userPrefix, key: Array(privateKey.publicKey.rawRepresentation))
+        let seed = Array(raw[2..<34])
+        var publicBytes = [UInt8](repeating: 0, count: 32)
+        var privateBytes = [UInt8](repeating: 0, count: 64)
+        ED25519_keypair_from_seed(&publicBytes, &privateBytes, seed)
+        privateKey = privateBytes
+        publicKey = NKeyEncoding.encode(prefix: NKeyEncoding.userPrefix, key: publicBytes)
     }
 
     /// The seed in a file: its first line that starts with `SU` (as in a `.nk` file or a
@@ -52,15 +55,15 @@ public struct NATSNKey: Sendable, CustomStringConvertible {
 
     /// The signature of `nonce` as CONNECT's `sig` wants it (base64url, no padding).
     public func sign(nonce: String) throws(NATSError) -> String {
-        do {
-            let signature = try privateKey.signature(for: Array(nonce.utf8))
-            return Data(signature).base64EncodedString()
-                .replacingOccurrences(of: "+", with: "-")
-                .replacingOccurrences(of: "/", with: "_")
-                .replacingOccurrences(of: "=", with: "")
-        } catch {
-            throw .invalidNKey("cannot sign the server's nonce: \(error)")
+        let message = Array(nonce.utf8)
+        var signature = [UInt8](repeating: 0, count: 64)
+        guard ED25519_sign(&signature, message, message.count, privateKey) == 1 else {
+            throw .invalidNKey("cannot sign the server's nonce")
         }
+        return Data(signature).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
     }
 
     public var description: String { "nkey \(publicKey)" }

@@ -33,6 +33,30 @@ struct NATSNKeyTests {
         #expect("\(try NATSNKey(seed: Self.documentedSeed))" == "nkey \(Self.documentedPublicKey)")
     }
 
+    @Test("signatures are Ed25519's: RFC 8032's test vectors 1 and 2 (key, public key, signature)")
+    func knownAnswers() throws {
+        func bytes(_ hex: String) -> [UInt8] {
+            stride(from: 0, to: hex.count, by: 2).map { UInt8(hex.dropFirst($0).prefix(2), radix: 16)! }
+        }
+        func base64URL(_ hex: String) -> String {
+            Data(bytes(hex)).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+                .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        }
+        let vectors = [
+            ("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
+             "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a", "",
+             "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b"),
+            ("4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb",
+             "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c", "r",
+             "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00"),
+        ]
+        for (key, publicKey, message, signature) in vectors {
+            let nkey = try NATSNKey(seed: Self.seed(kind: NKeyEncoding.userPrefix, key: bytes(key)))
+            #expect(nkey.publicKey == NKeyEncoding.encode(prefix: NKeyEncoding.userPrefix, key: bytes(publicKey)))
+            #expect(try nkey.sign(nonce: message) == base64URL(signature))
+        }
+    }
+
     @Test("a damaged seed, a public key, an account seed: refused with the reason, never echoing the seed")
     func invalidSeeds() throws {
         var damaged = Array(Self.documentedSeed)
