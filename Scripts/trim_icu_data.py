@@ -81,9 +81,10 @@ def wanted(name):
     """Whether an item (`icudt76l/zone/de.res`) stays in the shipped data."""
     parts = name.split("/")
     base = parts[-1]
-    if len(parts) > 2 and parts[1] in TREES_LEFT_OUT:
+    tree = parts[1] if len(parts) > 2 else None
+    if tree in TREES_LEFT_OUT or base.endswith(KINDS_LEFT_OUT):
         return False
-    if base.endswith(KINDS_LEFT_OUT) or (parts[-2:-1] == ["brkitr"] and base.startswith("line")):
+    if tree == "brkitr" and base.startswith("line"):
         return False
     locale = LOCALE_ITEM.match(base)
     if locale and not base.startswith(("pool.", "root.")):

@@ -1,8 +1,13 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// An HTTP date in the format RFC 9110 asks senders to use (IMF-fixdate,
-/// `Sun, 06 Nov 1994 08:49:37 GMT`), read byte by byte: no date formatter, and so none of
+/// `Sun, 06 Nov 1994 08:49:37 GMT`), read byte by byte and turned into seconds by libc's
+/// `timegm`, as the expression language's timestamps are: no date formatter, and so none of
 /// ICU's calendar and locale data.
 enum HTTPDate {
-    private static let weekdays: Set<String> = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+    private static let weekdays = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
     private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
     /// Seconds since 1970-01-01 00:00:00 UTC, or nil when `text` is not an IMF-fixdate of a
@@ -22,8 +27,14 @@ enum HTTPDate {
               (1...daysIn(month: month + 1, of: year)).contains(day),
               hour < 24, minute < 60, second <= 60
         else { return nil }
-        let days = daysSince1970(year: year, month: month + 1, day: day)
-        return days * 86_400 + Int64(hour * 3_600 + minute * 60 + second)
+        var parts = tm()
+        parts.tm_year = Int32(year - 1900)
+        parts.tm_mon = Int32(month)
+        parts.tm_mday = Int32(day)
+        parts.tm_hour = Int32(hour)
+        parts.tm_min = Int32(minute)
+        parts.tm_sec = Int32(second)
+        return Int64(timegm(&parts))
     }
 
     private static func number(_ digits: ArraySlice<UInt8>) -> Int? {
@@ -41,16 +52,5 @@ enum HTTPDate {
         case 4, 6, 9, 11: return 30
         default: return 31
         }
-    }
-
-    /// Days from 1970-01-01 in the proleptic Gregorian calendar (Howard Hinnant's
-    /// `days_from_civil`).
-    private static func daysSince1970(year: Int, month: Int, day: Int) -> Int64 {
-        let shifted = month <= 2 ? year - 1 : year
-        let era = shifted / 400
-        let yearOfEra = shifted - era * 400
-        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return Int64(era * 146_097 + dayOfEra - 719_468)
     }
 }

@@ -79,6 +79,24 @@ struct HTTPSinkTests {
         }
     }
 
+    @Test("a hostile Retry-After (a date in the year 9999, more seconds than an Int holds) waits no longer than max_backoff",
+          .timeLimit(.minutes(1)))
+    func hostileRetryAfterIsCapped() async throws {
+        let receiver = TestReceiver()
+        receiver.plan([.status(503, retryAfter: "Fri, 31 Dec 9999 23:59:59 GMT"),
+                       .status(429, retryAfter: "99999999999999999999999")])
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            let port = await receiver.start(in: &group)
+            let metrics = try await Self.harness.run(Self.pipeline(port: port, count: 50, sinkOptions: """
+                    request: { concurrency: 1 }
+                    retry: { initial_backoff: 50ms, max_backoff: 200ms }
+                """))
+            #expect(Self.numbers(receiver) == Array(1...50))
+            #expect(metrics["out"]?.eventsOut == 50)
+            group.cancelAll()
+        }
+    }
+
     /// The dead-letter lines are written from the request body when it is plain NDJSON (the
     /// events are let go once it is written), from the events otherwise: the same lines.
     @Test("a non-retryable 4xx sends the batch to the dead-letter file, one event per line, whatever the body's encoding",
