@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs an unstripped release binary under callgrind on the pipelines a deployment spends its
-# time in: idle, file -> file, filter + remap (pipelines/w2-filter-transform.yaml),
-# file -> SQLite and file -> HTTP into an http_server source (5,000 Home Assistant-like
-# events each). Writes one profile per run into OUTDIR, for Scripts/symbol_order.py.
+# time in: idle (start-up, and its steady state alone), file -> file, filter + remap
+# (pipelines/w2-filter-transform.yaml), file -> SQLite and file -> HTTP into an http_server
+# source (5,000 Home Assistant-like events each). Writes one profile per run into OUTDIR, for Scripts/symbol_order.py.
 #
 # usage: Scripts/profile_release.sh BINARY OUTDIR
 set -euo pipefail
@@ -45,6 +45,28 @@ sinks:
   out: { type: blackhole, inputs: [tick] }
 YAML
 profile idle run idle.yaml
+
+# The idle pipeline's steady state: instrumented only once the start-up pages are released
+# (the debug line says so), for 3 s of ticks and progress lines, then SIGTERM.
+cat > "$WORK/steady.yaml" <<'YAML'
+sources:
+  tick: { type: generator, interval: 100ms, lines: [tick] }
+sinks:
+  out: { type: blackhole, inputs: [tick] }
+YAML
+(cd "$WORK" && exec valgrind --tool=callgrind --demangle=no --instr-atstart=no \
+    --callgrind-out-file="$OUT/steady.callgrind" "$BINARY" run steady.yaml --log-level debug \
+    --progress-interval 1s >/dev/null 2>"$OUT/steady.log") &
+STEADY=$!
+for attempt in $(seq 240); do
+    grep -q "start-up pages released" "$OUT/steady.log" 2>/dev/null && break
+    [ "$attempt" = 240 ] && { echo "error: the profiled idle pipeline did not release its start-up pages within 120 s" >&2; exit 1; }
+    sleep 0.5
+done
+callgrind_control --instr=on "$STEADY" >/dev/null
+sleep 3
+kill -TERM "$STEADY"
+wait "$STEADY"
 
 cat > "$WORK/file.yaml" <<'YAML'
 sources:

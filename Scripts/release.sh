@@ -12,6 +12,8 @@
 # - identical functions folded into one (lld --icf=all: generic specializations and thunks that
 #   compiled to the same bytes in different modules), and no unwind tables
 #   (Scripts/discard-unwind-tables.ld says why nothing needs them);
+# - read-only data in a read-only segment (Scripts/readonly-rodata.ld: the Swift compiler marks
+#   some of it writable, which made all of .rodata writable);
 # - the code a running pipeline uses linked together: every function in its own section, then
 #   ordered by callgrind profiles of typical pipelines (Scripts/profile_release.sh and
 #   Scripts/symbol_order.py; needs valgrind, else the code stays in build order).
@@ -62,27 +64,36 @@ BUILD=(swift build -c release --product switchyard --static-swift-stdlib --scrat
     -Xswiftc -use-ld=lld -Xlinker --no-export-dynamic "${RELR[@]}"
     -Xlinker --icf=all -Xlinker -T -Xlinker "$ROOT/Scripts/discard-unwind-tables.ld"
     "${ICU_LINK[@]}" "${CXX_LINK[@]}"
-    -Xlinker --symbol-ordering-file="$ORDER" -Xlinker --no-warn-symbol-ordering)
+    -Xlinker --symbol-ordering-file="$ORDER" -Xlinker --no-warn-symbol-ordering
+    -Xlinker -Map="$ROOT/$SCRATCH/switchyard.map")
 touch "$ORDER"
 "${BUILD[@]}"
 # Profile a copy without debug information (valgrind cannot read Swift's), then link again in
-# the order found; removing the binary is what makes SwiftPM link it again. Without valgrind,
-# or should profiling fail, the code stays in build order: the binary is the same, only larger
-# when resident.
+# the order found, with read-only data made read-only (valgrind cannot run that layout, so the
+# profiled link leaves it out); removing the binary is what makes SwiftPM link it again.
+# Without valgrind, or should profiling fail, the code stays in build order: the binary is the
+# same, only larger when resident.
 rm -rf "$SCRATCH/profiles"
 if command -v valgrind >/dev/null \
     && objcopy --strip-debug "$SCRATCH/release/switchyard" "$SCRATCH/switchyard-profiled" \
     && Scripts/profile_release.sh "$SCRATCH/switchyard-profiled" "$SCRATCH/profiles"; then
-    python3 Scripts/symbol_order.py "$SCRATCH/switchyard-profiled" "$ORDER" \
-        "$SCRATCH"/profiles/{idle,file,filter-remap,sqlite,http,http-server}.callgrind
+    python3 Scripts/symbol_order.py "$SCRATCH/switchyard-profiled" "$SCRATCH/switchyard.map" "$ORDER" \
+        "$SCRATCH"/profiles/{steady,idle,file,filter-remap,sqlite,http,http-server}.callgrind
 else
     echo "warning: no profile (valgrind missing or failed): the code is linked in build order, about 6 MB more resident" >&2
     : > "$ORDER"
 fi
 rm "$SCRATCH/release/switchyard"
-"${BUILD[@]}"
+"${BUILD[@]}" -Xlinker -T -Xlinker "$ROOT/Scripts/readonly-rodata.ld"
 mkdir -p "$(dirname "$OUTPUT")"
 objcopy --strip-all "$SCRATCH/release/switchyard" "$OUTPUT"
+
+# Check: read-only data is in a read-only segment (Scripts/readonly-rodata.ld), where the pages
+# start-up touched are given back once the pipeline runs.
+if readelf -SW "$OUTPUT" | grep -E ' \.rodata +PROGBITS' | grep -q ' WA'; then
+    echo "error: $OUTPUT has a writable .rodata: the layout script did not take effect" >&2
+    exit 1
+fi
 
 # Check: no Swift library is needed at run time, and it runs alone with no library path.
 if ldd "$OUTPUT" | grep -Ei 'swift|Foundation|icu'; then

@@ -63,6 +63,7 @@ struct ConfigurationReloader: Sendable {
         do {
             let summary = try await pipeline.reload(to: plan)
             logger.notice("configuration reloaded: \(summary)")
+            StartupPages.release(reportingTo: logger)
         } catch {
             logger.error("reload rejected: \(error); the running pipeline is unchanged")
         }

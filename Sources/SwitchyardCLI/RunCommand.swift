@@ -102,6 +102,10 @@ struct RunCommand: AsyncParsableCommand {
                               failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "pipeline"))
         services.append(.init(service: BackgroundService { await reloader.run() }, successTerminationBehavior: .ignore,
                               serviceName: "reload"))
+        services.append(.init(service: BackgroundService {
+            try? await Task.sleep(for: StartupPages.settleDelay)
+            if !Task.isCancelled { StartupPages.release(reportingTo: logger) }
+        }, successTerminationBehavior: .ignore, serviceName: "startup-pages"))
         if let progressEvery {
             services.append(.init(service: BackgroundService {
                 await ProgressReporter(pipeline: running, interval: progressEvery, logger: logger).run()

@@ -134,6 +134,23 @@ struct ConfigLoaderTests {
             """).contains("4:3: duplicate id 'main': already declared as a source at p.yaml:2:3; ids are unique across sources, transforms and sinks"))
     }
 
+    @Test("a key given twice in one mapping is refused where the mapping starts, however its scalars look")
+    func duplicateKeys() {
+        // The YAML is composed without Yams' tag-resolving regular expressions, so keys compare
+        // as the strings they are: `1` and `01`, `yes` and `true` stay different keys.
+        let found = errors("""
+            sources:
+              a: { type: memory, events: [], 1: x, 01: y, yes: x, true: y }
+            sinks:
+              o:
+                type: collect
+                inputs: [a]
+                type: collect
+            """)
+        #expect(found.contains("5:5: duplicate key 'type' in this mapping (ids and option names must be unique)"), "\(found)")
+        #expect(!found.contains { $0.contains("duplicate key '1'") || $0.contains("duplicate key 'yes'") }, "\(found)")
+    }
+
     @Test("a cycle is reported once, naming the stages on it in data-flow order")
     func cycle() {
         let found = errors("""

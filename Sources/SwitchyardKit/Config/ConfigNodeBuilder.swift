@@ -28,7 +28,10 @@ struct ConfigNodeBuilder {
         lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         let node: Node?
         do {
-            node = try Yams.compose(yaml: text)
+            // The basic resolver: every plain scalar stays a string (the config decoder reads
+            // types itself), so Yams compiles none of its tag-matching regular expressions
+            // (about 9 million instructions and ICU's regex engine, resident, at every start).
+            node = try Yams.compose(yaml: text, .basic)
         } catch let error as YamlError {
             diagnostics.append(Self.diagnostic(for: error, file: file))
             return nil

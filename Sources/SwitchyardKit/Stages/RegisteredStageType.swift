@@ -14,8 +14,10 @@ public struct RegisteredStageType: Sendable {
     public let typeName: String
     /// One line saying what it does.
     public let summary: String
-    /// Every option, as the `Configuration` declares it.
-    public let options: [OptionDeclaration]
+    /// Every option, as the `Configuration` declares it. Read by reflection when asked, not at
+    /// registration: a run pays for the types its pipeline names, not for every registered one.
+    public var options: [OptionDeclaration] { declareOptions() }
+    private let declareOptions: @Sendable () -> [OptionDeclaration]
     /// A YAML example of its mapping.
     public let example: String
     let prepare: @Sendable (ConfigNode, [String]) throws(ConfigurationError) -> Prepared
@@ -26,12 +28,11 @@ public struct RegisteredStageType: Sendable {
         self.kind = kind
         self.typeName = S.typeName
         self.summary = S.summary
-        let options = S.Configuration.declarations
-        self.options = options
+        self.declareOptions = { S.Configuration.declarations }
         self.example = S.example
         self.prepare = { node, path throws(ConfigurationError) in
             let configuration = try ConfigDecoder().decode(
-                S.Configuration.self, from: node, path: path, knownKeys: options.map(\.name))
+                S.Configuration.self, from: node, path: path, knownKeys: S.Configuration.declarations.map(\.name))
             let problems = configuration.problems()
             if !problems.isEmpty {
                 throw ConfigurationError(problems.map { problem in
