@@ -2,7 +2,8 @@
 # Runs an unstripped release binary under callgrind on the pipelines a deployment spends its
 # time in: idle (start-up, and its steady state alone), file -> file, filter + remap
 # (pipelines/w2-filter-transform.yaml), file -> SQLite and file -> HTTP into an http_server
-# source (5,000 Home Assistant-like events each). Writes one profile per run into OUTDIR, for Scripts/symbol_order.py.
+# source (5,000 Home Assistant-like events each). Writes one profile per run into OUTDIR, for
+# Scripts/symbol_order.py.
 #
 # usage: Scripts/profile_release.sh BINARY OUTDIR
 set -euo pipefail
@@ -60,7 +61,11 @@ YAML
 STEADY=$!
 for attempt in $(seq 240); do
     grep -q "start-up pages released" "$OUT/steady.log" 2>/dev/null && break
-    [ "$attempt" = 240 ] && { echo "error: the profiled idle pipeline did not release its start-up pages within 120 s" >&2; exit 1; }
+    if [ "$attempt" = 240 ]; then
+        kill -TERM "$STEADY" 2>/dev/null || true
+        echo "error: the profiled idle pipeline did not release its start-up pages within 120 s" >&2
+        exit 1
+    fi
     sleep 0.5
 done
 callgrind_control --instr=on "$STEADY" >/dev/null

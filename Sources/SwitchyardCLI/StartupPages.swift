@@ -20,7 +20,7 @@ import Glibc
 /// the copy.
 enum StartupPages {
     /// What one release found: bytes of the read-only segments resident before and after.
-    struct Release: Equatable {
+    struct Release {
         var residentBefore: Int
         var residentAfter: Int
     }
@@ -69,7 +69,7 @@ enum StartupPages {
     private static let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
 
     /// The executable's loaded segments without write permission, shrunk to whole pages.
-    static func readOnlySegments() -> [Range<Int>] {
+    private static func readOnlySegments() -> [Range<Int>] {
         let programHeaderType: UInt32 = 6, loadSegment: UInt32 = 1, relocatedReadOnly: UInt32 = 0x6474_e552
         let writable: UInt32 = 2
         guard let (address, count) = programHeaders(),
