@@ -47,13 +47,16 @@ sinks:
 YAML
 profile idle run idle.yaml
 
-# The idle pipeline's steady state: instrumented only once the start-up pages are released
-# (the debug line says so), for 3 s of ticks and progress lines, then SIGTERM.
-cat > "$WORK/steady.yaml" <<'YAML'
+# Idle pipelines' steady state (a generator, and an http_server no client calls): instrumented
+# only once the start-up pages are released (the debug line says so), for 3 s of ticks and
+# progress lines, then SIGTERM.
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+cat > "$WORK/steady.yaml" <<YAML
 sources:
   tick: { type: generator, interval: 100ms, lines: [tick] }
+  listen: { type: http_server, address: "127.0.0.1:$(free_port)", path: /ingest }
 sinks:
-  out: { type: blackhole, inputs: [tick] }
+  out: { type: blackhole, inputs: [tick, listen] }
 YAML
 (cd "$WORK" && exec valgrind --tool=callgrind --demangle=no --instr-atstart=no \
     --callgrind-out-file="$OUT/steady.callgrind" "$BINARY" run steady.yaml --log-level debug \
@@ -84,7 +87,7 @@ profile file run file.yaml
 W2_INPUT=events.ndjson W2_OUTPUT=w2-out.ndjson profile filter-remap run "$(pwd)/pipelines/w2-filter-transform.yaml"
 W3_INPUT=events.ndjson W3_DB=events.db profile sqlite run "$(pwd)/pipelines/file-to-sqlite.yaml"
 
-PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+PORT=$(free_port)
 cat > "$WORK/receiver.yaml" <<YAML
 sources:
   in: { type: http_server, address: "127.0.0.1:$PORT", path: /ingest }
