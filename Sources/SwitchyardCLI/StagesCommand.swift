@@ -34,8 +34,9 @@ struct StagesCommand: ParsableCommand {
             if index > 0 { print("") }
             print("\(entry.typeName) (\(entry.kind.rawValue)): \(entry.summary)\n")
             print("Options:")
-            if entry.options.isEmpty { print("  (none)") }
-            printOptions(entry.options, prefix: "")
+            let options = entry.options
+            if options.isEmpty { print("  (none)") }
+            printOptions(options, prefix: "")
             if entry.kind != .source {
                 print("  inputs: list of stage ids (required)")
                 print("      The stages (or stage.output) whose events this stage takes.")

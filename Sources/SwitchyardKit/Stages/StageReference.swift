@@ -20,8 +20,9 @@ public enum StageReference {
                 add(option.members, prefix: prefix + option.name + ".")
             }
         }
-        add(type.options, prefix: "")
-        if type.options.isEmpty { lines = ["No options."] }
+        let options = type.options
+        add(options, prefix: "")
+        if options.isEmpty { lines = ["No options."] }
         return lines.joined(separator: "\n")
     }
 
